@@ -1,0 +1,131 @@
+//! Journal events: everything that happens to a case, with its channel, author and time.
+//!
+//! Events are facts: once appended they never change (the database refuses updates and deletes
+//! of the journal too). Their payloads serialise to JSON with a stable `kind` tag.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::Outcome;
+use crate::actor::Actor;
+use crate::channel::Channel;
+use crate::person::PersonId;
+use crate::procedure::{LegalDeadline, ProcedureRef};
+use crate::reference::CaseReference;
+
+/// A document attached to a case: uploaded, or scanned from paper at the counter or on receipt
+/// of post. The bytes live in the document store; the journal keeps their fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Document {
+    pub name: String,
+    pub media_type: String,
+    /// Hex SHA-256 of the content.
+    pub sha256: String,
+    pub size: u64,
+    /// True when the document arrived on paper and was scanned.
+    pub scanned_from_paper: bool,
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    Opened {
+        reference: CaseReference,
+        procedure: ProcedureRef,
+        person: PersonId,
+        /// Copied from the procedure version, so the case never depends on later versions.
+        deadline: Option<LegalDeadline>,
+    },
+    FormUpdated {
+        fields: BTreeMap<String, String>,
+    },
+    DocumentAttached {
+        document: Document,
+    },
+    NoteAdded {
+        text: String,
+    },
+    Submitted,
+    ExaminationStarted,
+    DocumentsRequested {
+        documents: Vec<String>,
+        message: String,
+    },
+    ExaminationResumed,
+    Decided {
+        outcome: Outcome,
+        motivation: String,
+        /// True when silence decided (the legal deadline passed).
+        implicit: bool,
+    },
+    Withdrawn {
+        reason: Option<String>,
+    },
+    Reopened {
+        reason: String,
+    },
+}
+
+impl EventKind {
+    /// Stable code stored in its own database column, for queries and statistics.
+    pub fn code(&self) -> &'static str {
+        match self {
+            EventKind::Opened { .. } => "opened",
+            EventKind::FormUpdated { .. } => "form_updated",
+            EventKind::DocumentAttached { .. } => "document_attached",
+            EventKind::NoteAdded { .. } => "note_added",
+            EventKind::Submitted => "submitted",
+            EventKind::ExaminationStarted => "examination_started",
+            EventKind::DocumentsRequested { .. } => "documents_requested",
+            EventKind::ExaminationResumed => "examination_resumed",
+            EventKind::Decided { .. } => "decided",
+            EventKind::Withdrawn { .. } => "withdrawn",
+            EventKind::Reopened { .. } => "reopened",
+        }
+    }
+
+    /// A French sentence for the journal shown to people and agents.
+    pub fn label_fr(&self) -> String {
+        match self {
+            EventKind::Opened { .. } => "Dossier ouvert".to_owned(),
+            EventKind::FormUpdated { fields } => {
+                format!("Formulaire complété ({} champ(s))", fields.len())
+            }
+            EventKind::DocumentAttached { document } if document.scanned_from_paper => {
+                format!("Pièce papier numérisée : {}", document.name)
+            }
+            EventKind::DocumentAttached { document } => format!("Pièce jointe : {}", document.name),
+            EventKind::NoteAdded { .. } => "Note ajoutée".to_owned(),
+            EventKind::Submitted => "Demande déposée".to_owned(),
+            EventKind::ExaminationStarted => "Instruction commencée".to_owned(),
+            EventKind::DocumentsRequested { documents, .. } => {
+                format!("Pièces demandées : {}", documents.join(", "))
+            }
+            EventKind::ExaminationResumed => "Instruction reprise".to_owned(),
+            EventKind::Decided {
+                outcome, implicit, ..
+            } => {
+                if *implicit {
+                    format!("Décision implicite : demande {}", outcome.label_fr())
+                } else {
+                    format!("Décision : demande {}", outcome.label_fr())
+                }
+            }
+            EventKind::Withdrawn { .. } => "Demande abandonnée".to_owned(),
+            EventKind::Reopened { .. } => "Dossier rouvert".to_owned(),
+        }
+    }
+}
+
+/// One entry of a case's journal. `seq` starts at 1 and has no gaps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub seq: u64,
+    pub at: DateTime<Utc>,
+    pub channel: Channel,
+    pub actor: Actor,
+    pub kind: EventKind,
+}

@@ -1,0 +1,460 @@
+//! People who use public services (usagers), and how they want to be contacted.
+//!
+//! A person needs no email, no phone and no computer: a name and a postal address are enough for
+//! Guichet to serve them. Contact preferences are ordered, and refusing digital removes email and
+//! SMS from every output through [`Person::usable_channels`], the only way other code learns how
+//! to reach someone.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::InvalidValue;
+use crate::actor::uuid_id;
+use crate::channel::ContactChannel;
+
+uuid_id!(
+    /// A person (usager·ère) known to this instance.
+    PersonId
+);
+
+/// Given and family names, as the person writes them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonName {
+    given: String,
+    family: String,
+}
+
+impl PersonName {
+    pub fn parse(given: &str, family: &str) -> Result<Self, InvalidValue> {
+        let given = clean_text(given);
+        let family = clean_text(family);
+        if family.is_empty() {
+            return Err(InvalidValue::new(
+                "name",
+                "Le nom de famille est obligatoire.",
+            ));
+        }
+        if given.chars().count() > 100 || family.chars().count() > 100 {
+            return Err(InvalidValue::new(
+                "name",
+                "Le nom et le prénom ne peuvent pas dépasser 100 caractères chacun.",
+            ));
+        }
+        Ok(Self { given, family })
+    }
+
+    pub fn given(&self) -> &str {
+        &self.given
+    }
+
+    pub fn family(&self) -> &str {
+        &self.family
+    }
+
+    /// "Prénom NOM", the usual French administrative form.
+    pub fn display(&self) -> String {
+        if self.given.is_empty() {
+            self.family.to_uppercase()
+        } else {
+            format!("{} {}", self.given, self.family.to_uppercase())
+        }
+    }
+}
+
+/// A French postcode: five digits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Postcode(String);
+
+impl Postcode {
+    pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
+        let compact: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+        if compact.len() == 5 && compact.chars().all(|c| c.is_ascii_digit()) {
+            Ok(Self(compact))
+        } else {
+            Err(InvalidValue::new(
+                "postcode",
+                format!(
+                    "« {} » n’est pas un code postal : il faut cinq chiffres.",
+                    raw.trim()
+                ),
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Postcode {
+    type Error = InvalidValue;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<Postcode> for String {
+    fn from(value: Postcode) -> Self {
+        value.0
+    }
+}
+
+/// A postal address in France: up to four free lines (recipient complement, street, locality),
+/// a postcode and a town. The postal layout rules for the window of an envelope are applied by
+/// the letters engine, which refuses (never cuts) an address that does not fit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostalAddress {
+    lines: Vec<String>,
+    postcode: Postcode,
+    town: String,
+}
+
+impl PostalAddress {
+    pub fn parse(lines: &[&str], postcode: &str, town: &str) -> Result<Self, InvalidValue> {
+        let lines: Vec<String> = lines
+            .iter()
+            .map(|l| clean_text(l))
+            .filter(|l| !l.is_empty())
+            .collect();
+        if lines.is_empty() {
+            return Err(InvalidValue::new(
+                "address",
+                "L’adresse doit comporter au moins une ligne (numéro et voie, ou lieu-dit).",
+            ));
+        }
+        if lines.len() > 4 {
+            return Err(InvalidValue::new(
+                "address",
+                "L’adresse comporte au plus quatre lignes avant le code postal et la commune.",
+            ));
+        }
+        let town = clean_text(town);
+        if town.is_empty() {
+            return Err(InvalidValue::new("address", "La commune est obligatoire."));
+        }
+        Ok(Self {
+            lines,
+            postcode: Postcode::parse(postcode)?,
+            town,
+        })
+    }
+
+    pub fn lines(&self) -> &[String] {
+        &self.lines
+    }
+
+    pub fn postcode(&self) -> &Postcode {
+        &self.postcode
+    }
+
+    pub fn town(&self) -> &str {
+        &self.town
+    }
+}
+
+/// An email address, checked for its shape (the only real check is sending to it).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
+        let raw = raw.trim();
+        let invalid = || {
+            InvalidValue::new(
+                "email",
+                format!(
+                    "« {raw} » n’est pas une adresse de courriel valide (exemple : prenom.nom@exemple.fr)."
+                ),
+            )
+        };
+        let (local, domain) = raw.split_once('@').ok_or_else(invalid)?;
+        let ok = !local.is_empty()
+            && local.len() <= 64
+            && domain.len() <= 253
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !raw.chars().any(|c| c.is_whitespace() || c.is_control())
+            && !domain.contains('@');
+        if ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(invalid())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Email {
+    type Error = InvalidValue;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<Email> for String {
+    fn from(value: Email) -> Self {
+        value.0
+    }
+}
+
+/// A phone number, normalised to the international form (`+33612345678`). French numbers may be
+/// typed the national way (`06 12 34 56 78`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PhoneNumber(String);
+
+impl PhoneNumber {
+    pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
+        let compact: String = raw
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')'))
+            .collect();
+        let invalid = || {
+            InvalidValue::new(
+                "phone",
+                format!(
+                    "« {} » n’est pas un numéro de téléphone valide (exemple : 06 12 34 56 78).",
+                    raw.trim()
+                ),
+            )
+        };
+        let normalised = if let Some(rest) = compact.strip_prefix('+') {
+            if !(8..=15).contains(&rest.len()) || !rest.chars().all(|c| c.is_ascii_digit()) {
+                return Err(invalid());
+            }
+            format!("+{rest}")
+        } else if compact.len() == 10
+            && compact.starts_with('0')
+            && !compact.starts_with("00")
+            && compact.chars().all(|c| c.is_ascii_digit())
+        {
+            format!("+33{}", &compact[1..])
+        } else {
+            return Err(invalid());
+        };
+        Ok(Self(normalised))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Mobile numbers can receive SMS; French mobiles start with 06 or 07.
+    pub fn is_mobile(&self) -> bool {
+        match self.0.strip_prefix("+33") {
+            Some(rest) => rest.starts_with('6') || rest.starts_with('7'),
+            None => true,
+        }
+    }
+}
+
+impl TryFrom<String> for PhoneNumber {
+    type Error = InvalidValue;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<PhoneNumber> for String {
+    fn from(value: PhoneNumber) -> Self {
+        value.0
+    }
+}
+
+/// Accessible formats a person asked for; every letter and message honours them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessibleFormats {
+    pub large_print: bool,
+    /// Facile à lire et à comprendre (FALC).
+    pub easy_read: bool,
+}
+
+/// How a person wants to be contacted, in order of preference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactPreferences {
+    channels: Vec<ContactChannel>,
+    refuses_digital: bool,
+    pub formats: AccessibleFormats,
+}
+
+impl ContactPreferences {
+    /// Builds preferences, dropping duplicates and, when the person refuses digital, email and
+    /// SMS: a refused channel cannot even be stored as a preference.
+    pub fn new(
+        channels: impl IntoIterator<Item = ContactChannel>,
+        refuses_digital: bool,
+        formats: AccessibleFormats,
+    ) -> Self {
+        let mut kept = Vec::new();
+        for channel in channels {
+            if refuses_digital && channel.is_digital() {
+                continue;
+            }
+            if !kept.contains(&channel) {
+                kept.push(channel);
+            }
+        }
+        Self {
+            channels: kept,
+            refuses_digital,
+            formats,
+        }
+    }
+
+    /// Post only: what a person gets when nobody asked them anything yet.
+    pub fn post_only() -> Self {
+        Self::new([ContactChannel::Post], false, AccessibleFormats::default())
+    }
+
+    pub fn channels(&self) -> &[ContactChannel] {
+        &self.channels
+    }
+
+    pub fn refuses_digital(&self) -> bool {
+        self.refuses_digital
+    }
+}
+
+/// A person known to this instance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub id: PersonId,
+    pub name: PersonName,
+    pub birth_date: Option<NaiveDate>,
+    pub address: Option<PostalAddress>,
+    pub email: Option<Email>,
+    pub phone: Option<PhoneNumber>,
+    pub preferences: ContactPreferences,
+}
+
+impl Person {
+    /// The channels through which this person can actually be reached, in their order of
+    /// preference: a preferred channel is kept only if the person has the matching detail
+    /// (an address for post, a phone for calls, a mobile for SMS, an email for email) and it is
+    /// not a digital channel they refused. The counter is always possible when preferred.
+    pub fn usable_channels(&self) -> Vec<ContactChannel> {
+        self.preferences
+            .channels()
+            .iter()
+            .copied()
+            .filter(|channel| {
+                if channel.is_digital() && self.preferences.refuses_digital() {
+                    return false;
+                }
+                match channel {
+                    ContactChannel::Post => self.address.is_some(),
+                    ContactChannel::Phone => self.phone.is_some(),
+                    ContactChannel::Sms => self.phone.as_ref().is_some_and(PhoneNumber::is_mobile),
+                    ContactChannel::Email => self.email.is_some(),
+                    ContactChannel::Counter => true,
+                }
+            })
+            .collect()
+    }
+
+    /// A person has no digital means at all when they have no email and no phone, or refuse
+    /// digital: such a person can still have cases, opened for them by an agent.
+    pub fn is_offline(&self) -> bool {
+        self.preferences.refuses_digital() || (self.email.is_none() && self.phone.is_none())
+    }
+}
+
+/// Trims, collapses inner whitespace and drops control characters.
+fn clean_text(raw: &str) -> String {
+    raw.split_whitespace()
+        .map(|word| word.chars().filter(|c| !c.is_control()).collect::<String>())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person(prefs: ContactPreferences, email: bool, phone: Option<&str>) -> Person {
+        Person {
+            id: PersonId::from_uuid(uuid::Uuid::nil()),
+            name: PersonName::parse("Jeanne", "Martin").unwrap(),
+            birth_date: None,
+            address: Some(PostalAddress::parse(&["3 rue des Lilas"], "69001", "Lyon").unwrap()),
+            email: email.then(|| Email::parse("jeanne@example.fr").unwrap()),
+            phone: phone.map(|p| PhoneNumber::parse(p).unwrap()),
+            preferences: prefs,
+        }
+    }
+
+    #[test]
+    fn refusing_digital_removes_email_and_sms_even_when_details_exist() {
+        let prefs = ContactPreferences::new(
+            [
+                ContactChannel::Email,
+                ContactChannel::Sms,
+                ContactChannel::Post,
+            ],
+            true,
+            AccessibleFormats::default(),
+        );
+        assert_eq!(prefs.channels(), &[ContactChannel::Post]);
+        let p = person(prefs, true, Some("06 12 34 56 78"));
+        assert_eq!(p.usable_channels(), vec![ContactChannel::Post]);
+        assert!(p.is_offline());
+    }
+
+    #[test]
+    fn usable_channels_keep_order_and_need_the_matching_detail() {
+        let prefs = ContactPreferences::new(
+            [
+                ContactChannel::Sms,
+                ContactChannel::Email,
+                ContactChannel::Post,
+                ContactChannel::Sms,
+            ],
+            false,
+            AccessibleFormats::default(),
+        );
+        assert_eq!(prefs.channels().len(), 3, "duplicates are dropped");
+        // A landline cannot receive SMS, and there is no email.
+        let p = person(prefs, false, Some("04 72 00 00 00"));
+        assert_eq!(p.usable_channels(), vec![ContactChannel::Post]);
+    }
+
+    #[test]
+    fn phone_numbers_are_normalised() {
+        assert_eq!(
+            PhoneNumber::parse("06.12.34.56.78").unwrap().as_str(),
+            "+33612345678"
+        );
+        assert_eq!(
+            PhoneNumber::parse("+33 4 72 00 00 00").unwrap().as_str(),
+            "+33472000000"
+        );
+        assert!(PhoneNumber::parse("12345").is_err());
+        assert!(PhoneNumber::parse("0612345678x").is_err());
+    }
+
+    #[test]
+    fn postcodes_emails_and_names_are_checked() {
+        assert!(Postcode::parse("75 001").is_ok());
+        assert!(Postcode::parse("7500").is_err());
+        assert!(Postcode::parse("2A004").is_err());
+        assert!(Email::parse("a@b.fr").is_ok());
+        assert!(Email::parse("a@b").is_err());
+        assert!(Email::parse("a b@c.fr").is_err());
+        assert!(PersonName::parse("Jean", "  ").is_err());
+        assert_eq!(
+            PersonName::parse("  Jean  Pierre ", "Durand")
+                .unwrap()
+                .display(),
+            "Jean Pierre DURAND"
+        );
+        let err = PostalAddress::parse(&[], "75001", "Paris").unwrap_err();
+        assert!(err.message.contains("au moins une ligne"));
+    }
+}
