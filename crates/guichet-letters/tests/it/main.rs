@@ -1,0 +1,4 @@
+//! Integration tests of the letters crate: layout guards, accessibility, batches.
+
+mod batch;
+mod render;
