@@ -294,14 +294,13 @@ impl Graph {
         w.write_all(&(self.node_count() as u64).to_le_bytes())?;
         w.write_all(&(self.arc_count() as u64).to_le_bytes())?;
         let mut buf = Vec::with_capacity(1 << 16);
-        let flush =
-            |buf: &mut Vec<u8>, w: &mut dyn Write, force: bool| -> std::io::Result<()> {
-                if force || buf.len() >= (1 << 16) - 8 {
-                    w.write_all(buf)?;
-                    buf.clear();
-                }
-                Ok(())
-            };
+        let flush = |buf: &mut Vec<u8>, w: &mut dyn Write, force: bool| -> std::io::Result<()> {
+            if force || buf.len() >= (1 << 16) - 8 {
+                w.write_all(buf)?;
+                buf.clear();
+            }
+            Ok(())
+        };
         let heads = self.arcs.iter().map(|a| a.0);
         let weights = self.arcs.iter().map(|a| a.1);
         for x in self.first_out.iter().copied().chain(heads).chain(weights) {
