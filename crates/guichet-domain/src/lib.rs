@@ -25,8 +25,8 @@ pub use person::{
     PostalAddress, Postcode,
 };
 pub use procedure::{
-    ChannelAccess, DeadlineDuration, HostedProcedure, LegalDeadline, ProcedureId, ProcedureRef,
-    Silence,
+    ChannelAccess, DeadlineDuration, HostedProcedure, HostedProcedureFields, LegalDeadline,
+    ProcedureId, ProcedureRef, Silence,
 };
 pub use reference::CaseReference;
 

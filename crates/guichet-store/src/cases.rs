@@ -1,0 +1,284 @@
+//! Cases and their journal. The journal is the truth; the `cases` row is a projection (state,
+//! version, times) kept in the same transaction for listing and for optimistic concurrency:
+//! an append names the version it was decided on, and fails with
+//! [`StoreError::Conflict`] if another agent appended first.
+
+use chrono::{DateTime, Utc};
+use guichet_domain::{
+    Actor, Case, CaseError, CaseReference, CaseState, Channel, Command, Context, Decision, Event,
+    HostedProcedure, PersonId, ProcedureId, ProcedureRef,
+};
+use sqlx::Row;
+
+use crate::{Store, StoreError, duplicate_or, from_micros, to_micros, with_pool};
+
+/// A line of a case list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseSummary {
+    pub reference: CaseReference,
+    pub procedure: ProcedureRef,
+    pub person: PersonId,
+    pub state: CaseState,
+    pub version: u64,
+    pub opened_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Which cases to list, most recently updated first.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub person: Option<PersonId>,
+    pub state: Option<CaseState>,
+    pub limit: u32,
+}
+
+/// Why a command on a stored case did not go through.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    /// The domain refused the command; nothing was written.
+    #[error(transparent)]
+    Case(#[from] CaseError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+struct EventRow {
+    seq: i64,
+    at: i64,
+    channel: String,
+    actor: String,
+    payload: String,
+}
+
+impl EventRow {
+    fn encode(event: &Event) -> Result<Self, StoreError> {
+        Ok(EventRow {
+            seq: i64::try_from(event.seq).map_err(StoreError::corrupt)?,
+            at: to_micros(event.at),
+            channel: event.channel.code().to_owned(),
+            actor: serde_json::to_string(&event.actor).map_err(StoreError::corrupt)?,
+            payload: serde_json::to_string(&event.kind).map_err(StoreError::corrupt)?,
+        })
+    }
+
+    fn decode(self) -> Result<Event, StoreError> {
+        Ok(Event {
+            seq: u64::try_from(self.seq).map_err(StoreError::corrupt)?,
+            at: from_micros(self.at)?,
+            channel: Channel::from_code(&self.channel)
+                .ok_or_else(|| StoreError::corrupt(format!("channel {}", self.channel)))?,
+            actor: serde_json::from_str(&self.actor).map_err(StoreError::corrupt)?,
+            kind: serde_json::from_str(&self.payload).map_err(StoreError::corrupt)?,
+        })
+    }
+}
+
+fn mandate_of(actor: &Actor) -> Option<String> {
+    match actor {
+        Actor::Helper { mandate, .. } => Some(mandate.to_string()),
+        _ => None,
+    }
+}
+
+/// Inserts events inside an open transaction `$tx`.
+macro_rules! insert_events {
+    ($tx:expr, $reference:expr, $events:expr) => {
+        for event in $events {
+            let row = EventRow::encode(event)?;
+            sqlx::query(
+                "INSERT INTO case_events (case_reference, seq, at, channel, actor_kind, mandate_id, actor, kind, payload)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind($reference)
+            .bind(row.seq)
+            .bind(row.at)
+            .bind(&row.channel)
+            .bind(event.actor.kind_code())
+            .bind(mandate_of(&event.actor))
+            .bind(&row.actor)
+            .bind(event.kind.code())
+            .bind(&row.payload)
+            .execute(&mut *$tx)
+            .await?;
+        }
+    };
+}
+
+impl Store {
+    /// Stores a new case from its first events (at least the opening), in one transaction.
+    /// A reference already in use gives [`StoreError::Duplicate`]: draw another one.
+    pub async fn create_case(&self, events: &[Event]) -> Result<Case, StoreError> {
+        let case = Case::replay(events).map_err(StoreError::corrupt)?;
+        let reference = case.reference.as_str();
+        with_pool!(self, write pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO cases (reference, procedure_id, procedure_version, person_id, state, version, opened_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(reference)
+            .bind(case.procedure.id.as_str())
+            .bind(i64::from(case.procedure.version))
+            .bind(case.person.to_string())
+            .bind(case.state.code())
+            .bind(version_i64(case.version)?)
+            .bind(to_micros(case.opened_at))
+            .bind(to_micros(case.updated_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| duplicate_or(e, format!("case {reference}")))?;
+            insert_events!(tx, reference, events);
+            tx.commit().await?;
+        });
+        Ok(case)
+    }
+
+    /// Appends events decided on `case` (at its `version`), failing with
+    /// [`StoreError::Conflict`] if the stored case moved on meanwhile. Returns the new case.
+    pub async fn append_events(&self, case: &Case, events: &[Event]) -> Result<Case, StoreError> {
+        let mut next = case.clone();
+        for event in events {
+            next = next.apply(event).map_err(StoreError::corrupt)?;
+        }
+        let reference = case.reference.as_str();
+        with_pool!(self, write pool => {
+            let mut tx = pool.begin().await?;
+            let updated = sqlx::query(
+                "UPDATE cases SET state = $1, version = $2, updated_at = $3
+                 WHERE reference = $4 AND version = $5",
+            )
+            .bind(next.state.code())
+            .bind(version_i64(next.version)?)
+            .bind(to_micros(next.updated_at))
+            .bind(reference)
+            .bind(version_i64(case.version)?)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if updated == 0 {
+                let actual: Option<i64> = sqlx::query_scalar("SELECT version FROM cases WHERE reference = $1")
+                    .bind(reference)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                return Err(match actual {
+                    None => StoreError::NotFound(format!("case {reference}")),
+                    Some(actual) => StoreError::Conflict {
+                        reference: reference.to_owned(),
+                        expected: case.version,
+                        actual: u64::try_from(actual).map_err(StoreError::corrupt)?,
+                    },
+                });
+            }
+            insert_events!(tx, reference, events);
+            tx.commit().await?;
+        });
+        Ok(next)
+    }
+
+    /// The whole journal of a case, in order.
+    pub async fn journal(&self, reference: &CaseReference) -> Result<Vec<Event>, StoreError> {
+        let rows: Vec<EventRow> = with_pool!(self, pool => {
+            sqlx::query(
+                "SELECT seq, at, channel, actor, payload FROM case_events
+                 WHERE case_reference = $1 ORDER BY seq",
+            )
+            .bind(reference.as_str())
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| Ok(EventRow {
+                seq: r.try_get("seq")?,
+                at: r.try_get("at")?,
+                channel: r.try_get("channel")?,
+                actor: r.try_get("actor")?,
+                payload: r.try_get("payload")?,
+            }))
+            .collect::<Result<_, sqlx::Error>>()?
+        });
+        rows.into_iter().map(EventRow::decode).collect()
+    }
+
+    /// A case rebuilt from its journal.
+    pub async fn load_case(&self, reference: &CaseReference) -> Result<Case, StoreError> {
+        let events = self.journal(reference).await?;
+        if events.is_empty() {
+            return Err(StoreError::NotFound(format!("case {reference}")));
+        }
+        Case::replay(&events).map_err(StoreError::corrupt)
+    }
+
+    pub async fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>, StoreError> {
+        let limit = if filter.limit == 0 { 100 } else { filter.limit };
+        type Raw = (String, String, i64, String, String, i64, i64, i64);
+        let rows: Vec<Raw> = with_pool!(self, pool => {
+            sqlx::query(
+                "SELECT reference, procedure_id, procedure_version, person_id, state, version, opened_at, updated_at
+                 FROM cases
+                 WHERE ($1 IS NULL OR person_id = $1) AND ($2 IS NULL OR state = $2)
+                 ORDER BY updated_at DESC, reference
+                 LIMIT $3",
+            )
+            .bind(filter.person.map(|p| p.to_string()))
+            .bind(filter.state.map(|s| s.code()))
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| Ok((
+                r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?,
+                r.try_get(4)?, r.try_get(5)?, r.try_get(6)?, r.try_get(7)?,
+            )))
+            .collect::<Result<_, sqlx::Error>>()?
+        });
+        rows.into_iter()
+            .map(
+                |(reference, pid, pver, person, state, version, opened, updated)| {
+                    Ok(CaseSummary {
+                        reference: CaseReference::parse(&reference).map_err(StoreError::corrupt)?,
+                        procedure: ProcedureRef {
+                            id: ProcedureId::parse(&pid).map_err(StoreError::corrupt)?,
+                            version: u32::try_from(pver).map_err(StoreError::corrupt)?,
+                        },
+                        person: person.parse().map_err(StoreError::corrupt)?,
+                        state: CaseState::from_code(&state)
+                            .ok_or_else(|| StoreError::corrupt(format!("state {state}")))?,
+                        version: u64::try_from(version).map_err(StoreError::corrupt)?,
+                        opened_at: from_micros(opened)?,
+                        updated_at: from_micros(updated)?,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    /// Opens a case: checks the command with the domain, then stores it.
+    pub async fn open_case(
+        &self,
+        reference: CaseReference,
+        procedure: &HostedProcedure,
+        person: PersonId,
+        ctx: Context,
+    ) -> Result<(Case, Decision), CommandError> {
+        let decision = Case::open(reference, procedure, person, ctx)?;
+        let case = self.create_case(&decision.events).await?;
+        Ok((case, decision))
+    }
+
+    /// Loads a case, lets the domain decide, and appends the resulting events. Nothing is
+    /// written when the domain refuses or when another writer got there first.
+    pub async fn execute(
+        &self,
+        reference: &CaseReference,
+        command: Command,
+        ctx: Context,
+    ) -> Result<(Case, Decision), CommandError> {
+        let case = self.load_case(reference).await?;
+        let decision = case.decide(command, ctx)?;
+        let case = self.append_events(&case, &decision.events).await?;
+        Ok((case, decision))
+    }
+}
+
+fn version_i64(v: u64) -> Result<i64, StoreError> {
+    i64::try_from(v).map_err(StoreError::corrupt)
+}

@@ -1,0 +1,204 @@
+//! Guichet's persistence. One [`Store`] type, two engines: SQLite, embedded, for one machine
+//! (a file in the data directory, WAL mode), and PostgreSQL for several stateless servers.
+//!
+//! Queries live here, grouped by aggregate (one module each), and return domain types. They are
+//! written once in the SQL both engines understand (`$1` placeholders, `TEXT`, `BIGINT`), and
+//! [`with_pool!`] runs them on whichever engine is configured. The same test suite runs on both.
+//!
+//! SQLite allows one writer at a time; writes go through a pool of one connection so they queue
+//! in Rust instead of failing with `SQLITE_BUSY`, while reads use a separate pool.
+
+mod cases;
+mod operators;
+mod persons;
+mod procedures;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+pub use cases::{CaseFilter, CaseSummary, CommandError};
+
+/// Errors of the store. Each variant is answered differently by callers.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database cannot be reached or opened (wrong URL, server down, unwritable file).
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// Someone else changed the case since it was read: reload and try again.
+    #[error("case {reference} was changed meanwhile (expected version {expected}, found {actual})")]
+    Conflict {
+        reference: String,
+        expected: u64,
+        actual: u64,
+    },
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The same identity exists already with other content.
+    #[error("{0} already exists")]
+    Duplicate(String),
+    /// Stored data that does not read back into domain types (should never happen).
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+    #[error("migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+impl StoreError {
+    fn corrupt(what: impl std::fmt::Display) -> Self {
+        StoreError::Corrupt(what.to_string())
+    }
+}
+
+/// Which engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone)]
+enum Db {
+    Sqlite { write: SqlitePool, read: SqlitePool },
+    Postgres(PgPool),
+}
+
+/// The database, cheap to clone (pools are shared).
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: Db,
+}
+
+/// Runs the same query code on the configured engine: `$pool` is bound to the engine's pool
+/// (for SQLite, the reader pool unless `write` is given).
+macro_rules! with_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.db {
+            $crate::Db::Sqlite { read: $pool, .. } => $body,
+            $crate::Db::Postgres($pool) => $body,
+        }
+    };
+    ($store:expr, write $pool:ident => $body:expr) => {
+        match &$store.db {
+            $crate::Db::Sqlite { write: $pool, .. } => $body,
+            $crate::Db::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl Store {
+    /// Opens (creating if needed) the SQLite database file at `path`.
+    pub async fn open_sqlite(path: &Path) -> Result<Store, StoreError> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let unavailable =
+            |e: sqlx::Error| StoreError::Unavailable(format!("{}: {e}", path.display()));
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await
+            .map_err(unavailable)?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.read_only(true))
+            .await
+            .map_err(unavailable)?;
+        Ok(Store {
+            db: Db::Sqlite { write, read },
+        })
+    }
+
+    /// Connects to PostgreSQL with a `postgres://` URL.
+    pub async fn connect_postgres(url: &str, max_connections: u32) -> Result<Store, StoreError> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Unavailable(format!("invalid PostgreSQL URL: {e}")))?;
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("PostgreSQL: {e}")))?;
+        Ok(Store {
+            db: Db::Postgres(pool),
+        })
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self.db {
+            Db::Sqlite { .. } => Engine::Sqlite,
+            Db::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// Brings the schema up to date. Migrations only go forward.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match &self.db {
+            Db::Sqlite { write, .. } => SQLITE_MIGRATOR.run(write).await?,
+            Db::Postgres(pool) => POSTGRES_MIGRATOR.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Checks that the database answers (the health endpoint uses it).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        with_pool!(self, pool => {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    /// Runs statements as they are, outside any migration (benchmarks and tests create and
+    /// drop databases with it). Never given user input.
+    pub async fn raw_execute(&self, sql: &str) -> Result<(), StoreError> {
+        with_pool!(self, write pool => {
+            sqlx::raw_sql(sql).execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    /// Closes the pools, waiting for queries in progress.
+    pub async fn close(&self) {
+        match &self.db {
+            Db::Sqlite { write, read } => {
+                read.close().await;
+                write.close().await;
+            }
+            Db::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// Times are stored as microseconds since the Unix epoch on both engines.
+pub(crate) fn to_micros(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+pub(crate) fn from_micros(v: i64) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::from_timestamp_micros(v).ok_or_else(|| StoreError::corrupt(format!("time {v}")))
+}
+
+/// Maps a unique-constraint violation to [`StoreError::Duplicate`].
+pub(crate) fn duplicate_or(e: sqlx::Error, what: impl Into<String>) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate(what.into()),
+        _ => StoreError::Database(e),
+    }
+}

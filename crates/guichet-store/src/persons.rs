@@ -1,0 +1,64 @@
+//! People. The whole domain value is kept as JSON; a few columns are copied out for search.
+
+use chrono::{DateTime, Utc};
+use guichet_domain::{Person, PersonId};
+use sqlx::Row;
+
+use crate::{Store, StoreError, duplicate_or, to_micros, with_pool};
+
+impl Store {
+    pub async fn insert_person(
+        &self,
+        person: &Person,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let data = serde_json::to_string(person).map_err(StoreError::corrupt)?;
+        let what = format!("person {}", person.id);
+        with_pool!(self, write pool => {
+            sqlx::query(
+                "INSERT INTO persons (id, family_name, given_name, birth_date, postcode, data, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(person.id.to_string())
+            .bind(person.name.family())
+            .bind(person.name.given())
+            .bind(person.birth_date.map(|d| d.to_string()))
+            .bind(person.address.as_ref().map(|a| a.postcode().as_str().to_owned()))
+            .bind(&data)
+            .bind(to_micros(now))
+            .execute(pool)
+            .await
+            .map_err(|e| duplicate_or(e, what))?;
+        });
+        Ok(())
+    }
+
+    pub async fn get_person(&self, id: PersonId) -> Result<Option<Person>, StoreError> {
+        let data: Option<String> = with_pool!(self, pool => {
+            sqlx::query("SELECT data FROM persons WHERE id = $1")
+                .bind(id.to_string())
+                .fetch_optional(pool)
+                .await?
+                .map(|r| r.try_get("data"))
+                .transpose()?
+        });
+        data.map(|d| serde_json::from_str(&d).map_err(StoreError::corrupt))
+            .transpose()
+    }
+
+    /// People by family then given name, at most `limit`.
+    pub async fn list_persons(&self, limit: u32) -> Result<Vec<Person>, StoreError> {
+        let rows: Vec<String> = with_pool!(self, pool => {
+            sqlx::query("SELECT data FROM persons ORDER BY family_name, given_name LIMIT $1")
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| r.try_get("data"))
+                .collect::<Result<_, _>>()?
+        });
+        rows.iter()
+            .map(|d| serde_json::from_str(d).map_err(StoreError::corrupt))
+            .collect()
+    }
+}
