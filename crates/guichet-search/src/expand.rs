@@ -1,0 +1,148 @@
+//! Query expansion from reviewed data: synonyms and abbreviations people use
+//! (`data/synonyms.toml`) and life-event situations (`data/situations.toml`).
+//!
+//! Both tables are compiled into the binary and matched on folded text ([`crate::text::fold`]),
+//! whole words only, so "cni" matches "ma CNI" but not "cnil".
+
+use serde::Deserialize;
+
+use crate::SearchError;
+use crate::text::fold;
+
+const SYNONYMS: &str = include_str!("../data/synonyms.toml");
+const SITUATIONS: &str = include_str!("../data/situations.toml");
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SynonymsRaw {
+    groups: Vec<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Situation {
+    pub name: String,
+    pub triggers: Vec<String>,
+    pub sheets: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SituationsRaw {
+    situation: Vec<Situation>,
+}
+
+/// The synonym and situation tables, folded once.
+#[derive(Debug, Clone)]
+pub struct Expansions {
+    /// (folded expression, its group's other expressions as written)
+    synonyms: Vec<(String, Vec<String>)>,
+    situations: Vec<(Vec<String>, Situation)>,
+}
+
+impl Expansions {
+    /// The tables shipped with Guichet.
+    pub fn shipped() -> Result<Self, SearchError> {
+        Self::parse(SYNONYMS, SITUATIONS)
+    }
+
+    pub fn parse(synonyms: &str, situations: &str) -> Result<Self, SearchError> {
+        let syn: SynonymsRaw = toml::from_str(synonyms)
+            .map_err(|e| SearchError::Data(format!("synonymes : {}", e.message())))?;
+        let sit: SituationsRaw = toml::from_str(situations)
+            .map_err(|e| SearchError::Data(format!("situations : {}", e.message())))?;
+        let mut out = Vec::new();
+        for group in syn.groups {
+            if group.len() < 2 {
+                return Err(SearchError::Data(format!(
+                    "synonymes : groupe d’un seul terme {group:?}"
+                )));
+            }
+            for (i, expr) in group.iter().enumerate() {
+                let others: Vec<String> = group
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| *j != i)
+                    .map(|(_, e)| e.clone())
+                    .collect();
+                // Only the first expression of a group triggers the others, plus any single
+                // abbreviation-like word: "carte d'identité" should not pull in "cni" noise,
+                // but "cni" must pull in "carte d'identité".
+                if i == 0 {
+                    out.push((fold(expr), others));
+                }
+            }
+        }
+        let situations = sit
+            .situation
+            .into_iter()
+            .map(|s| (s.triggers.iter().map(|t| fold(t)).collect(), s))
+            .collect();
+        Ok(Self {
+            synonyms: out,
+            situations,
+        })
+    }
+
+    /// The expressions to add to a query (already folded by the caller).
+    pub fn synonyms_for(&self, folded_query: &str) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for (expr, others) in &self.synonyms {
+            if folded_query.contains(expr.as_str()) {
+                for o in others {
+                    if !out.contains(&o.as_str()) {
+                        out.push(o);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The life events a query names, in table order.
+    pub fn situations_for(&self, folded_query: &str) -> Vec<&Situation> {
+        self.situations
+            .iter()
+            .filter(|(triggers, _)| triggers.iter().any(|t| folded_query.contains(t.as_str())))
+            .map(|(_, s)| s)
+            .collect()
+    }
+
+    pub fn situations(&self) -> impl Iterator<Item = &Situation> {
+        self.situations.iter().map(|(_, s)| s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn abbreviations_expand_on_whole_words_only() {
+        let e = Expansions::shipped().unwrap();
+        assert!(
+            e.synonyms_for(&fold("j'ai perdu ma CNI"))
+                .contains(&"carte d'identité")
+        );
+        assert!(e.synonyms_for(&fold("la CNIL")).is_empty());
+        assert!(
+            e.synonyms_for(&fold("refaire ma carte grise"))
+                .contains(&"certificat d'immatriculation")
+        );
+    }
+
+    #[test]
+    fn situations_match_triggers_without_accents() {
+        let e = Expansions::shipped().unwrap();
+        let s = e.situations_for(&fold("Je déménage à Lyon"));
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].sheets[0], "F14128");
+        assert!(e.situations_for(&fold("carte grise")).is_empty());
+    }
+
+    #[test]
+    fn malformed_tables_are_refused() {
+        assert!(Expansions::parse("groups = [[\"seul\"]]", "situation = []").is_err());
+        assert!(Expansions::parse("groups = 3", "situation = []").is_err());
+    }
+}

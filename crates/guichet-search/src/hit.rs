@@ -1,0 +1,203 @@
+//! What a search returns: for each result, what to do and where — the operator in charge and,
+//! channel by channel, how to do it. This is the JSON contract of `GET /api/search`.
+
+use guichet_catalogue::definition::ChannelsRaw;
+use guichet_catalogue::sheet::{OnlineKind, PlaceKind};
+use guichet_catalogue::{OperatorDirectory, ProcedureDefinition, Sheet};
+use serde::Serialize;
+
+/// A sheet of the national catalogue or a procedure hosted here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HitKind {
+    Sheet,
+    Procedure,
+}
+
+/// An operator as shown in a result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OperatorView {
+    pub id: String,
+    pub name: String,
+}
+
+/// One way to do the procedure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChannelHint {
+    /// `web`, `phone`, `counter` or `post`.
+    pub channel: &'static str,
+    /// A French sentence saying what to do.
+    pub how: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// One search result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hit {
+    /// The sheet id (`F1341`) or the hosted procedure id.
+    pub id: String,
+    pub kind: HitKind,
+    pub title: String,
+    pub description: String,
+    /// `particuliers`, `professionnels`, `associations`.
+    pub audiences: Vec<&'static str>,
+    /// The operator in charge, if known.
+    pub operator: Option<OperatorView>,
+    /// Other operators involved, after the one in charge.
+    pub other_operators: Vec<OperatorView>,
+    pub channels: Vec<ChannelHint>,
+    /// Where to read more (the service-public.fr page, or the procedure's page here).
+    pub url: String,
+    /// The life event this result was ranked first for, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub situation: Option<String>,
+}
+
+fn view(op: &guichet_catalogue::NationalOperator) -> OperatorView {
+    OperatorView {
+        id: op.id.clone(),
+        name: op.name.clone(),
+    }
+}
+
+/// Builds the result shown for a sheet.
+pub fn for_sheet(sheet: &Sheet, operators: &OperatorDirectory) -> Hit {
+    let ops = operators.for_sheet(sheet);
+    let mut channels = Vec::new();
+    for s in sheet
+        .online
+        .iter()
+        .filter(|s| s.kind == OnlineKind::Teleservice)
+        .take(2)
+    {
+        channels.push(ChannelHint {
+            channel: "web",
+            how: format!("En ligne : {}", s.title),
+            url: s.url.clone(),
+        });
+    }
+    if let Some(form) = sheet
+        .online
+        .iter()
+        .find(|s| s.kind == OnlineKind::Form && s.cerfa.is_some())
+    {
+        channels.push(ChannelHint {
+            channel: "post",
+            how: format!(
+                "Sur papier : formulaire cerfa n° {} ({}), à remplir puis à envoyer ou déposer",
+                form.cerfa.as_deref().unwrap_or_default(),
+                form.title
+            ),
+            url: form.url.clone(),
+        });
+    }
+    if let Some(place) = sheet.places.iter().find(|p| p.kind == PlaceKind::Local) {
+        channels.push(ChannelHint {
+            channel: "counter",
+            how: format!("Sur place : {}", place.title),
+            url: place.url.clone(),
+        });
+    }
+    if let Some(place) = sheet
+        .places
+        .iter()
+        .find(|p| p.kind == PlaceKind::ContactCentre)
+    {
+        let how = match &place.details {
+            Some(d) => format!("Par téléphone : {} — {}", place.title, d),
+            None => format!("Par téléphone : {}", place.title),
+        };
+        channels.push(ChannelHint {
+            channel: "phone",
+            how,
+            url: place.url.clone(),
+        });
+    }
+    Hit {
+        id: sheet.id.to_string(),
+        kind: HitKind::Sheet,
+        title: sheet.title.clone(),
+        description: sheet.description.clone(),
+        audiences: sheet.audiences.iter().map(|a| a.code()).collect(),
+        operator: ops.first().map(|o| view(o)),
+        other_operators: ops.iter().skip(1).take(3).map(|o| view(o)).collect(),
+        channels,
+        url: sheet.public_url(),
+        situation: None,
+    }
+}
+
+/// Builds the result shown for a hosted procedure: every open channel with its instructions.
+pub fn for_procedure(def: &ProcedureDefinition, operator_name: Option<&str>) -> Hit {
+    let p = def.procedure();
+    let ChannelsRaw {
+        web,
+        phone,
+        counter,
+        post,
+    } = def.channels();
+    let mut channels = Vec::new();
+    if let Some(c) = web {
+        channels.push(ChannelHint {
+            channel: "web",
+            how: c.how.clone(),
+            url: Some(
+                c.url
+                    .clone()
+                    .unwrap_or_else(|| format!("/demarches/{}", p.id())),
+            ),
+        });
+    }
+    if let Some(c) = phone {
+        let mut how = c.how.clone();
+        if let Some(n) = &c.number {
+            how.push_str(&format!(" — {n}"));
+        }
+        if let Some(h) = &c.hours {
+            how.push_str(&format!(" ({h})"));
+        }
+        channels.push(ChannelHint {
+            channel: "phone",
+            how,
+            url: None,
+        });
+    }
+    if let Some(c) = counter {
+        let mut how = c.how.clone();
+        if !c.counters.is_empty() {
+            how.push_str(&format!(" — {}", c.counters.join(" ; ")));
+        }
+        channels.push(ChannelHint {
+            channel: "counter",
+            how,
+            url: None,
+        });
+    }
+    if let Some(c) = post {
+        let mut how = c.how.clone();
+        if let Some(a) = &c.address {
+            how.push_str(&format!(" — {a}"));
+        }
+        channels.push(ChannelHint {
+            channel: "post",
+            how,
+            url: Some(format!("/demarches/{}/formulaire-papier", p.id())),
+        });
+    }
+    Hit {
+        id: p.id().to_string(),
+        kind: HitKind::Procedure,
+        title: p.title().to_owned(),
+        description: p.summary().to_owned(),
+        audiences: def.audience().iter().map(|a| a.code()).collect(),
+        operator: Some(OperatorView {
+            id: p.operator().to_string(),
+            name: operator_name.unwrap_or(p.operator().as_str()).to_owned(),
+        }),
+        other_operators: Vec::new(),
+        channels,
+        url: format!("/demarches/{}", p.id()),
+        situation: None,
+    }
+}

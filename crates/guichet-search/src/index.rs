@@ -1,0 +1,469 @@
+//! The search engine: one in-memory tantivy index over the national sheets and the hosted
+//! procedures, queried with French analysis, synonyms, typo tolerance and situations.
+//!
+//! Ranking, in order of application:
+//! 1. situations: a query naming a life event puts that event's sheets first;
+//! 2. BM25 over fields weighted title > keywords/description > breadcrumb > body, each query
+//!    term scored by its best field (dismax), synonyms added at a lower weight, and a query
+//!    term absent from the whole index replaced by its near spellings (typo tolerance, long
+//!    words only);
+//! 3. audience: sheets for the public first, unless the query speaks of a business or an
+//!    association, in which case those come first.
+//!
+//! The engine takes values in (sheets, definitions) and gives hits back; loading them from the
+//! extract or the database is the caller's business.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use guichet_catalogue::{Audience, OperatorDirectory, ProcedureDefinition, Sheet};
+use tantivy::collector::TopDocs;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, Query, TermQuery,
+};
+use tantivy::schema::{
+    FAST, Field, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{Index, IndexReader, TantivyDocument, Term, doc};
+
+use crate::SearchError;
+use crate::expand::Expansions;
+use crate::hit::{self, Hit, HitKind};
+use crate::text::{self, ANALYZER, PLAIN_ANALYZER};
+
+/// Queries longer than this are refused: nobody types that much, and it bounds the work.
+pub const MAX_QUERY_CHARS: usize = 500;
+/// At most this many distinct terms are used from one query.
+const MAX_TERMS: usize = 24;
+/// Results are re-ranked within this many BM25 candidates.
+const CANDIDATES: usize = 60;
+
+#[derive(Debug, Clone, Copy)]
+struct Fields {
+    ord: Field,
+    title: Field,
+    keywords: Field,
+    description: Field,
+    breadcrumb: Field,
+    body: Field,
+    title_plain: Field,
+    description_plain: Field,
+}
+
+/// Weights of the fields, title first.
+const WEIGHTS: [(FieldName, f32); 5] = [
+    (FieldName::Title, 3.0),
+    (FieldName::Keywords, 1.6),
+    (FieldName::Description, 1.4),
+    (FieldName::Breadcrumb, 1.0),
+    (FieldName::Body, 0.6),
+];
+
+#[derive(Debug, Clone, Copy)]
+enum FieldName {
+    Title,
+    Keywords,
+    Description,
+    Breadcrumb,
+    Body,
+}
+
+impl Fields {
+    fn get(&self, name: FieldName) -> Field {
+        match name {
+            FieldName::Title => self.title,
+            FieldName::Keywords => self.keywords,
+            FieldName::Description => self.description,
+            FieldName::Breadcrumb => self.breadcrumb,
+            FieldName::Body => self.body,
+        }
+    }
+}
+
+/// What the engine knows about each indexed document besides its text.
+#[derive(Debug, Clone)]
+struct Entry {
+    hit: Hit,
+    audiences: Vec<Audience>,
+    kind: String,
+}
+
+/// A built index, ready to answer queries. Cheap to share behind an `Arc`.
+pub struct SearchIndex {
+    reader: IndexReader,
+    fields: Fields,
+    analyzer: TextAnalyzer,
+    plain: TextAnalyzer,
+    entries: Vec<Entry>,
+    by_id: BTreeMap<String, usize>,
+    expansions: Expansions,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("documents", &self.entries.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Statistics of one build.
+#[derive(Debug, Clone, Copy)]
+pub struct BuildStats {
+    pub sheets: usize,
+    pub procedures: usize,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(ANALYZER)
+            .set_index_option(IndexRecordOption::WithFreqs),
+    );
+    let ord = b.add_u64_field("ord", FAST | STORED);
+    let title = b.add_text_field("title", text.clone());
+    let keywords = b.add_text_field("keywords", text.clone());
+    let description = b.add_text_field("description", text.clone());
+    let breadcrumb = b.add_text_field("breadcrumb", text.clone());
+    let body = b.add_text_field("body", text);
+    let plain = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(PLAIN_ANALYZER)
+            .set_index_option(IndexRecordOption::Basic),
+    );
+    let title_plain = b.add_text_field("title_plain", plain.clone());
+    let description_plain = b.add_text_field("description_plain", plain);
+    (
+        b.build(),
+        Fields {
+            ord,
+            title,
+            keywords,
+            description,
+            breadcrumb,
+            body,
+            title_plain,
+            description_plain,
+        },
+    )
+}
+
+fn engine(e: tantivy::TantivyError) -> SearchError {
+    SearchError::Engine(e.to_string())
+}
+
+impl SearchIndex {
+    /// Indexes the national sheets and the hosted procedures. `operator_names` gives the French
+    /// name of hosted procedures' operators (by operator id), when known.
+    pub fn build(
+        sheets: &[Sheet],
+        procedures: &[ProcedureDefinition],
+        operators: &OperatorDirectory,
+        operator_names: &BTreeMap<String, String>,
+    ) -> Result<Self, SearchError> {
+        let (schema, fields) = schema();
+        let index = Index::create_in_ram(schema);
+        index.tokenizers().register(ANALYZER, text::analyzer());
+        index
+            .tokenizers()
+            .register(PLAIN_ANALYZER, text::plain_analyzer());
+        let mut writer = index
+            .writer_with_num_threads::<TantivyDocument>(1, 64_000_000)
+            .map_err(engine)?;
+        let mut entries = Vec::with_capacity(sheets.len() + procedures.len());
+        // "Recherche guidée" sheets are service-public.fr's interactive questionnaires: they
+        // duplicate ordinary sheets and mean nothing outside that site's engine.
+        for sheet in sheets.iter().filter(|s| s.kind != "Recherche guidée") {
+            let ord = entries.len() as u64;
+            let keywords = sheet.abbreviations.join(" ; ");
+            writer
+                .add_document(doc!(
+                    fields.ord => ord,
+                    fields.title => sheet.title.as_str(),
+                    fields.title_plain => sheet.title.as_str(),
+                    fields.keywords => keywords,
+                    fields.description => sheet.description.as_str(),
+                    fields.description_plain => sheet.description.as_str(),
+                    fields.breadcrumb => format!("{} {}", sheet.subject, sheet.breadcrumb.join(" ")),
+                    fields.body => sheet.body.as_str(),
+                ))
+                .map_err(engine)?;
+            entries.push(Entry {
+                hit: hit::for_sheet(sheet, operators),
+                audiences: sheet.audiences.clone(),
+                kind: sheet.kind.clone(),
+            });
+        }
+        for def in procedures {
+            let ord = entries.len() as u64;
+            let p = def.procedure();
+            let operator_name = operator_names
+                .get(p.operator().as_str())
+                .map(String::as_str);
+            let mut body = String::new();
+            for f in def.fields() {
+                body.push_str(&f.label);
+                body.push(' ');
+            }
+            for d in def.documents() {
+                body.push_str(&d.name);
+                body.push(' ');
+            }
+            writer
+                .add_document(doc!(
+                    fields.ord => ord,
+                    fields.title => p.title(),
+                    fields.title_plain => p.title(),
+                    fields.keywords => def.keywords().join(" ; "),
+                    fields.description => p.summary(),
+                    fields.description_plain => p.summary(),
+                    fields.breadcrumb => operator_name.unwrap_or_default(),
+                    fields.body => body,
+                ))
+                .map_err(engine)?;
+            entries.push(Entry {
+                hit: hit::for_procedure(def, operator_name),
+                audiences: def.audience().to_vec(),
+                kind: "Démarche".to_owned(),
+            });
+        }
+        writer.commit().map_err(engine)?;
+        let reader = index.reader().map_err(engine)?;
+        let by_id = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.hit.id.clone(), i))
+            .collect();
+        Ok(Self {
+            reader,
+            fields,
+            analyzer: text::analyzer(),
+            plain: text::plain_analyzer(),
+            entries,
+            by_id,
+            expansions: Expansions::shipped()?,
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The result card of one indexed sheet or procedure.
+    pub fn get(&self, id: &str) -> Option<&Hit> {
+        self.by_id.get(id).map(|i| &self.entries[*i].hit)
+    }
+
+    /// Answers a query with at most `limit` results, best first.
+    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<Hit>, SearchError> {
+        if query.chars().count() > MAX_QUERY_CHARS {
+            return Err(SearchError::QueryTooLong {
+                max: MAX_QUERY_CHARS,
+            });
+        }
+        let clean = text::sanitize(query, MAX_QUERY_CHARS);
+        if clean.trim().is_empty() {
+            return Err(SearchError::EmptyQuery);
+        }
+        let limit = limit.clamp(1, 50);
+        let folded = text::fold(&clean);
+        let mut analyzer = self.analyzer.clone();
+        let searcher = self.reader.searcher();
+
+        let mut plain = self.plain.clone();
+        let mut seen: BTreeSet<String> = BTreeSet::new();
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut add_terms =
+            |text: &str, weight: f32, clauses: &mut Vec<(Occur, Box<dyn Query>)>| {
+                for word in text::terms(&mut plain, text) {
+                    let Some(stem) = text::terms(&mut analyzer, &word).into_iter().next() else {
+                        continue;
+                    };
+                    if seen.len() >= MAX_TERMS || !seen.insert(stem.clone()) {
+                        continue;
+                    }
+                    if let Some(q) = self.term_query(&searcher, &stem, &word, weight) {
+                        clauses.push((Occur::Should, q));
+                    }
+                }
+            };
+        add_terms(&clean, 1.0, &mut clauses);
+        for expr in self.expansions.synonyms_for(&folded) {
+            add_terms(expr, 0.7, &mut clauses);
+        }
+
+        let mut ranked: Vec<(f32, usize)> = Vec::new();
+        if !clauses.is_empty() {
+            let query = BooleanQuery::new(clauses);
+            let top = searcher
+                .search(&query, &TopDocs::with_limit(CANDIDATES))
+                .map_err(engine)?;
+            let audience = audience_of(&folded);
+            for (score, address) in top {
+                let doc: TantivyDocument = searcher.doc(address).map_err(engine)?;
+                let Some(ord) = doc.get_first(self.fields.ord).and_then(|v| v.as_u64()) else {
+                    continue;
+                };
+                let Some(entry) = usize::try_from(ord)
+                    .ok()
+                    .and_then(|o| self.entries.get(o).map(|e| (o, e)))
+                else {
+                    continue;
+                };
+                ranked.push((score * factor(entry.1, audience), entry.0));
+            }
+            ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        }
+
+        let mut out: Vec<Hit> = Vec::new();
+        for situation in self.expansions.situations_for(&folded) {
+            for id in &situation.sheets {
+                if let Some(i) = self.by_id.get(id)
+                    && !out.iter().any(|h| &h.id == id)
+                {
+                    let mut h = self.entries[*i].hit.clone();
+                    h.situation = Some(situation.name.clone());
+                    out.push(h);
+                }
+            }
+        }
+        for (_, i) in ranked {
+            if out.len() >= limit {
+                break;
+            }
+            let h = &self.entries[i].hit;
+            if !out.iter().any(|o| o.id == h.id) {
+                out.push(h.clone());
+            }
+        }
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    /// One query word: its stem is looked up in every field and the best field wins (dismax).
+    /// A word whose stem the whole index ignores is probably misspelt: when it is long enough
+    /// for that to be safe, its near spellings are looked up among the whole words of titles and
+    /// descriptions instead.
+    fn term_query(
+        &self,
+        searcher: &tantivy::Searcher,
+        stem: &str,
+        word: &str,
+        weight: f32,
+    ) -> Option<Box<dyn Query>> {
+        let known = WEIGHTS.iter().any(|(name, _)| {
+            let t = Term::from_field_text(self.fields.get(*name), stem);
+            searcher.doc_freq(&t).map(|n| n > 0).unwrap_or(false)
+        });
+        if known {
+            let per_field: Vec<Box<dyn Query>> = WEIGHTS
+                .iter()
+                .map(|(name, w)| {
+                    let t = Term::from_field_text(self.fields.get(*name), stem);
+                    Box::new(BoostQuery::new(
+                        Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs)),
+                        w * weight,
+                    )) as Box<dyn Query>
+                })
+                .collect();
+            return Some(Box::new(DisjunctionMaxQuery::with_tie_breaker(
+                per_field, 0.2,
+            )));
+        }
+        let distance = match word.chars().count() {
+            0..=4 => return None,
+            5..=6 => 1,
+            _ => 2,
+        };
+        // Fuzzy matches score a constant, of the order of one BM25 term match.
+        let per_field: Vec<Box<dyn Query>> = [
+            (self.fields.title_plain, 2.5),
+            (self.fields.description_plain, 1.2),
+        ]
+        .into_iter()
+        .map(|(field, w)| {
+            let t = Term::from_field_text(field, word);
+            Box::new(BoostQuery::new(
+                Box::new(FuzzyTermQuery::new(t, distance, true)),
+                w * weight,
+            )) as Box<dyn Query>
+        })
+        .collect();
+        Some(Box::new(DisjunctionMaxQuery::with_tie_breaker(
+            per_field, 0.2,
+        )))
+    }
+
+    /// All sheets' and procedures' ids, in index order.
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|e| e.hit.id.as_str())
+    }
+
+    /// Whether an id is a hosted procedure.
+    pub fn is_procedure(&self, id: &str) -> bool {
+        self.get(id).is_some_and(|h| h.kind == HitKind::Procedure)
+    }
+}
+
+/// Words that say the person asks as a business or an association.
+const PRO_WORDS: &[&str] = &[
+    " entreprise",
+    " societe",
+    " professionnel",
+    " pro ",
+    " salarie",
+    " employeur",
+    " micro ",
+    " auto entrepreneur",
+    " autoentrepreneur",
+    " commerce",
+    " commercant",
+    " artisan",
+    " sarl ",
+    " sas ",
+    " siret ",
+    " siren ",
+    " kbis ",
+    " tva ",
+    " urssaf ",
+    " gerant",
+    " boite ",
+    " patron",
+    " embauche",
+    " restaurant",
+    " boutique",
+    " liberal",
+];
+const ASSO_WORDS: &[&str] = &[" association", " asso ", " benevole"];
+
+fn audience_of(folded: &str) -> Audience {
+    if ASSO_WORDS.iter().any(|w| folded.contains(w)) {
+        Audience::Associations
+    } else if PRO_WORDS.iter().any(|w| folded.contains(w)) {
+        Audience::Professionnels
+    } else {
+        Audience::Particuliers
+    }
+}
+
+/// Re-ranking multiplier: audience first, then a slight preference for practical sheets over
+/// question-and-answer ones.
+fn factor(entry: &Entry, wanted: Audience) -> f32 {
+    let audience = if entry.audiences.contains(&wanted) {
+        1.0
+    } else if wanted == Audience::Particuliers {
+        0.7
+    } else {
+        0.85
+    };
+    let kind = if entry.kind.starts_with("Fiche Question") {
+        0.9
+    } else {
+        1.0
+    };
+    audience * kind
+}

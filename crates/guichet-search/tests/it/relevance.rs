@@ -1,0 +1,38 @@
+//! Relevance on the evaluation set, against the plain BM25 baseline.
+
+use guichet_search::eval::{self, Fts5Baseline, first_rank, score};
+
+use crate::index;
+
+#[test]
+fn guichet_meets_the_target_and_beats_plain_bm25() {
+    let (sheets, index) = index();
+    let baseline = Fts5Baseline::build(sheets).unwrap();
+    let report = eval::evaluate(index, &baseline, &eval::cases().unwrap()).unwrap();
+    assert!(report.guichet.top3 >= 0.90, "top-3 {:?}", report.guichet);
+    assert!(report.guichet.mrr10 > report.baseline.mrr10, "{report:?}");
+    assert!(report.guichet.top1 > report.baseline.top1, "{report:?}");
+}
+
+#[test]
+fn metrics_are_computed_as_defined() {
+    let ranked: Vec<String> = ["F1", "F2", "F3"].map(String::from).to_vec();
+    assert_eq!(first_rank(&ranked, &["F2".into()]), Some(2));
+    assert_eq!(first_rank(&ranked, &["F9".into()]), None);
+    let s = score(&[Some(1), Some(2), None, Some(4)]);
+    assert_eq!((s.top1, s.top3), (0.25, 0.5));
+    assert!((s.mrr10 - (1.0 + 0.5 + 0.25) / 4.0).abs() < 1e-9);
+}
+
+#[test]
+fn the_baseline_is_a_real_bm25_search() {
+    let (sheets, _) = index();
+    let baseline = Fts5Baseline::build(sheets).unwrap();
+    let hits = baseline.search("Carte Vitale", 5).unwrap();
+    assert!(
+        hits.len() == 5 && hits[..3].contains(&"F265".to_owned()),
+        "{hits:?}"
+    );
+    assert!(baseline.search("\"\u{0}*) OR (", 5).is_ok());
+    assert!(baseline.search("", 5).unwrap().is_empty());
+}

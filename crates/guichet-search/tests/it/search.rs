@@ -1,0 +1,154 @@
+//! Search behaviour: French analysis, synonyms, typos, situations, audiences, hosted
+//! procedures, the result contract, and bad input.
+
+use guichet_search::{HitKind, SearchError};
+
+use crate::{ids, index};
+
+#[test]
+fn accents_case_and_elisions_do_not_matter() {
+    assert_eq!(ids("carte d'identité perdue")[0], "F1344");
+    assert_eq!(ids("CARTE IDENTITE PERDUE")[0], "F1344");
+    assert_eq!(ids("carte d’identite perdue")[0], "F1344");
+}
+
+#[test]
+fn abbreviations_and_everyday_words_find_the_official_sheet() {
+    assert!(ids("CNI volée")[..3].contains(&"F1759".to_owned()));
+    assert_eq!(ids("carte grise voiture d'occasion")[0], "F1050");
+    assert_eq!(ids("AAH")[0], "F12242");
+    assert!(
+        ids("mon proprio veut m'expulser")
+            .iter()
+            .any(|id| id.starts_with('F'))
+    );
+}
+
+#[test]
+fn long_misspelt_words_are_tolerated_short_ones_are_not_guessed() {
+    assert_eq!(ids("surendetement")[0], "F134");
+    assert_eq!(ids("naturalisaton")[0], "F2213");
+    // A short unknown word matches nothing rather than anything near it.
+    assert!(ids("xqzt").is_empty());
+}
+
+#[test]
+fn situations_put_the_life_event_first() {
+    let hits = index()
+        .1
+        .search("Je déménage la semaine prochaine", 5)
+        .unwrap();
+    assert_eq!(hits[0].id, "F14128");
+    assert_eq!(hits[0].situation.as_deref(), Some("Déménagement"));
+    assert_eq!(ids("mon père est décédé hier")[0], "F16507");
+    assert_eq!(ids("je crée mon entreprise")[0], "F23961");
+}
+
+#[test]
+fn the_public_comes_first_unless_the_query_speaks_business() {
+    let (sheets, index) = index();
+    let audience_of = |id: &str| {
+        sheets
+            .iter()
+            .find(|s| s.id.as_str() == id)
+            .unwrap()
+            .audiences
+            .clone()
+    };
+    let public = index.search("rupture conventionnelle", 1).unwrap();
+    assert!(audience_of(&public[0].id).contains(&guichet_catalogue::Audience::Particuliers));
+    let pro = index
+        .search("rupture conventionnelle salarié entreprise employeur", 1)
+        .unwrap();
+    assert!(
+        audience_of(&pro[0].id).contains(&guichet_catalogue::Audience::Professionnels),
+        "{:?}",
+        pro[0].id
+    );
+}
+
+#[test]
+fn every_result_says_what_to_do_and_where() {
+    let hits = index()
+        .1
+        .search("aide personnalisée au logement", 3)
+        .unwrap();
+    let apl = hits.iter().find(|h| h.id == "F12006").unwrap();
+    assert_eq!(apl.kind, HitKind::Sheet);
+    let operators: Vec<&str> = apl
+        .operator
+        .iter()
+        .chain(apl.other_operators.iter())
+        .map(|o| o.id.as_str())
+        .collect();
+    assert!(operators.contains(&"caf"), "{operators:?}");
+    assert!(!apl.channels.is_empty());
+    let json = serde_json::to_value(apl).unwrap();
+    for key in ["id", "kind", "title", "operator", "channels"] {
+        assert!(json.get(key).is_some(), "{key} missing in {json}");
+    }
+    assert_eq!(json["kind"], "sheet");
+    let cni = index().1.get("F1341").unwrap();
+    assert!(cni.channels.iter().any(|c| c.channel == "web"));
+    assert!(cni.channels.iter().any(|c| c.channel == "counter"));
+}
+
+#[test]
+fn hosted_procedures_are_found_with_their_channels() {
+    let hits = index()
+        .1
+        .search("aide d'urgence du CCAS pour payer une facture", 5)
+        .unwrap();
+    let p = hits
+        .iter()
+        .find(|h| h.id == "aide-sociale-urgence")
+        .expect("hosted procedure found");
+    assert_eq!(p.kind, HitKind::Procedure);
+    assert_eq!(
+        p.operator.as_ref().unwrap().name,
+        "CCAS de Villeneuve-sur-Lot"
+    );
+    let channels: Vec<&str> = p.channels.iter().map(|c| c.channel).collect();
+    assert_eq!(channels, ["phone", "counter", "post"]);
+    assert!(p.channels[0].how.contains("05 53 00 00 20"));
+    let cantine = index()
+        .1
+        .search("inscrire mon fils à la cantine", 3)
+        .unwrap();
+    assert_eq!(cantine[0].id, "inscription-cantine");
+}
+
+#[test]
+fn bad_input_gives_clear_errors_and_never_panics() {
+    let index = &index().1;
+    assert!(matches!(index.search("", 10), Err(SearchError::EmptyQuery)));
+    assert!(matches!(
+        index.search("  \t\n ", 10),
+        Err(SearchError::EmptyQuery)
+    ));
+    assert!(matches!(
+        index.search(&"a".repeat(10_000), 10),
+        Err(SearchError::QueryTooLong { .. })
+    ));
+    assert!(SearchError::EmptyQuery.to_string().contains("vide"));
+    for q in [
+        "\u{0}\u{1}\u{7f}carte\u{8}grise",
+        "le la les de du",
+        "***",
+        "\"",
+        "é",
+        "🙂 passeport",
+        "a b c d e f g h i j k l m n o p q r s t u v w x y z aa bb cc dd ee ff gg hh",
+    ] {
+        assert!(index.search(q, 10).is_ok(), "{q:?}");
+    }
+    assert_eq!(
+        index
+            .search("\u{0}carte\u{7}grise\u{1b} occasion", 1)
+            .unwrap()[0]
+            .id,
+        "F1050"
+    );
+    assert!(index.search("le la les", 10).unwrap().is_empty());
+    assert_eq!(index.search("passeport", 500).unwrap().len(), 50);
+}
