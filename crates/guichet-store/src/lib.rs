@@ -9,6 +9,7 @@
 //! in Rust instead of failing with `SQLITE_BUSY`, while reads use a separate pool.
 
 mod cases;
+mod catalogue;
 mod operators;
 mod persons;
 mod procedures;
@@ -25,6 +26,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 pub use cases::{CaseFilter, CaseSummary, CommandError};
+pub use catalogue::{CatalogueImport, DefinitionRow, Published, SheetRow};
 
 /// Errors of the store. Each variant is answered differently by callers.
 #[derive(Debug, thiserror::Error)]
