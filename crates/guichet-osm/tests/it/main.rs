@@ -1,4 +1,8 @@
 //! Imports of real extracts (Helsinki, committed as a fixture) and of broken files.
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers too: a panic is a failed test"
+)]
 
 use std::path::PathBuf;
 

@@ -1,0 +1,24 @@
+//! The directory of physical service points and the communes they serve.
+//!
+//! A [`Place`] is anything a person can walk into: a France Services site, a town hall, a
+//! digital-mediation place, or any kind an administrator adds (maternity, post office…). Its
+//! opening hours are kept in OpenStreetMap `opening_hours` syntax and evaluated by the
+//! maintained `opening-hours` crate ([`Hours`]); hours that cannot be read are kept verbatim
+//! and flagged, never dropped and never fatal.
+//!
+//! Importers read the official open-data formats (ANCT's France Services CSV, the national
+//! "lieux de médiation numérique" JSON, the communes CSV) from any `Read`; they are
+//! all-or-nothing: either every row is valid and the whole set is returned with its warnings,
+//! or the first structural error is returned with its line and nothing is imported.
+
+mod commune;
+mod error;
+mod hours;
+mod import;
+mod place;
+
+pub use commune::{Commune, CommuneSet, InseeCode, load_communes};
+pub use error::PlacesError;
+pub use hours::Hours;
+pub use import::{PlaceImport, load_france_services, load_mediation_places, town_halls};
+pub use place::{LatLon, Place, PlaceKind};
