@@ -1,0 +1,19 @@
+//! Notifications for Guichet: which channel, what text, and how it is sent.
+//!
+//! This crate holds the pure rules (channel choice, templates, SMS length) and
+//! the adapters to the outside world (SMTP, SMS gateway, print batch files).
+//! The outbox tables and their queries live in the store; the worker that
+//! ties both together lives in [`worker`].
+
+pub mod channel;
+pub mod email;
+pub mod error;
+pub mod print;
+pub mod sms;
+pub mod template;
+
+pub use channel::{
+    AgentAlert, ChannelPlan, ContactProfile, Delivery, NotificationKind, PreferredChannel,
+    choose_channels,
+};
+pub use error::NotifyError;

@@ -1,0 +1,235 @@
+//! Print batches: one PDF per postage class and a CSV manifest, as files.
+//!
+//! The printing provider receives a batch as a folder: `BATCH-CLASS.pdf` for
+//! each postage class and `BATCH-manifest.csv` (letter id, case reference,
+//! postage class, file, first page, pages, postcode), sorted by postcode within
+//! each class, which is how letters are pre-sorted for La Poste. Letters arrive
+//! already ordered from the store and are typeset in parallel in small chunks,
+//! then appended in order, so memory stays flat whatever the batch size. Files
+//! are written under a `.part` name and renamed only when complete: a full disk
+//! leaves no half batch behind that could be mistaken for a finished one.
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use guichet_letters::{AppendError, Letter, Output, PdfBatchWriter, render};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::NotifyError;
+
+/// La Poste's postage classes the provider sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PostageClass {
+    /// "Lettre verte", the default.
+    Standard,
+    /// "Lettre recommandée avec accusé de réception".
+    Registered,
+}
+
+impl PostageClass {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PostageClass::Standard => "standard",
+            PostageClass::Registered => "registered",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "standard" => Some(PostageClass::Standard),
+            "registered" => Some(PostageClass::Registered),
+            _ => None,
+        }
+    }
+}
+
+/// One letter waiting for print.
+#[derive(Debug, Clone)]
+pub struct BatchLetter {
+    pub letter_id: String,
+    pub case_reference: String,
+    pub postage: PostageClass,
+    pub letter: Letter,
+}
+
+/// What a finished batch contains.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BatchSummary {
+    pub files: Vec<PathBuf>,
+    /// Letters in the batch, with their page count.
+    pub included: Vec<(String, usize)>,
+    /// Letters that could not be typeset, with the reason; they stay out of the batch.
+    pub rejected: Vec<(String, String)>,
+    pub pages: usize,
+}
+
+/// Opens the files of a batch; tests inject a writer that fails like a full disk.
+pub trait BatchSink {
+    fn create(&self, path: &Path) -> io::Result<Box<dyn Write + Send>>;
+}
+
+/// Writes real files.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FileSink;
+
+impl BatchSink for FileSink {
+    fn create(&self, path: &Path) -> io::Result<Box<dyn Write + Send>> {
+        Ok(Box::new(BufWriter::with_capacity(
+            1 << 20,
+            File::create(path)?,
+        )))
+    }
+}
+
+const CHUNK: usize = 64;
+
+fn io_err(what: &Path, e: io::Error) -> NotifyError {
+    NotifyError::Transient(format!("écriture de {} impossible : {e}", what.display()))
+}
+
+/// Writes a batch from letters sorted by (postage class, postcode).
+pub fn write_batch<I>(
+    dir: &Path,
+    batch_id: &str,
+    letters: I,
+    sink: &dyn BatchSink,
+) -> Result<BatchSummary, NotifyError>
+where
+    I: IntoIterator<Item = Result<BatchLetter, NotifyError>>,
+{
+    let mut parts: Vec<PathBuf> = Vec::new();
+    let result = write_parts(dir, batch_id, letters, sink, &mut parts);
+    match result {
+        Ok(mut summary) => {
+            for part in &parts {
+                let done = part.with_extension("");
+                fs::rename(part, &done).map_err(|e| io_err(&done, e))?;
+                summary.files.push(done);
+            }
+            Ok(summary)
+        }
+        Err(e) => {
+            for part in &parts {
+                let _ = fs::remove_file(part);
+            }
+            Err(e)
+        }
+    }
+}
+
+struct OpenPdf {
+    class: PostageClass,
+    file_name: String,
+    path: PathBuf,
+    writer: PdfBatchWriter<Box<dyn Write + Send>>,
+}
+
+fn write_parts<I>(
+    dir: &Path,
+    batch_id: &str,
+    letters: I,
+    sink: &dyn BatchSink,
+    parts: &mut Vec<PathBuf>,
+) -> Result<BatchSummary, NotifyError>
+where
+    I: IntoIterator<Item = Result<BatchLetter, NotifyError>>,
+{
+    let mut summary = BatchSummary::default();
+    let manifest_path = dir.join(format!("{batch_id}-manifest.csv.part"));
+    parts.push(manifest_path.clone());
+    let manifest_file = sink
+        .create(&manifest_path)
+        .map_err(|e| io_err(&manifest_path, e))?;
+    let mut manifest = csv::Writer::from_writer(manifest_file);
+    manifest
+        .write_record([
+            "letter_id",
+            "case_reference",
+            "postage_class",
+            "file",
+            "first_page",
+            "pages",
+            "postcode",
+        ])
+        .map_err(|e| io_err(&manifest_path, e.into()))?;
+    let mut current: Option<OpenPdf> = None;
+    let mut last_key: Option<(PostageClass, String)> = None;
+    let mut iter = letters.into_iter();
+    loop {
+        let chunk: Vec<BatchLetter> = iter.by_ref().take(CHUNK).collect::<Result<_, _>>()?;
+        if chunk.is_empty() {
+            break;
+        }
+        let rendered: Vec<_> = chunk
+            .par_iter()
+            .map(|l| render(&l.letter, Output::Print))
+            .collect();
+        for (item, result) in chunk.into_iter().zip(rendered) {
+            let key = (item.postage, item.letter.recipient.postcode().to_owned());
+            if last_key.as_ref().is_some_and(|last| *last > key) {
+                return Err(NotifyError::Permanent(
+                    "les lettres d'un lot doivent arriver triées par tarif puis code postal".into(),
+                ));
+            }
+            last_key = Some(key);
+            let rendered = match result {
+                Ok(r) => r,
+                Err(e) => {
+                    summary.rejected.push((item.letter_id, e.to_string()));
+                    continue;
+                }
+            };
+            if current.as_ref().is_none_or(|c| c.class != item.postage) {
+                if let Some(done) = current.take() {
+                    done.writer.finish().map_err(|e| io_err(&done.path, e))?;
+                }
+                let file_name = format!("{batch_id}-{}.pdf", item.postage.as_str());
+                let path = dir.join(format!("{file_name}.part"));
+                parts.push(path.clone());
+                let out = sink.create(&path).map_err(|e| io_err(&path, e))?;
+                let writer = PdfBatchWriter::new(out).map_err(|e| io_err(&path, e))?;
+                current = Some(OpenPdf {
+                    class: item.postage,
+                    file_name,
+                    path,
+                    writer,
+                });
+            }
+            let Some(open) = current.as_mut() else {
+                continue;
+            };
+            let first_page = open.writer.page_count() + 1;
+            let pages = match open.writer.append(&rendered.pdf) {
+                Ok(n) => n,
+                Err(AppendError::Io(e)) => return Err(io_err(&open.path, e)),
+                Err(AppendError::Letter(e)) => {
+                    summary.rejected.push((item.letter_id, e.to_string()));
+                    continue;
+                }
+            };
+            manifest
+                .write_record([
+                    item.letter_id.as_str(),
+                    item.case_reference.as_str(),
+                    item.postage.as_str(),
+                    open.file_name.as_str(),
+                    &first_page.to_string(),
+                    &pages.to_string(),
+                    item.letter.recipient.postcode(),
+                ])
+                .map_err(|e| io_err(&manifest_path, e.into()))?;
+            summary.pages += pages;
+            summary.included.push((item.letter_id, pages));
+        }
+    }
+    if let Some(done) = current.take() {
+        done.writer.finish().map_err(|e| io_err(&done.path, e))?;
+    }
+    let mut inner = manifest
+        .into_inner()
+        .map_err(|e| io_err(&manifest_path, e.into_error()))?;
+    inner.flush().map_err(|e| io_err(&manifest_path, e))?;
+    Ok(summary)
+}

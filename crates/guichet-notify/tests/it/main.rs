@@ -1,0 +1,9 @@
+//! Integration tests of the notification crate against real peers: a real SMTP
+//! server (aiosmtpd) on loopback, an in-process stand-in for the SMS gateway,
+//! and real files for print batches.
+
+mod print;
+mod sms;
+mod smtp;
+mod support;
+mod templates;
