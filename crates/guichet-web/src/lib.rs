@@ -1,0 +1,61 @@
+//! Guichet's web interface: French pages that work without JavaScript, and the JSON API.
+//!
+//! Handlers are thin (one file per page under [`routes`]): they read the request, call the store
+//! and the domain, and render an askama template. HTML is only ever produced by auto-escaping
+//! templates. Errors become responses in one place, [`error::AppError`].
+
+pub mod error;
+pub mod routes;
+
+use axum::Router;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use guichet_store::Store;
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub store: Store,
+    /// A demonstration instance shows a banner on every page.
+    pub demo: bool,
+}
+
+/// Builds the application's router.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(routes::home::page))
+        .route("/health", get(routes::health::check))
+        .route("/demarches/{id}", get(routes::procedure::page))
+        .route("/static/guichet.css", get(stylesheet))
+        .fallback(routes::not_found::page)
+        .with_state(state)
+}
+
+const STYLESHEET: &str = include_str!("../static/guichet.css");
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        STYLESHEET,
+    )
+}
+
+/// Values every page layout needs.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub title: String,
+    pub demo: bool,
+}
+
+impl Layout {
+    pub fn new(state: &AppState, title: impl Into<String>) -> Self {
+        Self {
+            title: title.into(),
+            demo: state.demo,
+        }
+    }
+}

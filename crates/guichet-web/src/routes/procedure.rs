@@ -1,0 +1,78 @@
+//! `GET /demarches/{id}`: one hosted procedure, with how to do it on each channel.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use guichet_domain::{ProcedureChannel, ProcedureId};
+
+use crate::error::AppError;
+use crate::{AppState, Layout};
+
+#[derive(Debug)]
+pub struct ChannelItem {
+    pub label: &'static str,
+    pub how: String,
+}
+
+#[derive(Debug, Template, WebTemplate)]
+#[template(path = "procedure.html")]
+pub struct ProcedurePage {
+    layout: Layout,
+    title: String,
+    summary: String,
+    operator: String,
+    channels: Vec<ChannelItem>,
+    deadline: Option<String>,
+    decides_rights: bool,
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<ProcedurePage, AppError> {
+    // A malformed address (bad percent-encoding) is just an unknown procedure to people.
+    let id = id.map(|Path(id)| id).unwrap_or_default();
+    let not_found = || AppError::NotFound {
+        what: format!("procedure {id}"),
+    };
+    let id = ProcedureId::parse(&id).map_err(|_| not_found())?;
+    let procedure = state
+        .store
+        .get_procedure(&id, None)
+        .await?
+        .ok_or_else(not_found)?;
+    let operator = state
+        .store
+        .list_operators()
+        .await?
+        .into_iter()
+        .find(|o| &o.id == procedure.operator())
+        .map(|o| o.name)
+        .unwrap_or_else(|| procedure.operator().to_string());
+    let channels = ProcedureChannel::ALL
+        .into_iter()
+        .filter_map(|c| {
+            procedure.channels().get(&c).map(|a| ChannelItem {
+                label: c.label_fr(),
+                how: a.how.clone(),
+            })
+        })
+        .collect();
+    let deadline = procedure.deadline().map(|d| {
+        format!(
+            "Réponse sous {} à compter du dépôt du dossier complet ; sans réponse dans ce délai, {}.",
+            d.duration.label_fr(),
+            d.silence.label_fr()
+        )
+    });
+    Ok(ProcedurePage {
+        layout: Layout::new(&state, procedure.title()),
+        title: procedure.title().to_owned(),
+        summary: procedure.summary().to_owned(),
+        operator,
+        channels,
+        deadline,
+        decides_rights: procedure.decides_rights(),
+    })
+}

@@ -1,0 +1,4 @@
+//! Web layer tests: the router, in process, on a real store (both engines).
+#![allow(clippy::unwrap_used)] // helpers of a test binary: a panic is a failed test
+
+mod pages;
