@@ -42,16 +42,16 @@ pub enum CommandError {
     Store(#[from] StoreError),
 }
 
-struct EventRow {
-    seq: i64,
-    at: i64,
-    channel: String,
-    actor: String,
-    payload: String,
+pub(crate) struct EventRow {
+    pub(crate) seq: i64,
+    pub(crate) at: i64,
+    pub(crate) channel: String,
+    pub(crate) actor: String,
+    pub(crate) payload: String,
 }
 
 impl EventRow {
-    fn encode(event: &Event) -> Result<Self, StoreError> {
+    pub(crate) fn encode(event: &Event) -> Result<Self, StoreError> {
         Ok(EventRow {
             seq: i64::try_from(event.seq).map_err(StoreError::corrupt)?,
             at: to_micros(event.at),
@@ -73,7 +73,7 @@ impl EventRow {
     }
 }
 
-fn mandate_of(actor: &Actor) -> Option<String> {
+pub(crate) fn mandate_of(actor: &Actor) -> Option<String> {
     match actor {
         Actor::Helper { mandate, .. } => Some(mandate.to_string()),
         _ => None,
@@ -84,7 +84,7 @@ fn mandate_of(actor: &Actor) -> Option<String> {
 macro_rules! insert_events {
     ($tx:expr, $reference:expr, $events:expr) => {
         for event in $events {
-            let row = EventRow::encode(event)?;
+            let row = $crate::cases::EventRow::encode(event)?;
             sqlx::query(
                 "INSERT INTO case_events (case_reference, seq, at, channel, actor_kind, mandate_id, actor, kind, payload)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -94,7 +94,7 @@ macro_rules! insert_events {
             .bind(row.at)
             .bind(&row.channel)
             .bind(event.actor.kind_code())
-            .bind(mandate_of(&event.actor))
+            .bind($crate::cases::mandate_of(&event.actor))
             .bind(&row.actor)
             .bind(event.kind.code())
             .bind(&row.payload)
@@ -103,6 +103,58 @@ macro_rules! insert_events {
         }
     };
 }
+
+pub(crate) use insert_events;
+
+/// Appends `$events` decided on `$case` in one transaction, with the same optimistic check as
+/// [`Store::append_events`], running `$extra` on the open transaction `$tx` before the commit so
+/// that other writes (notification intents) share its fate. Evaluates to the new case.
+macro_rules! append_in_transaction {
+    ($store:expr, $case:expr, $events:expr, |$tx:ident| $extra:block) => {{
+        let case: &guichet_domain::Case = $case;
+        let events: &[guichet_domain::Event] = $events;
+        let mut next = case.clone();
+        for event in events {
+            next = next.apply(event).map_err($crate::StoreError::corrupt)?;
+        }
+        let reference = case.reference.as_str();
+        $crate::with_pool!($store, write pool => {
+            #[allow(unused_mut)]
+            let mut $tx = pool.begin().await?;
+            let updated = sqlx::query(
+                "UPDATE cases SET state = $1, version = $2, updated_at = $3
+                 WHERE reference = $4 AND version = $5",
+            )
+            .bind(next.state.code())
+            .bind($crate::cases::version_i64(next.version)?)
+            .bind($crate::to_micros(next.updated_at))
+            .bind(reference)
+            .bind($crate::cases::version_i64(case.version)?)
+            .execute(&mut *$tx)
+            .await?
+            .rows_affected();
+            if updated == 0 {
+                let actual: Option<i64> = sqlx::query_scalar("SELECT version FROM cases WHERE reference = $1")
+                    .bind(reference)
+                    .fetch_optional(&mut *$tx)
+                    .await?;
+                return Err(match actual {
+                    None => $crate::StoreError::NotFound(format!("case {reference}")),
+                    Some(actual) => $crate::StoreError::Conflict {
+                        reference: reference.to_owned(),
+                        expected: case.version,
+                        actual: u64::try_from(actual).map_err($crate::StoreError::corrupt)?,
+                    },
+                });
+            }
+            $crate::cases::insert_events!($tx, reference, events);
+            $extra
+            $tx.commit().await?;
+        });
+        next
+    }};
+}
+pub(crate) use append_in_transaction;
 
 impl Store {
     /// Stores a new case from its first events (at least the opening), in one transaction.
@@ -136,43 +188,7 @@ impl Store {
     /// Appends events decided on `case` (at its `version`), failing with
     /// [`StoreError::Conflict`] if the stored case moved on meanwhile. Returns the new case.
     pub async fn append_events(&self, case: &Case, events: &[Event]) -> Result<Case, StoreError> {
-        let mut next = case.clone();
-        for event in events {
-            next = next.apply(event).map_err(StoreError::corrupt)?;
-        }
-        let reference = case.reference.as_str();
-        with_pool!(self, write pool => {
-            let mut tx = pool.begin().await?;
-            let updated = sqlx::query(
-                "UPDATE cases SET state = $1, version = $2, updated_at = $3
-                 WHERE reference = $4 AND version = $5",
-            )
-            .bind(next.state.code())
-            .bind(version_i64(next.version)?)
-            .bind(to_micros(next.updated_at))
-            .bind(reference)
-            .bind(version_i64(case.version)?)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if updated == 0 {
-                let actual: Option<i64> = sqlx::query_scalar("SELECT version FROM cases WHERE reference = $1")
-                    .bind(reference)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                return Err(match actual {
-                    None => StoreError::NotFound(format!("case {reference}")),
-                    Some(actual) => StoreError::Conflict {
-                        reference: reference.to_owned(),
-                        expected: case.version,
-                        actual: u64::try_from(actual).map_err(StoreError::corrupt)?,
-                    },
-                });
-            }
-            insert_events!(tx, reference, events);
-            tx.commit().await?;
-        });
-        Ok(next)
+        Ok(append_in_transaction!(self, case, events, |_tx| {}))
     }
 
     /// The whole journal of a case, in order.
@@ -279,6 +295,6 @@ impl Store {
     }
 }
 
-fn version_i64(v: u64) -> Result<i64, StoreError> {
+pub(crate) fn version_i64(v: u64) -> Result<i64, StoreError> {
     i64::try_from(v).map_err(StoreError::corrupt)
 }

@@ -11,6 +11,7 @@
 mod cases;
 mod catalogue;
 mod operators;
+pub mod outbox;
 mod persons;
 mod procedures;
 #[cfg(feature = "testing")]

@@ -4,4 +4,5 @@
 mod cases;
 mod catalogue;
 mod fixtures;
+mod outbox;
 mod reference_data;
