@@ -1,0 +1,732 @@
+//! The demonstration data set: a town hall and its social action centre (CCAS), four hosted
+//! procedures written in our own words after real French ones, a dozen people — some with no
+//! email, phone or computer, some refusing digital — and cases in every state, on every channel.
+//!
+//! Cases are built by running real commands through the domain and the store, so the demo
+//! journals are exactly what the server would have written.
+
+use std::collections::BTreeMap;
+
+use anyhow::Context as _;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use guichet_domain::*;
+use guichet_store::Store;
+
+const TOWN_HALL: &str = "mairie-saint-clair";
+const CCAS: &str = "ccas-saint-clair";
+
+pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<String> {
+    let operators = store.list_operators().await?;
+    if operators.iter().any(|o| o.id.as_str() == TOWN_HALL) {
+        return Ok("The demonstration data is already loaded.".to_owned());
+    }
+    for operator in demo_operators()? {
+        store.save_operator(&operator).await?;
+    }
+    let procedures = demo_procedures()?;
+    for p in &procedures {
+        store
+            .publish_procedure(p, now - Duration::days(200))
+            .await?;
+    }
+    let people = demo_people()?;
+    for p in &people {
+        store.insert_person(p, now - Duration::days(120)).await?;
+    }
+    let cases = load_cases(store, &procedures, &people, now).await?;
+    Ok(format!(
+        "Demonstration data loaded: 2 operators, {} procedures, {} people, {cases} cases.",
+        procedures.len(),
+        people.len()
+    ))
+}
+
+fn demo_operators() -> anyhow::Result<Vec<Operator>> {
+    Ok(vec![
+        Operator {
+            id: OperatorId::parse(TOWN_HALL)?,
+            name: "Mairie de Saint-Clair-sur-Lys".into(),
+            kind: OperatorKind::TownHall,
+        },
+        Operator {
+            id: OperatorId::parse(CCAS)?,
+            name: "CCAS de Saint-Clair-sur-Lys".into(),
+            kind: OperatorKind::Ccas,
+        },
+    ])
+}
+
+fn access(entries: &[(ProcedureChannel, &str)]) -> BTreeMap<ProcedureChannel, ChannelAccess> {
+    entries
+        .iter()
+        .map(|(c, how)| {
+            (
+                *c,
+                ChannelAccess {
+                    how: (*how).to_owned(),
+                },
+            )
+        })
+        .collect()
+}
+
+fn procedure(fields: HostedProcedureFields) -> anyhow::Result<HostedProcedure> {
+    let id = fields.id.clone();
+    HostedProcedure::try_from(fields).with_context(|| format!("demo procedure {id}"))
+}
+
+pub fn demo_procedures() -> anyhow::Result<Vec<HostedProcedure>> {
+    use ProcedureChannel::*;
+    const CCAS_COUNTER: &str = "Au CCAS, 2 place de la Mairie, du lundi au vendredi de 9 h à 12 h et de 14 h à 17 h. Un agent remplit la demande avec vous ; apportez vos justificatifs si vous les avez.";
+    const CCAS_POST: &str = "Envoyez le formulaire papier (disponible en mairie ou envoyé sur simple appel) au CCAS, 2 place de la Mairie, 59990 Saint-Clair-sur-Lys.";
+    const CCAS_PHONE: &str = "Appelez le CCAS au 03 20 00 00 00, du lundi au vendredi de 9 h à 12 h : l’agent remplit la demande avec vous et vous envoie le récapitulatif par courrier.";
+    Ok(vec![
+        procedure(HostedProcedureFields {
+            id: ProcedureId::parse("aide-sociale-urgence")?,
+            version: 1,
+            title: "Aide sociale d’urgence".into(),
+            summary: "Une aide ponctuelle du CCAS (bon alimentaire, paiement d’une facture d’énergie ou de cantine) pour faire face à une difficulté imprévue.".into(),
+            operator: OperatorId::parse(CCAS)?,
+            channels: access(&[
+                (Web, "Remplissez le formulaire en ligne ; un travailleur social vous rappelle sous deux jours ouvrés."),
+                (Phone, CCAS_PHONE),
+                (Counter, CCAS_COUNTER),
+                (Post, CCAS_POST),
+            ]),
+            deadline: Some(LegalDeadline { duration: DeadlineDuration::Months(2), silence: Silence::Rejet }),
+            decides_rights: true,
+        })?,
+        procedure(HostedProcedureFields {
+            id: ProcedureId::parse("copie-acte-etat-civil")?,
+            version: 1,
+            title: "Copie ou extrait d’un acte d’état civil".into(),
+            summary: "Obtenir une copie intégrale ou un extrait d’acte de naissance, de mariage ou de décès enregistré à Saint-Clair-sur-Lys. Gratuit.".into(),
+            operator: OperatorId::parse(TOWN_HALL)?,
+            channels: access(&[
+                (Web, "Faites la demande en ligne ; l’acte vous est envoyé par courrier."),
+                (Counter, "À l’accueil de la mairie, du lundi au samedi de 8 h 30 à 12 h, avec une pièce d’identité."),
+                (Post, "Écrivez à la mairie, service état civil, 1 place de la Mairie, 59990 Saint-Clair-sur-Lys, en indiquant les nom, prénoms et date de l’acte, et joignez une enveloppe timbrée."),
+            ]),
+            deadline: Some(LegalDeadline { duration: DeadlineDuration::Months(2), silence: Silence::Rejet }),
+            decides_rights: false,
+        })?,
+        procedure(HostedProcedureFields {
+            id: ProcedureId::parse("inscription-cantine")?,
+            version: 1,
+            title: "Inscription à la restauration scolaire".into(),
+            summary: "Inscrire un enfant scolarisé dans une école publique de la commune à la cantine, pour l’année ou certains jours.".into(),
+            operator: OperatorId::parse(TOWN_HALL)?,
+            channels: access(&[
+                (Web, "Remplissez le formulaire en ligne avant le 15 août pour la rentrée."),
+                (Phone, "Appelez le service scolaire au 03 20 00 00 01, du lundi au vendredi de 9 h à 12 h."),
+                (Counter, "Au service scolaire de la mairie, du lundi au vendredi de 8 h 30 à 12 h."),
+                (Post, "Déposez ou envoyez la fiche d’inscription papier, disponible à l’école, au service scolaire de la mairie."),
+            ]),
+            deadline: Some(LegalDeadline { duration: DeadlineDuration::Months(1), silence: Silence::Accord }),
+            decides_rights: false,
+        })?,
+        procedure(HostedProcedureFields {
+            id: ProcedureId::parse("portage-repas-domicile")?,
+            version: 1,
+            title: "Portage de repas à domicile".into(),
+            summary: "Des repas livrés chez vous si votre âge, un handicap ou une convalescence vous empêchent de les préparer. Le tarif dépend de vos ressources.".into(),
+            operator: OperatorId::parse(CCAS)?,
+            channels: access(&[
+                (Phone, CCAS_PHONE),
+                (Counter, CCAS_COUNTER),
+                (Post, CCAS_POST),
+            ]),
+            deadline: Some(LegalDeadline { duration: DeadlineDuration::Months(2), silence: Silence::Accord }),
+            decides_rights: true,
+        })?,
+    ])
+}
+
+struct PersonSpec {
+    given: &'static str,
+    family: &'static str,
+    born: (i32, u32, u32),
+    street: &'static str,
+    email: Option<&'static str>,
+    phone: Option<&'static str>,
+    channels: &'static [ContactChannel],
+    refuses_digital: bool,
+    large_print: bool,
+    easy_read: bool,
+}
+
+fn demo_people() -> anyhow::Result<Vec<Person>> {
+    use ContactChannel::*;
+    let specs = [
+        PersonSpec {
+            given: "Marcel",
+            family: "Dupont",
+            born: (1938, 4, 2),
+            street: "12 rue de la Poste",
+            email: None,
+            phone: None,
+            channels: &[Post, Counter],
+            refuses_digital: true,
+            large_print: true,
+            easy_read: false,
+        },
+        PersonSpec {
+            given: "Fatima",
+            family: "Benali",
+            born: (1984, 11, 23),
+            street: "5 allée des Tilleuls",
+            email: Some("fatima.benali@example.fr"),
+            phone: Some("06 11 22 33 44"),
+            channels: &[Email, Sms, Post],
+            refuses_digital: false,
+            large_print: false,
+            easy_read: false,
+        },
+        PersonSpec {
+            given: "Jean-Pierre",
+            family: "Lefèvre",
+            born: (1951, 7, 14),
+            street: "Ferme du Moulin, chemin des Prés",
+            email: None,
+            phone: Some("03 20 12 34 56"),
+            channels: &[Phone, Post],
+            refuses_digital: false,
+            large_print: false,
+            easy_read: false,
+        },
+        PersonSpec {
+            given: "Sophie",
+            family: "Martin",
+            born: (1990, 2, 9),
+            street: "18 rue Victor-Hugo",
+            email: Some("sophie.martin@example.fr"),
+            phone: None,
+            channels: &[Email, Post],
+            refuses_digital: false,
+            large_print: false,
+            easy_read: false,
+        },
+        PersonSpec {
+            given: "Lucas",
+            family: "Moreau",
+            born: (2001, 9, 30),
+            street: "3 résidence du Parc, appartement 12",
+            email: None,
+            phone: Some("07 55 44 33 22"),
+            channels: &[Sms, Phone, Post],
+            refuses_digital: false,
+            large_print: false,
+            easy_read: false,
+        },
+        PersonSpec {
+            given: "Odette",
+            family: "Lambert",
+            born: (1945, 1, 19),
+            street: "27 rue du Calvaire",
+            email: None,
+            phone: Some("03 20 98 76 54"),
+            channels: &[Counter, Phone, Post],
+            refuses_digital: true,
+            large_print: true,
+            easy_read: true,
+        },
+        PersonSpec {
+            given: "Karim",
+            family: "Haddad",
+            born: (1977, 6, 5),
+            street: "9 rue des Écoles",
+            email: Some("karim.haddad@example.fr"),
+            phone: Some("06 98 76 54 32"),
+            channels: &[Sms, Email, Post],
+            refuses_digital: false,
+            large_print: false,
+            easy_read: false,
+        },
+        PersonSpec {
+            given: "Chantal",
+            family: "Girard",
+            born: (1962, 12, 1),
+            street: "Hameau de la Croix, 4 impasse des Saules",
+            email: None,
+            phone: None,
+            channels: &[Counter, Post],
+            refuses_digital: false,
+            large_print: false,
+            easy_read: true,
+        },
+        PersonSpec {
+            given: "Thomas",
+            family: "Petit",
+            born: (1995, 3, 17),
+            street: "41 boulevard de la République",
+            email: Some("thomas.petit@example.fr"),
+            phone: Some("06 01 02 03 04"),
+            channels: &[Email, Post],
+            refuses_digital: false,
+            large_print: false,
+            easy_read: false,
+        },
+        PersonSpec {
+            given: "Yvette",
+            family: "Roux",
+            born: (1933, 8, 8),
+            street: "Résidence autonomie Les Glycines, 2 rue Pasteur",
+            email: None,
+            phone: Some("03 20 55 66 77"),
+            channels: &[Phone, Post],
+            refuses_digital: true,
+            large_print: true,
+            easy_read: false,
+        },
+        PersonSpec {
+            given: "Nadia",
+            family: "Mercier",
+            born: (1988, 5, 25),
+            street: "7 rue des Lilas",
+            email: Some("nadia.mercier@example.fr"),
+            phone: Some("07 12 34 56 78"),
+            channels: &[Email, Sms, Post],
+            refuses_digital: false,
+            large_print: false,
+            easy_read: false,
+        },
+        PersonSpec {
+            given: "Gérard",
+            family: "Fontaine",
+            born: (1949, 10, 11),
+            street: "15 route de Lille",
+            email: None,
+            phone: Some("06 22 33 44 55"),
+            channels: &[Phone, Counter, Post],
+            refuses_digital: true,
+            large_print: false,
+            easy_read: false,
+        },
+    ];
+    specs
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            Ok(Person {
+                id: PersonId::from_uuid(uuid::Uuid::from_u128(0x6775_6963_6865_7400 + i as u128)),
+                name: PersonName::parse(s.given, s.family)?,
+                birth_date: NaiveDate::from_ymd_opt(s.born.0, s.born.1, s.born.2),
+                address: Some(PostalAddress::parse(
+                    &[s.street],
+                    "59990",
+                    "Saint-Clair-sur-Lys",
+                )?),
+                email: s.email.map(guichet_domain::Email::parse).transpose()?,
+                phone: s.phone.map(PhoneNumber::parse).transpose()?,
+                preferences: ContactPreferences::new(
+                    s.channels.iter().copied(),
+                    s.refuses_digital,
+                    AccessibleFormats {
+                        large_print: s.large_print,
+                        easy_read: s.easy_read,
+                    },
+                ),
+            })
+        })
+        .collect()
+}
+
+/// One scripted step of a demo case.
+struct Step {
+    day: i64,
+    who: Who,
+    channel: Channel,
+    command: Command,
+}
+
+#[derive(Clone, Copy)]
+enum Who {
+    Person,
+    FrontDesk,
+    Officer,
+    Helper,
+    Automatic,
+}
+
+fn step(day: i64, who: Who, channel: Channel, command: Command) -> Step {
+    Step {
+        day,
+        who,
+        channel,
+        command,
+    }
+}
+
+async fn load_cases(
+    store: &Store,
+    procedures: &[HostedProcedure],
+    people: &[Person],
+    now: DateTime<Utc>,
+) -> anyhow::Result<usize> {
+    use Channel::*;
+    use Who::*;
+    let start = now - Duration::days(90);
+    let front_desk = Actor::Agent {
+        id: AgentId::from_uuid(uuid::Uuid::from_u128(0xa1)),
+        role: AgentRole::FrontDesk,
+    };
+    let officer = Actor::Agent {
+        id: AgentId::from_uuid(uuid::Uuid::from_u128(0xa2)),
+        role: AgentRole::CaseOfficer,
+    };
+    let helper = Actor::Helper {
+        id: HelperId::from_uuid(uuid::Uuid::from_u128(0xa3)),
+        mandate: MandateId::from_uuid(uuid::Uuid::from_u128(0xa4)),
+    };
+    let scanned = |name: &str| Command::AttachDocument {
+        document: Document {
+            name: name.to_owned(),
+            media_type: "application/pdf".to_owned(),
+            sha256: format!("{:064x}", name.len() * 7919),
+            size: 180_000,
+            scanned_from_paper: true,
+        },
+    };
+    let form = |pairs: &[(&str, &str)]| Command::UpdateForm {
+        fields: pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    };
+    let decide = |outcome, why: &str| Command::Decide {
+        outcome,
+        motivation: why.to_owned(),
+    };
+    let request = |docs: &[&str]| Command::RequestDocuments {
+        documents: docs.iter().map(|d| (*d).to_owned()).collect(),
+        message: "Merci de nous faire parvenir ces pièces par le canal de votre choix.".to_owned(),
+    };
+
+    // (procedure index, person index, opened by, opened on, steps)
+    let scripts: Vec<(usize, usize, Who, Channel, Vec<Step>)> = vec![
+        // Draft started at the counter, not yet submitted.
+        (
+            0,
+            0,
+            FrontDesk,
+            Counter,
+            vec![step(
+                85,
+                FrontDesk,
+                Counter,
+                form(&[("motif", "Facture d’électricité impayée")]),
+            )],
+        ),
+        // Submitted online.
+        (
+            2,
+            1,
+            Person,
+            Web,
+            vec![
+                step(
+                    80,
+                    Person,
+                    Web,
+                    form(&[("enfant", "Inès Benali"), ("ecole", "École Jules-Ferry")]),
+                ),
+                step(80, Person, Web, Command::Submit),
+            ],
+        ),
+        // Under examination, started by phone.
+        (
+            3,
+            2,
+            FrontDesk,
+            Phone,
+            vec![
+                step(
+                    70,
+                    FrontDesk,
+                    Phone,
+                    form(&[("jours", "lundi, mercredi, vendredi")]),
+                ),
+                step(70, FrontDesk, Phone, Command::Submit),
+                step(72, Officer, Web, Command::StartExamination),
+            ],
+        ),
+        // Waiting for documents asked by post.
+        (
+            0,
+            4,
+            Person,
+            Web,
+            vec![
+                step(
+                    60,
+                    Person,
+                    Web,
+                    form(&[("motif", "Perte d’emploi, loyer en retard")]),
+                ),
+                step(60, Person, Web, Command::Submit),
+                step(62, Officer, Web, Command::StartExamination),
+                step(
+                    63,
+                    Officer,
+                    Web,
+                    request(&["Dernier avis d’imposition", "Quittance de loyer"]),
+                ),
+            ],
+        ),
+        // Opened at the counter, finished online, granted.
+        (
+            0,
+            6,
+            FrontDesk,
+            Counter,
+            vec![
+                step(
+                    50,
+                    FrontDesk,
+                    Counter,
+                    form(&[("motif", "Facture de chauffage")]),
+                ),
+                step(
+                    50,
+                    FrontDesk,
+                    Counter,
+                    scanned("Facture de gaz (papier numérisé)"),
+                ),
+                step(51, Person, Web, Command::Submit),
+                step(53, Officer, Web, Command::StartExamination),
+                step(
+                    55,
+                    Officer,
+                    Web,
+                    decide(
+                        Outcome::Granted,
+                        "Aide de 150 € accordée pour la facture de chauffage.",
+                    ),
+                ),
+            ],
+        ),
+        // Sent by post, documents requested, received by email, refused.
+        (
+            1,
+            3,
+            Person,
+            Post,
+            vec![
+                step(
+                    45,
+                    Person,
+                    Post,
+                    form(&[("acte", "naissance"), ("nom", "Martin")]),
+                ),
+                step(45, Person, Post, Command::Submit),
+                step(47, Officer, Web, Command::StartExamination),
+                step(48, Officer, Web, request(&["Justificatif de filiation"])),
+                step(52, Person, Email, scanned("Livret de famille")),
+                step(53, Officer, Web, Command::ResumeExamination),
+                step(
+                    54,
+                    Officer,
+                    Web,
+                    decide(
+                        Outcome::Refused,
+                        "L’acte demandé n’a pas été dressé à Saint-Clair-sur-Lys ; adressez-vous à la commune de naissance.",
+                    ),
+                ),
+            ],
+        ),
+        // Done by a helper under mandate at a France Services counter, revised.
+        (
+            3,
+            9,
+            Helper,
+            Counter,
+            vec![
+                step(40, Helper, Counter, form(&[("jours", "tous les jours")])),
+                step(40, Helper, Counter, Command::Submit),
+                step(41, Officer, Web, Command::StartExamination),
+                step(
+                    44,
+                    Officer,
+                    Web,
+                    decide(
+                        Outcome::Revised,
+                        "Portage accordé cinq jours par semaine au lieu de sept, selon l’évaluation à domicile.",
+                    ),
+                ),
+            ],
+        ),
+        // Withdrawn by phone.
+        (
+            2,
+            8,
+            Person,
+            Web,
+            vec![
+                step(30, Person, Web, Command::Submit),
+                step(
+                    31,
+                    FrontDesk,
+                    Phone,
+                    Command::Withdraw {
+                        reason: Some("Déménagement de la famille".into()),
+                    },
+                ),
+            ],
+        ),
+        // Implicit decision: silence vaut accord after two months.
+        (
+            3,
+            5,
+            FrontDesk,
+            Counter,
+            vec![
+                step(-10, FrontDesk, Counter, Command::Submit),
+                step(85, Automatic, System, Command::ApplyImplicitDecision),
+            ],
+        ),
+        // A person with no email, phone or computer, by post, under examination with a note.
+        (
+            0,
+            7,
+            FrontDesk,
+            Post,
+            vec![
+                step(
+                    20,
+                    FrontDesk,
+                    Post,
+                    scanned("Formulaire papier reçu par courrier"),
+                ),
+                step(20, FrontDesk, Post, Command::Submit),
+                step(22, Officer, Web, Command::StartExamination),
+                step(
+                    22,
+                    Officer,
+                    Web,
+                    Command::AddNote {
+                        text: "Rappeler Mme Girard au guichet jeudi matin.".into(),
+                    },
+                ),
+            ],
+        ),
+        // SMS reply: documents requested then examination resumed.
+        (
+            2,
+            10,
+            Person,
+            Web,
+            vec![
+                step(15, Person, Web, Command::Submit),
+                step(16, Officer, Web, Command::StartExamination),
+                step(
+                    16,
+                    Officer,
+                    Web,
+                    request(&["Attestation d’assurance scolaire"]),
+                ),
+                step(
+                    18,
+                    Person,
+                    Sms,
+                    Command::AddNote {
+                        text: "Je dépose l’attestation à l’accueil demain.".into(),
+                    },
+                ),
+                step(
+                    19,
+                    FrontDesk,
+                    Counter,
+                    scanned("Attestation d’assurance scolaire"),
+                ),
+                step(19, Officer, Web, Command::ResumeExamination),
+            ],
+        ),
+        // Reopened after a refusal (recours gracieux by post).
+        (
+            0,
+            11,
+            FrontDesk,
+            Phone,
+            vec![
+                step(10, FrontDesk, Phone, Command::Submit),
+                step(11, Officer, Web, Command::StartExamination),
+                step(
+                    12,
+                    Officer,
+                    Web,
+                    decide(Outcome::Refused, "Ressources supérieures au plafond."),
+                ),
+                step(
+                    20,
+                    Officer,
+                    Post,
+                    Command::Reopen {
+                        reason:
+                            "Recours gracieux reçu par courrier avec de nouveaux justificatifs."
+                                .into(),
+                    },
+                ),
+            ],
+        ),
+    ];
+
+    let mut count = 0;
+    for (proc_index, person_index, opener, channel, steps) in scripts {
+        let procedure = &procedures[proc_index];
+        let person = &people[person_index];
+        let actor_of = |who: Who| match who {
+            Person => Actor::Person { id: person.id },
+            FrontDesk => front_desk,
+            Officer => officer,
+            Helper => helper,
+            Automatic => Actor::System,
+        };
+        let first_day = steps.first().map_or(0, |s| s.day);
+        let opened_at = start + Duration::days(first_day.clamp(-20, 90)) - Duration::hours(1);
+        let ctx = Context {
+            actor: actor_of(opener),
+            channel,
+            now: opened_at,
+        };
+        let (case, _) = open_with_fresh_reference(store, procedure, person.id, ctx).await?;
+        for s in steps {
+            let at = if s.day < 0 {
+                start + Duration::days(s.day)
+            } else {
+                start + Duration::days(s.day) + Duration::minutes(count as i64)
+            };
+            let ctx = Context {
+                actor: actor_of(s.who),
+                channel: s.channel,
+                now: at,
+            };
+            store
+                .execute(&case.reference, s.command, ctx)
+                .await
+                .with_context(|| {
+                    format!("demo case {} for {}", procedure.id(), person.name.display())
+                })?;
+        }
+        count += 1;
+    }
+    Ok(count)
+}
+
+/// Opens a case with a new random reference, drawing again on the (rare) collision.
+pub async fn open_with_fresh_reference(
+    store: &Store,
+    procedure: &HostedProcedure,
+    person: PersonId,
+    ctx: Context,
+) -> anyhow::Result<(Case, guichet_domain::Decision)> {
+    for _ in 0..5 {
+        let reference = CaseReference::from_random(rand::random::<u64>());
+        match store.open_case(reference, procedure, person, ctx).await {
+            Err(guichet_store::CommandError::Store(guichet_store::StoreError::Duplicate(_))) => {
+                continue;
+            }
+            other => return Ok(other?),
+        }
+    }
+    anyhow::bail!("could not draw an unused case reference")
+}

@@ -1,0 +1,147 @@
+//! The `guichet` command. Thin: it reads the configuration, opens the store and hands over to
+//! the library crates. Every subcommand lives in its own module.
+
+mod bench;
+mod config;
+mod demo;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{Config, Database, Overrides};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "guichet",
+    version,
+    about = "Guichet: inclusive, omnichannel public services"
+)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Args)]
+struct GlobalArgs {
+    /// A TOML configuration file (settings: listen, data_dir, database_url).
+    #[arg(long, global = true, env = "GUICHET_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Where Guichet keeps its files (the embedded database, documents). Default: ./guichet-data
+    #[arg(long, global = true, env = "GUICHET_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the web server.
+    Serve(serve::ServeArgs),
+    /// Bring the database schema up to date.
+    Migrate,
+    /// Load the demonstration data set into the configured database.
+    Demo,
+    /// Measure performance.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+    /// Territorial analyses: access times, coverage, site selection, maps.
+    #[command(subcommand)]
+    Territory(guichet_territory::TerritoryCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let overrides = |listen: Option<String>| Overrides {
+        config_file: cli.global.config.clone(),
+        listen,
+        data_dir: cli.global.data_dir.clone(),
+        database_url: std::env::var("DATABASE_URL").ok(),
+    };
+    match cli.command {
+        Command::Serve(args) => {
+            let overrides = overrides(args.listen.clone());
+            serve::run(args, overrides).await
+        }
+        Command::Migrate => {
+            let config = Config::load(&overrides(None))?;
+            let store = open_store(&config).await?;
+            store.migrate().await?;
+            println!(
+                "Database schema is up to date ({}).",
+                config.database.describe()
+            );
+            store.close().await;
+            Ok(())
+        }
+        Command::Demo => {
+            let config = Config::load(&overrides(None))?;
+            let store = open_store(&config).await?;
+            store.migrate().await?;
+            let loaded = demo::load(&store, now()).await?;
+            println!("{loaded}");
+            store.close().await;
+            Ok(())
+        }
+        Command::Bench(command) => bench::run(command).await,
+        Command::Territory(cmd) => {
+            tokio::task::spawn_blocking(move || guichet_territory::run(cmd)).await?
+        }
+    }
+}
+
+/// Opens the configured database, creating the data directory for the embedded one.
+pub(crate) async fn open_store(config: &Config) -> anyhow::Result<guichet_store::Store> {
+    use anyhow::Context as _;
+    match &config.database {
+        Database::Sqlite { path } => {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).with_context(|| {
+                    format!("cannot create the data directory {}", parent.display())
+                })?;
+            }
+            Ok(guichet_store::Store::open_sqlite(path).await?)
+        }
+        Database::Postgres { url } => {
+            Ok(guichet_store::Store::connect_postgres(url.expose(), 16).await?)
+        }
+    }
+}
+
+/// The current time, to the microsecond (what the database keeps).
+pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::SubsecRound;
+    chrono::Utc::now().trunc_subsecs(6)
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("GUICHET_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

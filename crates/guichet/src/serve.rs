@@ -1,0 +1,124 @@
+//! `guichet serve`: the web server, with `--demo` for a throw-away demonstration instance.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use clap::Args;
+
+use crate::config::{Config, Database, Overrides};
+
+/// The marker that says a directory holds a demonstration instance and may be reset.
+const DEMO_MARKER: &str = ".guichet-demo";
+const DEFAULT_DEMO_DIR: &str = "guichet-demo";
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (IP:PORT). Default: 127.0.0.1:8080
+    #[arg(long, env = "GUICHET_LISTEN", value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Start a demonstration instance: embedded database, fresh demo data, a visible banner.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+pub async fn run(args: ServeArgs, mut overrides: Overrides) -> anyhow::Result<()> {
+    if args.demo {
+        // A demonstration always runs on the embedded database, in a directory of its own
+        // that is reset at each start, so it can never touch production data.
+        let dir = overrides
+            .data_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DEMO_DIR));
+        prepare_demo_dir(&dir)?;
+        overrides.data_dir = Some(dir);
+        overrides.database_url = None;
+    }
+    let mut config = Config::load(&overrides)?;
+    if args.demo {
+        config.database = Database::Sqlite {
+            path: config.data_dir.join("guichet.db"),
+        };
+    }
+    let store = crate::open_store(&config).await?;
+    store.migrate().await?;
+    if args.demo {
+        let loaded = crate::demo::load(&store, crate::now()).await?;
+        tracing::info!("{loaded}");
+    }
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let address = listener.local_addr()?;
+    let app = guichet_web::router(guichet_web::AppState {
+        store: store.clone(),
+        demo: args.demo,
+    });
+    println!(
+        "Guichet is listening on http://{address}/ ({}{})",
+        config.database.describe(),
+        if args.demo {
+            ", demonstration data"
+        } else {
+            ""
+        }
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    store.close().await;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+/// Empties a demo directory from a previous run, or creates it. A non-empty directory without
+/// the demo marker is refused: it may hold real data.
+fn prepare_demo_dir(dir: &Path) -> anyhow::Result<()> {
+    if dir.exists() {
+        let marker = dir.join(DEMO_MARKER);
+        let empty = std::fs::read_dir(dir)
+            .with_context(|| format!("cannot read {}", dir.display()))?
+            .next()
+            .is_none();
+        if !marker.exists() && !empty {
+            bail!(
+                "{} is not a demonstration directory (no {DEMO_MARKER} marker): refusing to reset it; choose another --data-dir",
+                dir.display()
+            );
+        }
+        for name in ["guichet.db", "guichet.db-wal", "guichet.db-shm"] {
+            let path = dir.join(name);
+            if path.exists() {
+                std::fs::remove_file(&path)
+                    .with_context(|| format!("cannot remove {}", path.display()))?;
+            }
+        }
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::write(
+        dir.join(DEMO_MARKER),
+        "This directory holds a Guichet demonstration; it is reset at each start.\n",
+    )?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received, finishing requests in progress");
+}

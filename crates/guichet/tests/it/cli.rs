@@ -1,0 +1,87 @@
+//! Other subcommands and bad input.
+
+use crate::support::guichet;
+
+#[test]
+fn bad_configuration_is_a_clear_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = guichet()
+        .args(["serve", "--listen", "not-an-address", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("invalid listen address"), "{stderr}");
+    assert!(!stderr.contains("panicked"));
+
+    let config = dir.path().join("guichet.toml");
+    std::fs::write(&config, "listen = [\n").unwrap();
+    let output = guichet()
+        .args(["migrate", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("invalid configuration file"), "{stderr}");
+
+    let output = guichet()
+        .arg("migrate")
+        .env("DATABASE_URL", "postgres://postgres@127.0.0.1:1/nothing")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("database unavailable"), "{stderr}");
+}
+
+#[test]
+fn migrate_and_demo_work_on_postgresql_too() {
+    let admin = guichet_store::testing::postgres_admin_url();
+    let name = format!("guichet_cli_{}", std::process::id());
+    let psql = |sql: &str| {
+        let ok = std::process::Command::new("psql")
+            .args([admin.as_str(), "-q", "-c", sql])
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        assert!(ok, "psql {sql}");
+    };
+    psql(&format!("DROP DATABASE IF EXISTS {name}"));
+    psql(&format!("CREATE DATABASE {name}"));
+    let url = guichet_store::testing::database_url(&admin, &name);
+    let output = guichet()
+        .arg("migrate")
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let output = guichet()
+        .arg("demo")
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("4 procedures, 12 people, 12 cases"),
+        "{stdout}"
+    );
+    // Loading twice does not duplicate anything.
+    let output = guichet()
+        .arg("demo")
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&output.stdout).contains("already loaded"));
+    psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+}
