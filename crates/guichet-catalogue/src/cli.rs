@@ -47,6 +47,65 @@ pub enum CatalogueCommand {
     },
 }
 
+/// Runs `guichet procedures …` on a store.
+pub async fn run_procedures(
+    cmd: ProceduresCommand,
+    store: &guichet_store::Store,
+    now: chrono::DateTime<chrono::Utc>,
+    out: &mut (dyn Write + Send),
+) -> Result<(), CatalogueError> {
+    match cmd {
+        ProceduresCommand::Check { dir } => {
+            check(&dir, out)?;
+        }
+        ProceduresCommand::Publish { dir } => {
+            let defs = load_dir(&dir)?;
+            let report = crate::stored::publish(store, &defs, now).await?;
+            for (id, v) in &report.published {
+                let _ = writeln!(out, "publiée    {id} v{v}");
+            }
+            for (id, v) in &report.unchanged {
+                let _ = writeln!(out, "inchangée  {id} v{v}");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs `guichet catalogue …`; `import` needs the store, `extract` does not.
+pub async fn run_catalogue(
+    cmd: CatalogueCommand,
+    store: Option<&guichet_store::Store>,
+    now: chrono::DateTime<chrono::Utc>,
+    out: &mut (dyn Write + Send),
+) -> Result<(), CatalogueError> {
+    match cmd {
+        CatalogueCommand::Import { path } => {
+            let sheets = crate::vdd::import(&path)?;
+            let header = Header::for_package(&package_label(&path), sheets.len());
+            let Some(store) = store else {
+                return Err(CatalogueError::Refused(
+                    "« catalogue import » a besoin de la base de données.".to_owned(),
+                ));
+            };
+            crate::stored::import_sheets(store, &header, &sheets, now).await?;
+            let _ = writeln!(
+                out,
+                "{} fiches importées depuis {}.",
+                sheets.len(),
+                path.display()
+            );
+        }
+        CatalogueCommand::Extract {
+            package,
+            out: target,
+        } => {
+            write_extract(&package, &target, out)?;
+        }
+    }
+    Ok(())
+}
+
 /// `procedures check`: prints one line per definition, or every problem.
 pub fn check(dir: &Path, out: &mut dyn Write) -> Result<Vec<ProcedureDefinition>, CatalogueError> {
     let defs = load_dir(dir)?;

@@ -9,13 +9,16 @@
 //!   in the repository, and [`operators`], the reviewed mapping from a sheet's places and online
 //!   services to the operators people are oriented to.
 //!
-//! This crate reads files and archives but holds no database or network code.
+//! This crate reads files and archives; [`stored`] moves definitions and sheets in and out of
+//! the store (whose queries live in `guichet-store`).
 
 pub mod cli;
 pub mod definition;
+pub mod demo;
 pub mod extract;
 pub mod operators;
 pub mod sheet;
+pub mod stored;
 pub mod vdd;
 
 use std::path::PathBuf;
@@ -42,4 +45,11 @@ pub enum CatalogueError {
     /// The reviewed operator mapping is inconsistent.
     #[error("correspondance des opérateurs : {0}")]
     Mapping(String),
+    /// Publishing would break a rule only the database can check (an unknown operator, a
+    /// published version whose text changed).
+    #[error("{0}")]
+    Refused(String),
+    /// The database failed.
+    #[error("base de données : {0}")]
+    Store(#[from] guichet_store::StoreError),
 }

@@ -49,7 +49,7 @@ fn only_problem(text: &str) -> guichet_catalogue::Problem {
 #[test]
 fn the_demo_definitions_pass_and_compile_into_domain_procedures() {
     let defs = load_dir(&demo_dir()).unwrap();
-    assert!(defs.len() >= 3);
+    assert!(defs.len() >= 5);
     for d in &defs {
         let p = d.procedure();
         assert!(p.channels().keys().any(|c| !c.is_digital()), "{}", d.id());
@@ -68,7 +68,7 @@ fn the_demo_definitions_pass_and_compile_into_domain_procedures() {
     let FieldKind::Group { fields, min, max } = &cantine.fields()[0].kind else {
         panic!("first field is the repeated group");
     };
-    assert_eq!((fields.len(), *min, *max), (4, Some(1), Some(6)));
+    assert_eq!((fields.len(), *min, *max), (3, Some(1), Some(6)));
 }
 
 #[test]

@@ -7,4 +7,5 @@
 mod definition;
 mod extract;
 mod operators;
+mod stored;
 mod vdd;

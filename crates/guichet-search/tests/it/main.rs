@@ -22,8 +22,8 @@ pub fn index() -> &'static (Vec<Sheet>, SearchIndex) {
         let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../guichet-catalogue/demo");
         let defs = guichet_catalogue::definition::load_dir(&demo).unwrap();
         let names = BTreeMap::from([(
-            "ccas-villeneuve".to_owned(),
-            "CCAS de Villeneuve-sur-Lot".to_owned(),
+            "ccas-saint-clair".to_owned(),
+            "CCAS de Saint-Clair-sur-Lys".to_owned(),
         )]);
         let index = SearchIndex::build(
             &sheets,

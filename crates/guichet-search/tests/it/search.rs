@@ -106,11 +106,15 @@ fn hosted_procedures_are_found_with_their_channels() {
     assert_eq!(p.kind, HitKind::Procedure);
     assert_eq!(
         p.operator.as_ref().unwrap().name,
-        "CCAS de Villeneuve-sur-Lot"
+        "CCAS de Saint-Clair-sur-Lys"
     );
     let channels: Vec<&str> = p.channels.iter().map(|c| c.channel).collect();
-    assert_eq!(channels, ["phone", "counter", "post"]);
-    assert!(p.channels[0].how.contains("05 53 00 00 20"));
+    assert_eq!(channels, ["web", "phone", "counter", "post"]);
+    assert!(p.channels[1].how.contains("03 20 00 00 00"));
+    assert_eq!(
+        p.channels[3].url.as_deref(),
+        Some("/demarches/aide-sociale-urgence/formulaire-papier")
+    );
     let cantine = index()
         .1
         .search("inscrire mon fils à la cantine", 3)
