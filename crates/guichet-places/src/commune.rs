@@ -150,8 +150,21 @@ pub fn load_communes(input: impl Read) -> Result<CommuneSet, PlacesError> {
                 _ => Ok(None),
             }
         };
-        let mairie = pair(num(c_mlon)?, num(c_mlat)?)?;
+        let mut mairie = pair(num(c_mlon)?, num(c_mlat)?)?;
         let centroid = pair(num(c_clon)?, num(c_clat)?)?;
+        // Real exports have town halls with a lost minus sign (Guadeloupe at 61° E): a town
+        // hall hundreds of kilometres from its commune's centroid is wrong; use the centroid.
+        if let (Some(m), Some(c)) = (mairie, centroid) {
+            let km = approx_km(m, c);
+            if km > MAX_TOWN_HALL_OFFSET_KM {
+                set.warnings.push(format!(
+                    "{} {} : mairie à {km:.0} km du centre de la commune, point de mairie ignoré",
+                    insee,
+                    get(c_name)
+                ));
+                mairie = None;
+            }
+        }
         if mairie.is_none() && centroid.is_none() {
             set.warnings.push(format!(
                 "{} {} : sans coordonnées, exclue des calculs de temps",
@@ -174,6 +187,18 @@ pub fn load_communes(input: impl Read) -> Result<CommuneSet, PlacesError> {
         return Err(PlacesError::Empty);
     }
     Ok(set)
+}
+
+/// Farther than this from the centroid, a town-hall point is an error: the largest communes
+/// (in French Guiana) are about 150 km across.
+const MAX_TOWN_HALL_OFFSET_KM: f64 = 150.0;
+
+/// Great-circle distance in km, enough for a sanity check.
+fn approx_km(a: LatLon, b: LatLon) -> f64 {
+    let (la1, la2) = (a.lat.to_radians(), b.lat.to_radians());
+    let h = ((la2 - la1) / 2.0).sin().powi(2)
+        + la1.cos() * la2.cos() * ((b.lon - a.lon).to_radians() / 2.0).sin().powi(2);
+    2.0 * 6371.0 * h.sqrt().min(1.0).asin()
 }
 
 pub(crate) fn csv_err(e: csv::Error) -> PlacesError {

@@ -22,6 +22,15 @@ fn real_communes_import_with_warnings() {
             .any(|w| w.contains("population inconnue"))
     );
     assert!(set.warnings.iter().any(|w| w.contains("sans coordonnées")));
+    // Anse-Bertrand's town hall is published at 61.5° E (lost minus sign): centroid used.
+    let anse = set.get(&InseeCode::parse("97102").unwrap()).unwrap();
+    assert!(!anse.point_is_town_hall);
+    assert!(anse.point.unwrap().lon < -61.0);
+    assert!(
+        set.warnings
+            .iter()
+            .any(|w| w.contains("97102") && w.contains("mairie"))
+    );
     let located = set.communes.iter().filter(|c| c.point.is_some()).count();
     assert!(located > 34_800);
 }

@@ -1,0 +1,26 @@
+//! Territorial analyses for planners: how long it takes, from every commune, to reach the
+//! nearest place of a kind ("distance-temps"), what share of the population is within 20, 30
+//! or 45 minutes, who is left out, where to open the next places, and maps of it all.
+//!
+//! Every analysis runs on a [`Network`]: either a real road graph (from an OpenStreetMap
+//! extract, through `guichet-osm` and the engine of `guichet-routing`), or, when none is
+//! available, a clearly labelled straight-line estimate whose detour factor and speed are
+//! stated in every output. Analyses are pure functions of their inputs; reading files and
+//! printing belong to [`cli`] and [`bench`].
+
+pub mod bench;
+pub mod cli;
+mod coverage;
+mod error;
+mod maps;
+mod mclp;
+mod output;
+mod travel;
+
+pub use cli::{TerritoryCommand, run};
+pub use coverage::{AreaCoverage, CoverageReport, Thresholds, coverage};
+pub use error::TerritoryError;
+pub use maps::{MapOptions, render_png, render_svg};
+pub use mclp::{SiteChoice, lazy_greedy_max_cover};
+pub use output::{access_csv, access_geojson, coverage_csv, sites_csv};
+pub use travel::{Access, Method, Network, Placed, access_times, cover_sets};
