@@ -5,12 +5,17 @@
 //! The outbox tables and their queries live in the store; the worker that
 //! ties both together lives in [`worker`].
 
+pub mod bench;
 pub mod channel;
+pub mod cli;
 pub mod email;
 pub mod error;
+pub mod payload;
 pub mod print;
+pub mod retry;
 pub mod sms;
 pub mod template;
+pub mod worker;
 
 pub use channel::{
     AgentAlert, ChannelPlan, ContactProfile, Delivery, NotificationKind, PreferredChannel,

@@ -89,7 +89,7 @@ fn io_err(what: &Path, e: io::Error) -> NotifyError {
     NotifyError::Transient(format!("écriture de {} impossible : {e}", what.display()))
 }
 
-/// Writes a batch from letters sorted by (postage class, postcode).
+/// Writes a batch from letters sorted by (postage class name, postcode), the store's order.
 pub fn write_batch<I>(
     dir: &Path,
     batch_id: &str,
@@ -155,7 +155,7 @@ where
         ])
         .map_err(|e| io_err(&manifest_path, e.into()))?;
     let mut current: Option<OpenPdf> = None;
-    let mut last_key: Option<(PostageClass, String)> = None;
+    let mut last_key: Option<(&'static str, String)> = None;
     let mut iter = letters.into_iter();
     loop {
         let chunk: Vec<BatchLetter> = iter.by_ref().take(CHUNK).collect::<Result<_, _>>()?;
@@ -167,7 +167,10 @@ where
             .map(|l| render(&l.letter, Output::Print))
             .collect();
         for (item, result) in chunk.into_iter().zip(rendered) {
-            let key = (item.postage, item.letter.recipient.postcode().to_owned());
+            let key = (
+                item.postage.as_str(),
+                item.letter.recipient.postcode().to_owned(),
+            );
             if last_key.as_ref().is_some_and(|last| *last > key) {
                 return Err(NotifyError::Permanent(
                     "les lettres d'un lot doivent arriver triées par tarif puis code postal".into(),

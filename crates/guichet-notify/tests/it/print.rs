@@ -71,7 +71,7 @@ fn one_pdf_per_class_and_a_sorted_manifest() {
         .map(|l| l.split(',').map(str::to_owned).collect())
         .collect();
     let postcodes: Vec<&str> = rows.iter().map(|r| r[6].as_str()).collect();
-    assert_eq!(postcodes, vec!["13001", "69003", "75011", "01000", "97400"]);
+    assert_eq!(postcodes, vec!["01000", "97400", "13001", "69003", "75011"]);
     for class in ["standard", "registered"] {
         let pdf =
             lopdf::Document::load(dir.path().join(format!("B1-{class}.pdf"))).expect("valid pdf");

@@ -1,0 +1,456 @@
+//! Command-line entry points: `guichet worker`, `guichet letters …`,
+//! `guichet templates …`, `guichet notifications …`. The binary only parses
+//! arguments, opens the store and calls these; all logic stays in the library.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+use guichet_letters::{Output, PrintSize, Wording, render, sample_decision};
+use guichet_store::Store;
+use guichet_store::outbox::IntentStatus;
+use serde::Deserialize;
+
+use crate::channel::{Delivery, NotificationKind};
+use crate::email::{SmtpConfig, SmtpSender};
+use crate::sms::{SmsGateway, SmsGatewayConfig};
+use crate::template::{
+    Template, TemplateSource, default_templates, parse_template_file, sample_values,
+    to_template_file, wording_serde,
+};
+use crate::worker::{self, Senders, WorkerOptions};
+
+/// The notification settings file (TOML), separate from the main configuration because it
+/// holds secrets (SMTP password, gateway token) that only the worker needs.
+#[derive(Debug, Default, Deserialize)]
+pub struct NotifyConfig {
+    pub smtp: Option<SmtpConfig>,
+    pub sms: Option<SmsGatewayConfig>,
+    /// Where print batches are written. Default: DATA_DIR/print.
+    pub print_dir: Option<PathBuf>,
+}
+
+impl NotifyConfig {
+    pub fn load(path: Option<&Path>) -> anyhow::Result<Self> {
+        match path {
+            None => Ok(Self::default()),
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("cannot read {}", p.display()))?;
+                toml::from_str(&text)
+                    .with_context(|| format!("invalid notification settings in {}", p.display()))
+            }
+        }
+    }
+
+    fn print_dir(&self, data_dir: &Path) -> PathBuf {
+        self.print_dir
+            .clone()
+            .unwrap_or_else(|| data_dir.join("print"))
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// Notification settings (SMTP relay, SMS gateway, print folder), TOML.
+    #[arg(long, env = "GUICHET_NOTIFY_CONFIG", value_name = "FILE")]
+    pub notify_config: Option<PathBuf>,
+    /// Stop when nothing is left to send (for cron jobs and tests).
+    #[arg(long)]
+    pub until_idle: bool,
+    /// Intents claimed at once.
+    #[arg(long, default_value_t = 32)]
+    pub claim_batch: u32,
+    /// Sends in flight at once.
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+    /// Seconds a claim lasts before another worker may take the intent over.
+    #[arg(long, default_value_t = 60)]
+    pub lease_seconds: u64,
+    /// Do not gather letters into print batches (another worker or `guichet letters batch` does).
+    #[arg(long)]
+    pub no_print: bool,
+}
+
+/// `guichet worker`: send notifications and gather letters until stopped.
+pub async fn worker(store: Store, data_dir: &Path, args: WorkerArgs) -> anyhow::Result<()> {
+    let config = NotifyConfig::load(args.notify_config.as_deref())?;
+    let senders = Senders {
+        smtp: config.smtp.as_ref().map(SmtpSender::new).transpose()?,
+        sms: config.sms.clone().map(SmsGateway::new).transpose()?,
+    };
+    if senders.smtp.is_none() {
+        tracing::warn!("no SMTP relay configured: emails wait in the outbox");
+    }
+    if senders.sms.is_none() {
+        tracing::warn!("no SMS gateway configured: text messages wait in the outbox");
+    }
+    let options = WorkerOptions {
+        claim_batch: args.claim_batch,
+        concurrency: args.concurrency,
+        lease: Duration::from_secs(args.lease_seconds.max(5)),
+        print_dir: (!args.no_print).then(|| config.print_dir(data_dir)),
+        exit_when_idle: args.until_idle,
+        ..WorkerOptions::default()
+    };
+    tracing::info!(worker = %options.worker_id, "outbox worker started");
+    let stats = worker::run(&store, &senders, &options, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    println!(
+        "sent {} · retried {} · parked {} · print batches {} ({} letters)",
+        stats.sent, stats.retried, stats.parked, stats.batches, stats.letters
+    );
+    Ok(())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LettersCommand {
+    /// Gather the letters waiting for print into a batch (one PDF per postage class and a CSV
+    /// manifest sorted by postcode) and mark them handed to the printer, once.
+    Batch(BatchArgs),
+    /// List print batches.
+    Batches,
+    /// Record returned mail ("pli non distribuable") for a letter: its address becomes suspect
+    /// and an agent is alerted.
+    Returned {
+        /// The letter's id (first column of the manifest).
+        letter_id: String,
+        #[arg(long, default_value = "pli non distribuable")]
+        reason: String,
+    },
+    /// Write the sample decision letter as a PDF, to look at the layout.
+    Sample {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        #[arg(long)]
+        large_print: bool,
+        #[arg(long)]
+        easy_to_read: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    #[arg(long, env = "GUICHET_NOTIFY_CONFIG", value_name = "FILE")]
+    pub notify_config: Option<PathBuf>,
+    /// Folder for the batch files (default: the print folder of the settings).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Write the files of an existing batch again, without sending anything twice.
+    #[arg(long, value_name = "BATCH_ID")]
+    pub reexport: Option<String>,
+    /// Most letters in the batch.
+    #[arg(long, default_value_t = 100_000)]
+    pub limit: u32,
+}
+
+/// `guichet letters …`.
+pub async fn letters(store: Store, data_dir: &Path, command: LettersCommand) -> anyhow::Result<()> {
+    let now = now();
+    match command {
+        LettersCommand::Batch(args) => {
+            let config = NotifyConfig::load(args.notify_config.as_deref())?;
+            let dir = args.out.unwrap_or_else(|| config.print_dir(data_dir));
+            let summaries = match args.reexport {
+                Some(id) => {
+                    store.print_batch(&id).await?;
+                    vec![worker::export_batch(&store, &dir, &id, now).await?]
+                }
+                None => worker::print_pending_letters(&store, &dir, now, args.limit).await?,
+            };
+            if summaries.is_empty() {
+                println!("Aucune lettre en attente d'impression.");
+            }
+            for s in summaries {
+                for f in &s.files {
+                    println!("{}", f.display());
+                }
+                println!(
+                    "{} lettres, {} pages, {} refusées",
+                    s.included.len(),
+                    s.pages,
+                    s.rejected.len()
+                );
+                for (id, why) in &s.rejected {
+                    println!("  refusée {id} : {why}");
+                }
+            }
+        }
+        LettersCommand::Batches => {
+            for b in store.list_print_batches(100).await? {
+                println!(
+                    "{}\t{}\t{} lettres\t{} pages\tremis le {}\t{} export(s)",
+                    b.id,
+                    b.status,
+                    b.letters,
+                    b.pages,
+                    b.handed_over_at
+                        .map(|t| t.to_rfc3339())
+                        .unwrap_or_else(|| "-".into()),
+                    b.exports
+                );
+            }
+        }
+        LettersCommand::Returned { letter_id, reason } => {
+            store.record_returned_mail(&letter_id, &reason, now).await?;
+            println!(
+                "Retour enregistré ; l'adresse est marquée à vérifier et un agent est alerté."
+            );
+        }
+        LettersCommand::Sample {
+            out,
+            large_print,
+            easy_to_read,
+        } => {
+            let size = if large_print {
+                PrintSize::LargePrint
+            } else {
+                PrintSize::Standard
+            };
+            let wording = if easy_to_read {
+                Wording::EasyToRead
+            } else {
+                Wording::Standard
+            };
+            let letter = sample_decision(size, wording)?;
+            let pdf =
+                tokio::task::spawn_blocking(move || render(&letter, Output::Accessible)).await??;
+            std::fs::write(&out, pdf.pdf)?;
+            println!("{} ({} pages)", out.display(), pdf.pages);
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TemplatesCommand {
+    /// List the templates in use (stored version, or the shipped default).
+    List,
+    /// Print a template as a file that `update` accepts.
+    Show(TemplateKey),
+    /// Save a new version from a TOML file, after checking it.
+    Update {
+        #[arg(long, value_name = "FILE")]
+        file: PathBuf,
+        #[arg(long, default_value = "administrateur")]
+        author: String,
+    },
+    /// Render a template with sample data (a letter is written as a PDF with --out).
+    Preview {
+        #[command(flatten)]
+        key: TemplateKey,
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct TemplateKey {
+    /// receipt, documents_request, decision, reminder, mandate_notice
+    pub kind: String,
+    /// email, sms, letter
+    pub channel: String,
+    /// standard or easy_to_read
+    #[arg(long, default_value = "standard")]
+    pub wording: String,
+}
+
+/// The templates in use: the latest stored version of each, else the shipped default.
+pub async fn current_templates(store: &Store) -> anyhow::Result<Vec<(Template, Option<u32>)>> {
+    let mut out: Vec<(Template, Option<u32>)> = default_templates()?
+        .into_iter()
+        .map(|t| (t, None))
+        .collect();
+    for row in store.list_templates(false).await? {
+        let template = parse_template_file(&row.source)?;
+        let same = |t: &Template| {
+            t.source().kind.as_str() == row.kind
+                && t.source().channel.as_str() == row.channel
+                && wording_serde::as_str(t.source().wording) == row.wording
+        };
+        match out.iter_mut().find(|(t, _)| same(t)) {
+            Some(slot) => *slot = (template, Some(row.version)),
+            None => out.push((template, Some(row.version))),
+        }
+    }
+    Ok(out)
+}
+
+fn find<'a>(
+    templates: &'a [(Template, Option<u32>)],
+    key: &TemplateKey,
+) -> anyhow::Result<&'a Template> {
+    templates
+        .iter()
+        .map(|(t, _)| t)
+        .find(|t| {
+            t.source().kind.as_str() == key.kind
+                && t.source().channel.as_str() == key.channel
+                && wording_serde::as_str(t.source().wording) == key.wording
+        })
+        .ok_or_else(|| anyhow::anyhow!("aucun modèle {}/{}/{}", key.kind, key.channel, key.wording))
+}
+
+/// `guichet templates …`.
+pub async fn templates(store: Store, command: TemplatesCommand) -> anyhow::Result<()> {
+    let all = current_templates(&store).await?;
+    match command {
+        TemplatesCommand::List => {
+            for (t, version) in &all {
+                let s = t.source();
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    s.kind.as_str(),
+                    s.channel.as_str(),
+                    wording_serde::as_str(s.wording),
+                    version
+                        .map(|v| format!("v{v}"))
+                        .unwrap_or_else(|| "défaut".into()),
+                    t.used_placeholders().join(",")
+                );
+            }
+        }
+        TemplatesCommand::Show(key) => print!("{}", to_template_file(find(&all, &key)?.source())?),
+        TemplatesCommand::Update { file, author } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let template = parse_template_file(&text)?;
+            let s: &TemplateSource = template.source();
+            let version = store
+                .save_template(
+                    s.kind.as_str(),
+                    s.channel.as_str(),
+                    wording_serde::as_str(s.wording),
+                    &to_template_file(s)?,
+                    &author,
+                    now(),
+                )
+                .await?;
+            println!(
+                "Modèle {}/{} enregistré, version {version}.",
+                s.kind.as_str(),
+                s.channel.as_str()
+            );
+        }
+        TemplatesCommand::Preview { key, out } => {
+            let template = find(&all, &key)?;
+            let kind = template.source().kind;
+            let text = template.render(&sample_values(kind))?;
+            match template.source().channel {
+                Delivery::Letter => {
+                    let mut letter =
+                        sample_decision(PrintSize::Standard, template.source().wording)?;
+                    letter.subject = text.subject.clone().unwrap_or_default();
+                    letter.body = text.paragraphs.clone();
+                    if kind != NotificationKind::Decision {
+                        letter.kind = guichet_letters::LetterKind::Information;
+                    } else {
+                        letter.kind = guichet_letters::LetterKind::Decision {
+                            legal_mentions: text.legal_mentions.clone(),
+                        };
+                    }
+                    let out = out.unwrap_or_else(|| PathBuf::from("apercu.pdf"));
+                    let pdf =
+                        tokio::task::spawn_blocking(move || render(&letter, Output::Accessible))
+                            .await??;
+                    std::fs::write(&out, pdf.pdf)?;
+                    println!("{} ({} pages)", out.display(), pdf.pages);
+                }
+                Delivery::Sms => {
+                    let m = crate::sms::measure(&text.paragraphs.join(" "));
+                    println!(
+                        "{}\n-- {} caractères, {} SMS, {}",
+                        m.text,
+                        m.units,
+                        m.parts,
+                        if m.gsm7 { "GSM-7" } else { "UCS-2" }
+                    );
+                }
+                Delivery::Email => {
+                    println!("Objet : {}\n", text.subject.unwrap_or_default());
+                    println!("{}", text.paragraphs.join("\n\n"));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NotificationsCommand {
+    /// Count notifications by status.
+    Status,
+    /// List notifications: pending, sending, failed (parked), …
+    List {
+        #[arg(long, default_value = "failed")]
+        status: String,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Send a parked notification again (or all of them with --all).
+    Retry {
+        id: Option<String>,
+        #[arg(long)]
+        all: bool,
+    },
+    /// Open alerts for agents (unreachable people, returned mail, parked notifications).
+    Alerts,
+}
+
+/// `guichet notifications …`.
+pub async fn notifications(store: Store, command: NotificationsCommand) -> anyhow::Result<()> {
+    match command {
+        NotificationsCommand::Status => {
+            for (status, n) in store.count_by_status().await? {
+                println!("{}\t{n}", status.code());
+            }
+        }
+        NotificationsCommand::List { status, limit } => {
+            let status = match status.as_str() {
+                "all" => None,
+                s => Some(
+                    IntentStatus::from_code(s)
+                        .ok_or_else(|| anyhow::anyhow!("statut inconnu « {s} »"))?,
+                ),
+            };
+            for i in store.list_intents(status, limit).await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{} essai(s)\t{}\t{}",
+                    i.id,
+                    i.status.code(),
+                    i.channel,
+                    i.case_reference.unwrap_or_default(),
+                    i.attempts,
+                    i.next_attempt_at.to_rfc3339(),
+                    i.last_error.unwrap_or_default()
+                );
+            }
+        }
+        NotificationsCommand::Retry { id, all } => {
+            anyhow::ensure!(id.is_some() != all, "donnez un identifiant ou --all");
+            let n = store.retry_failed(id.as_deref(), now()).await?;
+            println!("{n} notification(s) remise(s) en file d'envoi.");
+        }
+        NotificationsCommand::Alerts => {
+            for a in store.open_alerts(200).await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    a.created_at.to_rfc3339(),
+                    a.kind,
+                    a.case_reference.unwrap_or_default(),
+                    a.person_id.unwrap_or_default(),
+                    a.message
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::SubsecRound;
+    chrono::Utc::now().trunc_subsecs(6)
+}

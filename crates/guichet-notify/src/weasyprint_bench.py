@@ -1,0 +1,35 @@
+"""Renders HTML letters to PDF with WeasyPrint in a pool of processes, one per core,
+and prints {"letters": N, "seconds": S, "per_s": R} as JSON. Used by `guichet bench letters`."""
+import json
+import multiprocessing
+import os
+import sys
+import time
+
+
+def render(path):
+    from weasyprint import HTML
+    pdf = HTML(filename=path).write_pdf()
+    return len(pdf)
+
+
+def warm(_):
+    from weasyprint import HTML
+    HTML(string="<p>x</p>").write_pdf()
+    return 0
+
+
+def main():
+    folder, procs = sys.argv[1], int(sys.argv[2])
+    files = sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".html"))
+    with multiprocessing.Pool(procs) as pool:
+        pool.map(warm, range(procs))  # imports and font discovery are not counted
+        start = time.perf_counter()
+        sizes = pool.map(render, files, chunksize=1)
+        seconds = time.perf_counter() - start
+    assert all(s > 1000 for s in sizes)
+    print(json.dumps({"letters": len(files), "seconds": seconds, "per_s": len(files) / seconds}))
+
+
+if __name__ == "__main__":
+    main()
