@@ -47,10 +47,28 @@ pub enum CatalogueCommand {
     },
 }
 
-/// Runs `guichet procedures …` on a store.
+impl ProceduresCommand {
+    /// Whether the command writes to the database (`check` does not).
+    pub fn needs_store(&self) -> bool {
+        matches!(self, ProceduresCommand::Publish { .. })
+    }
+}
+
+impl CatalogueCommand {
+    /// Whether the command writes to the database (`extract` does not).
+    pub fn needs_store(&self) -> bool {
+        matches!(self, CatalogueCommand::Import { .. })
+    }
+}
+
+fn no_store(what: &str) -> CatalogueError {
+    CatalogueError::Refused(format!("« {what} » a besoin de la base de données."))
+}
+
+/// Runs `guichet procedures …`; `publish` needs the store, `check` does not.
 pub async fn run_procedures(
     cmd: ProceduresCommand,
-    store: &guichet_store::Store,
+    store: Option<&guichet_store::Store>,
     now: chrono::DateTime<chrono::Utc>,
     out: &mut (dyn Write + Send),
 ) -> Result<(), CatalogueError> {
@@ -60,6 +78,7 @@ pub async fn run_procedures(
         }
         ProceduresCommand::Publish { dir } => {
             let defs = load_dir(&dir)?;
+            let store = store.ok_or_else(|| no_store("procedures publish"))?;
             let report = crate::stored::publish(store, &defs, now).await?;
             for (id, v) in &report.published {
                 let _ = writeln!(out, "publiée    {id} v{v}");
@@ -83,11 +102,7 @@ pub async fn run_catalogue(
         CatalogueCommand::Import { path } => {
             let sheets = crate::vdd::import(&path)?;
             let header = Header::for_package(&package_label(&path), sheets.len());
-            let Some(store) = store else {
-                return Err(CatalogueError::Refused(
-                    "« catalogue import » a besoin de la base de données.".to_owned(),
-                ));
-            };
+            let store = store.ok_or_else(|| no_store("catalogue import"))?;
             crate::stored::import_sheets(store, &header, &sheets, now).await?;
             let _ = writeln!(
                 out,

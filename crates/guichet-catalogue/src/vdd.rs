@@ -167,44 +167,24 @@ pub fn parse_sheet(file: &str, audience: Audience, json: &[u8]) -> Result<Sheet,
     }
     let body = truncate_chars(&body, BODY_MAX_CHARS);
 
+    // Places inside conditional blocks ("Cas": abroad, for a minor…) are for some readers only:
+    // the places that apply to everyone come first, each group in document order.
+    let mut found_places: Vec<(usize, SheetPlace)> = Vec::new();
+    collect_places(publication, 0, &mut found_places);
+    found_places.sort_by_key(|(depth, _)| *depth);
     let mut places: Vec<SheetPlace> = Vec::new();
+    for (_, place) in found_places {
+        if !places
+            .iter()
+            .any(|p| p.title == place.title && p.pivot == place.pivot)
+        {
+            places.push(place);
+        }
+    }
     let mut online: Vec<OnlineService> = Vec::new();
     let mut related: Vec<SheetId> = Vec::new();
     let mut abbreviations: Vec<String> = Vec::new();
     publication.walk(&mut |n| match n.name.as_deref() {
-        Some("OuSAdresser") => {
-            let title = n.child("Titre").map(Node::text).unwrap_or_default();
-            if title.is_empty() {
-                return;
-            }
-            let pivot = n
-                .child("PivotLocal")
-                .map(Node::text)
-                .filter(|p| !p.is_empty());
-            let kind = match n.attr("type").as_deref() {
-                Some("Centre de contact") => PlaceKind::ContactCentre,
-                Some("National") | Some("Support") => PlaceKind::National,
-                _ => PlaceKind::Local,
-            };
-            let url = n.child("RessourceWeb").and_then(|r| r.attr("URL"));
-            let details = n
-                .child("Texte")
-                .map(|t| truncate_chars(&t.text(), 300))
-                .filter(|t| !t.is_empty());
-            let place = SheetPlace {
-                title,
-                pivot,
-                kind,
-                url,
-                details,
-            };
-            if !places
-                .iter()
-                .any(|p| p.title == place.title && p.pivot == place.pivot)
-            {
-                places.push(place);
-            }
-        }
         Some("ServiceEnLigne") => {
             let kind = match n.attr("type").as_deref() {
                 Some(t) if t.starts_with("Téléservice") => OnlineKind::Teleservice,
@@ -280,6 +260,43 @@ pub fn parse_sheet(file: &str, audience: Audience, json: &[u8]) -> Result<Sheet,
         references,
         related,
     })
+}
+
+/// Every `OuSAdresser` block below `node`, with the number of conditional `Cas` blocks around it.
+fn collect_places(node: &Node, depth: usize, out: &mut Vec<(usize, SheetPlace)>) {
+    if node.is("OuSAdresser") {
+        let title = node.child("Titre").map(Node::text).unwrap_or_default();
+        if title.is_empty() {
+            return;
+        }
+        let kind = match node.attr("type").as_deref() {
+            Some("Centre de contact") => PlaceKind::ContactCentre,
+            Some("National") | Some("Support") => PlaceKind::National,
+            _ => PlaceKind::Local,
+        };
+        let details = node
+            .child("Texte")
+            .map(|t| truncate_chars(&t.text(), 300))
+            .filter(|t| !t.is_empty());
+        out.push((
+            depth,
+            SheetPlace {
+                title,
+                pivot: node
+                    .child("PivotLocal")
+                    .map(Node::text)
+                    .filter(|p| !p.is_empty()),
+                kind,
+                url: node.child("RessourceWeb").and_then(|r| r.attr("URL")),
+                details,
+            },
+        ));
+        return;
+    }
+    let depth = depth + usize::from(node.is("Cas"));
+    for c in &node.children {
+        collect_places(c, depth, out);
+    }
 }
 
 fn truncate_chars(s: &str, max: usize) -> String {

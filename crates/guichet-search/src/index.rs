@@ -246,6 +246,12 @@ impl SearchIndex {
         })
     }
 
+    /// An index with nothing in it (tests of pages that do not search, a store not loaded yet).
+    pub fn empty() -> Result<Self, SearchError> {
+        let operators = OperatorDirectory::parse("[operators]\n[pivots]\n[domains]\n[titles]\n")?;
+        Self::build(&[], &[], &operators, &BTreeMap::new())
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }

@@ -6,6 +6,7 @@
 
 pub mod error;
 pub mod routes;
+pub mod search_index;
 
 use axum::Router;
 use axum::http::header;
@@ -19,6 +20,8 @@ pub struct AppState {
     pub store: Store,
     /// A demonstration instance shows a banner on every page.
     pub demo: bool,
+    /// The search index over the national catalogue and the hosted procedures, built at start.
+    pub search: std::sync::Arc<guichet_search::SearchIndex>,
 }
 
 /// Builds the application's router.
@@ -27,6 +30,12 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(routes::home::page))
         .route("/health", get(routes::health::check))
         .route("/demarches/{id}", get(routes::procedure::page))
+        .route(
+            "/demarches/{id}/formulaire-papier",
+            get(routes::paper_form::page),
+        )
+        .route("/recherche", get(routes::search::page))
+        .route("/api/search", get(routes::api_search::search))
         .route("/static/guichet.css", get(stylesheet))
         .fallback(routes::not_found::page)
         .with_state(state)

@@ -50,6 +50,15 @@ enum Command {
     /// Territorial analyses: access times, coverage, site selection, maps.
     #[command(subcommand)]
     Territory(guichet_territory::TerritoryCommand),
+    /// Hosted-procedure definition files: check them, publish them.
+    #[command(subcommand)]
+    Procedures(guichet_catalogue::cli::ProceduresCommand),
+    /// The national catalogue of service-public.fr sheets: import it, rebuild the shipped extract.
+    #[command(subcommand)]
+    Catalogue(guichet_catalogue::cli::CatalogueCommand),
+    /// Search the catalogues; measure relevance against a BM25 baseline; benchmark.
+    #[command(subcommand)]
+    Search(guichet_search::cli::SearchCommand),
 }
 
 fn main() -> ExitCode {
@@ -110,7 +119,48 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Territory(cmd) => {
             tokio::task::spawn_blocking(move || guichet_territory::run(cmd)).await?
         }
+        Command::Procedures(cmd) => {
+            let store = if cmd.needs_store() {
+                Some(open_migrated_store(&overrides(None)).await?)
+            } else {
+                None
+            };
+            guichet_catalogue::cli::run_procedures(
+                cmd,
+                store.as_ref(),
+                now(),
+                &mut std::io::stdout(),
+            )
+            .await?;
+            Ok(())
+        }
+        Command::Catalogue(cmd) => {
+            let store = if cmd.needs_store() {
+                Some(open_migrated_store(&overrides(None)).await?)
+            } else {
+                None
+            };
+            guichet_catalogue::cli::run_catalogue(
+                cmd,
+                store.as_ref(),
+                now(),
+                &mut std::io::stdout(),
+            )
+            .await?;
+            Ok(())
+        }
+        Command::Search(cmd) => Ok(tokio::task::spawn_blocking(move || {
+            guichet_search::cli::run(cmd, &mut std::io::stdout())
+        })
+        .await??),
     }
+}
+
+/// Opens the configured database and brings its schema up to date.
+async fn open_migrated_store(overrides: &Overrides) -> anyhow::Result<guichet_store::Store> {
+    let store = open_store(&Config::load(overrides)?).await?;
+    store.migrate().await?;
+    Ok(store)
 }
 
 /// Opens the configured database, creating the data directory for the embedded one.

@@ -44,7 +44,12 @@ pub async fn run(args: ServeArgs, mut overrides: Overrides) -> anyhow::Result<()
     if args.demo {
         let loaded = crate::demo::load(&store, crate::now()).await?;
         tracing::info!("{loaded}");
+        // The demo procedures' definition files (forms, paper forms), over the same versions.
+        if let Err(e) = guichet_catalogue::demo::publish(&store, crate::now()).await {
+            tracing::warn!("demo procedure definitions not published: {e}");
+        }
     }
+    let search = guichet_web::search_index::build(&store).await?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -52,6 +57,7 @@ pub async fn run(args: ServeArgs, mut overrides: Overrides) -> anyhow::Result<()
     let app = guichet_web::router(guichet_web::AppState {
         store: store.clone(),
         demo: args.demo,
+        search,
     });
     println!(
         "Guichet is listening on http://{address}/ ({}{})",

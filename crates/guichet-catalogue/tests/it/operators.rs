@@ -42,6 +42,8 @@ fn sheets_point_to_the_operator_in_charge() {
         "{ops:?}"
     );
     assert_eq!(first("F1341").as_deref(), Some("mairie")); // carte d'identité
+    // Lost identity card: the town hall, not the police station of a conditional case.
+    assert_eq!(first("F1344").as_deref(), Some("mairie"));
     assert_eq!(first("F12242").as_deref(), Some("mdph")); // AAH
     assert_eq!(first("F358").as_deref(), Some("dgfip")); // déclaration de revenus
     let cni = sheets.iter().find(|s| s.id.as_str() == "F1341").unwrap();

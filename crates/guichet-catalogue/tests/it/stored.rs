@@ -67,7 +67,7 @@ async fn a_folder_is_refused_whole_when_one_version_was_edited_or_its_operator_i
             ProceduresCommand::Publish {
                 dir: dir.path().into(),
             },
-            &store,
+            Some(&store),
             t(1),
             &mut out,
         )
@@ -90,7 +90,7 @@ async fn a_folder_is_refused_whole_when_one_version_was_edited_or_its_operator_i
             ProceduresCommand::Publish {
                 dir: dir.path().into(),
             },
-            &store,
+            Some(&store),
             t(1),
             &mut out,
         )
@@ -117,7 +117,7 @@ async fn a_folder_is_refused_whole_when_one_version_was_edited_or_its_operator_i
             ProceduresCommand::Publish {
                 dir: dir.path().into(),
             },
-            &store,
+            Some(&store),
             t(2),
             &mut Vec::new(),
         )

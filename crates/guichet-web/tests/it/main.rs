@@ -2,3 +2,4 @@
 #![allow(clippy::unwrap_used)] // helpers of a test binary: a panic is a failed test
 
 mod pages;
+mod search;

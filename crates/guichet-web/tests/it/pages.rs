@@ -12,6 +12,7 @@ async fn get(store: &Store, demo: bool, path: &str) -> (StatusCode, String) {
     let app = router(AppState {
         store: store.clone(),
         demo,
+        search: std::sync::Arc::new(guichet_search::SearchIndex::empty().unwrap()),
     });
     let response = app
         .oneshot(Request::get(path).body(Body::empty()).unwrap())

@@ -1,0 +1,121 @@
+//! `GET /recherche?q=…`: the search page. A person (or a front-desk agent beside them) types
+//! what they need in their own words and sees, for each result, who is in charge and how to
+//! do it on each channel. Works without JavaScript: a plain GET form.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use guichet_search::{Hit, HitKind, SearchError};
+use serde::Deserialize;
+
+use crate::error::AppError;
+use crate::{AppState, Layout};
+
+#[derive(Debug, Deserialize, Default)]
+pub struct Params {
+    #[serde(default)]
+    q: String,
+}
+
+/// One channel line of a result, labelled in French.
+#[derive(Debug)]
+pub struct ChannelLine {
+    pub label: &'static str,
+    pub how: String,
+    pub url: Option<String>,
+}
+
+/// One result card.
+#[derive(Debug)]
+pub struct ResultCard {
+    pub title: String,
+    pub url: String,
+    pub kind_label: &'static str,
+    pub description: String,
+    pub operator: Option<String>,
+    pub others: Vec<String>,
+    pub situation: Option<String>,
+    pub channels: Vec<ChannelLine>,
+}
+
+#[derive(Debug, Template, WebTemplate)]
+#[template(path = "search.html")]
+pub struct SearchPage {
+    layout: Layout,
+    q: String,
+    message: Option<String>,
+    results: Vec<ResultCard>,
+}
+
+fn channel_label(code: &str) -> &'static str {
+    match code {
+        "web" => "En ligne",
+        "phone" => "Par téléphone",
+        "counter" => "Sur place",
+        "post" => "Par courrier",
+        _ => "Autre",
+    }
+}
+
+fn card(hit: Hit) -> ResultCard {
+    ResultCard {
+        kind_label: match hit.kind {
+            HitKind::Sheet => "Fiche service-public.fr",
+            HitKind::Procedure => "Démarche de la commune",
+        },
+        title: hit.title,
+        url: hit.url,
+        description: hit.description,
+        operator: hit.operator.map(|o| o.name),
+        others: hit.other_operators.into_iter().map(|o| o.name).collect(),
+        situation: hit.situation,
+        channels: hit
+            .channels
+            .into_iter()
+            .map(|c| ChannelLine {
+                label: channel_label(c.channel),
+                how: c.how,
+                url: c.url,
+            })
+            .collect(),
+    }
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    params: Result<Query<Params>, QueryRejection>,
+) -> Result<SearchPage, AppError> {
+    let q = params.map(|Query(p)| p.q).unwrap_or_default();
+    let layout = Layout::new(&state, "Rechercher une démarche");
+    if q.trim().is_empty() {
+        return Ok(SearchPage {
+            layout,
+            q,
+            message: None,
+            results: Vec::new(),
+        });
+    }
+    let index = state.search.clone();
+    let query = q.clone();
+    let found = tokio::task::spawn_blocking(move || index.search(&query, 10))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let (message, results) = match found {
+        Ok(hits) if hits.is_empty() => (
+            Some("Aucune démarche ne correspond. Essayez d’autres mots, ou demandez de l’aide à l’accueil de votre mairie ou d’une maison France Services.".to_owned()),
+            Vec::new(),
+        ),
+        Ok(hits) => (None, hits.into_iter().map(card).collect()),
+        Err(e @ (SearchError::EmptyQuery | SearchError::QueryTooLong { .. })) => {
+            (Some(e.to_string()), Vec::new())
+        }
+        Err(e) => return Err(AppError::Internal(e.to_string())),
+    };
+    Ok(SearchPage {
+        layout,
+        q,
+        message,
+        results,
+    })
+}
