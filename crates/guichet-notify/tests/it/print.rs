@@ -38,7 +38,8 @@ fn sorted_letters() -> Vec<BatchLetter> {
         letter(5, "97400", PostageClass::Registered),
     ];
     v.sort_by(|a, b| {
-        (a.postage, a.letter.recipient.postcode()).cmp(&(b.postage, b.letter.recipient.postcode()))
+        (a.postage.as_str(), a.letter.recipient.postcode())
+            .cmp(&(b.postage.as_str(), b.letter.recipient.postcode()))
     });
     v
 }
@@ -113,7 +114,8 @@ fn unsorted_input_is_refused() {
 fn a_letter_that_cannot_be_typeset_stays_out_and_is_reported() {
     let dir = tempfile::tempdir().expect("tmp");
     let mut v = sorted_letters();
-    v[1].letter.body.push("王小明".into());
+    let bad = v.iter_mut().find(|l| l.letter_id == "L2").expect("L2");
+    bad.letter.body.push("王小明".into());
     let summary = write_batch(dir.path(), "B3", v.into_iter().map(Ok), &FileSink).expect("batch");
     assert_eq!(summary.included.len(), 4);
     assert_eq!(summary.rejected.len(), 1);
