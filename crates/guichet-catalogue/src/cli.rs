@@ -164,14 +164,14 @@ pub fn write_extract(
     let tmp = out_path.with_extension("tmp");
     let io = |source| CatalogueError::Io {
         path: tmp.clone(),
-        source,
+        cause: source,
     };
     let mut file = std::fs::File::create(&tmp).map_err(io)?;
     extract::write(&mut file, &header, &sheets)?;
     file.sync_all().map_err(io)?;
     std::fs::rename(&tmp, out_path).map_err(|source| CatalogueError::Io {
         path: out_path.to_path_buf(),
-        source,
+        cause: source,
     })?;
     let size = std::fs::metadata(out_path).map(|m| m.len()).unwrap_or(0);
     let _ = writeln!(

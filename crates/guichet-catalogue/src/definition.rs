@@ -913,13 +913,13 @@ fn collect_raw<'a>(fields: &'a [FieldRaw], out: &mut Vec<&'a FieldRaw>) {
 pub fn load_dir(dir: &Path) -> Result<Vec<ProcedureDefinition>, CatalogueError> {
     let entries = std::fs::read_dir(dir).map_err(|source| CatalogueError::Io {
         path: dir.to_path_buf(),
-        source,
+        cause: source,
     })?;
     let mut paths: Vec<PathBuf> = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|source| CatalogueError::Io {
             path: dir.to_path_buf(),
-            source,
+            cause: source,
         })?;
         let path = entry.path();
         if path.extension().is_some_and(|e| e == "toml") {
@@ -932,7 +932,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<ProcedureDefinition>, CatalogueError> 
     for path in paths {
         let text = std::fs::read_to_string(&path).map_err(|source| CatalogueError::Io {
             path: path.clone(),
-            source,
+            cause: source,
         })?;
         match ProcedureDefinition::parse(&path, &text) {
             Ok(d) => defs.push((path, d)),

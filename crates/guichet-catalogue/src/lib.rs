@@ -31,10 +31,11 @@ pub use sheet::{Sheet, SheetId};
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogueError {
     /// A file or folder could not be read or written.
-    #[error("{}: {source}", path.display())]
+    // The I/O error is part of the message, not a separate source: printed once.
+    #[error("{}: {cause}", path.display())]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// One or more definition files break a rule; every problem is listed.
     #[error("{0}")]

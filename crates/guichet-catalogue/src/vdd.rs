@@ -358,7 +358,7 @@ fn assemble(found: Vec<Sheet>, source: &str) -> Result<Vec<Sheet>, CatalogueErro
 pub fn import(path: &Path) -> Result<Vec<Sheet>, CatalogueError> {
     let meta = std::fs::metadata(path).map_err(|source| CatalogueError::Io {
         path: path.to_path_buf(),
-        source,
+        cause: source,
     })?;
     if meta.is_dir() {
         import_dir(path)
@@ -373,13 +373,13 @@ fn import_dir(root: &Path) -> Result<Vec<Sheet>, CatalogueError> {
         let folder = root.join("data").join(dir);
         let entries = std::fs::read_dir(&folder).map_err(|source| CatalogueError::Io {
             path: folder.clone(),
-            source,
+            cause: source,
         })?;
         let mut files: Vec<PathBuf> = Vec::new();
         for entry in entries {
             let entry = entry.map_err(|source| CatalogueError::Io {
                 path: folder.clone(),
-                source,
+                cause: source,
             })?;
             files.push(entry.path());
         }
@@ -400,7 +400,7 @@ fn import_dir(root: &Path) -> Result<Vec<Sheet>, CatalogueError> {
             }
             let bytes = std::fs::read(&file).map_err(|source| CatalogueError::Io {
                 path: file.clone(),
-                source,
+                cause: source,
             })?;
             found.push(parse_sheet(&name, audience, &bytes)?);
         }
@@ -411,7 +411,7 @@ fn import_dir(root: &Path) -> Result<Vec<Sheet>, CatalogueError> {
 fn import_tgz(file: &Path) -> Result<Vec<Sheet>, CatalogueError> {
     let io = |source| CatalogueError::Io {
         path: file.to_path_buf(),
-        source,
+        cause: source,
     };
     let reader = std::fs::File::open(file).map_err(io)?;
     let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(reader));
