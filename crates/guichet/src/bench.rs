@@ -18,6 +18,8 @@ pub enum BenchCommand {
     Store(StoreBenchArgs),
     /// Travel-time engine, site selection, and OSRM/scipy peers.
     Territory(guichet_territory::bench::BenchArgs),
+    /// Letters typeset per second against WeasyPrint; a 100,000-letter print batch.
+    Letters(guichet_notify::bench::LettersBenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -42,6 +44,9 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Store(args) => store(args).await,
         BenchCommand::Territory(args) => {
             tokio::task::spawn_blocking(move || guichet_territory::bench::run(args)).await?
+        }
+        BenchCommand::Letters(args) => {
+            tokio::task::spawn_blocking(move || guichet_notify::bench::run(args)).await?
         }
     }
 }

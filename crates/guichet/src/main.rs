@@ -59,6 +59,17 @@ enum Command {
     /// Search the catalogues; measure relevance against a BM25 baseline; benchmark.
     #[command(subcommand)]
     Search(guichet_search::cli::SearchCommand),
+    /// Send notifications (email, SMS) and gather letters into print batches, until stopped.
+    Worker(guichet_notify::cli::WorkerArgs),
+    /// Postal letters: print batches, returned mail, a sample letter.
+    #[command(subcommand)]
+    Letters(guichet_notify::cli::LettersCommand),
+    /// Notification templates: list, show, update from a file, preview.
+    #[command(subcommand)]
+    Templates(guichet_notify::cli::TemplatesCommand),
+    /// The outbox: status, parked notifications, retries, agent alerts.
+    #[command(subcommand)]
+    Notifications(guichet_notify::cli::NotificationsCommand),
 }
 
 fn main() -> ExitCode {
@@ -153,6 +164,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             guichet_search::cli::run(cmd, &mut std::io::stdout())
         })
         .await??),
+        Command::Worker(args) => {
+            let data_dir = Config::load(&overrides(None))?.data_dir;
+            let store = open_migrated_store(&overrides(None)).await?;
+            guichet_notify::cli::worker(store, &data_dir, args).await
+        }
+        Command::Letters(cmd) => {
+            let data_dir = Config::load(&overrides(None))?.data_dir;
+            let store = open_migrated_store(&overrides(None)).await?;
+            guichet_notify::cli::letters(store, &data_dir, cmd).await
+        }
+        Command::Templates(cmd) => {
+            guichet_notify::cli::templates(open_migrated_store(&overrides(None)).await?, cmd).await
+        }
+        Command::Notifications(cmd) => {
+            let store = open_migrated_store(&overrides(None)).await?;
+            guichet_notify::cli::notifications(store, cmd).await
+        }
     }
 }
 
