@@ -3,10 +3,16 @@
 use guichet_routing::*;
 fn main() -> Result<(), RoutingError> {
     let t = std::time::Instant::now();
-    let g = synthetic_road_grid(10_000_000, 42)?
-        .reversed()
-        .hilbert_ordered()
-        .0;
+    let g = synthetic_road_grid(
+        std::env::var("NODES")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(10_000_000),
+        42,
+    )?
+    .reversed()
+    .hilbert_ordered()
+    .0;
     println!(
         "build {:?} nodes {} arcs {} bytes/node {}",
         t.elapsed(),
@@ -32,8 +38,5 @@ fn main() -> Result<(), RoutingError> {
             r.times().iter().filter(|&&x| x != UNREACHABLE).max()
         );
     }
-    let t = std::time::Instant::now();
-    let r = dijkstra_reference(&g, &sources.iter().map(|s| s.node).collect::<Vec<_>>());
-    println!("heap dijkstra {:?} max {:?}", t.elapsed(), r.iter().max());
     Ok(())
 }

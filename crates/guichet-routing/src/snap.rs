@@ -34,16 +34,25 @@ impl Snapper {
 
     /// An index over arbitrary points (places, communes), numbered in the given order.
     pub fn from_coords(coords: Vec<Coord>) -> Self {
-        let entries =
-            coords.iter().enumerate().map(|(i, c)| GeomWithData::new(c.unit_vector(), i as u32)).collect();
-        Snapper { tree: RTree::bulk_load(entries), coords }
+        let entries = coords
+            .iter()
+            .enumerate()
+            .map(|(i, c)| GeomWithData::new(c.unit_vector(), i as u32))
+            .collect();
+        Snapper {
+            tree: RTree::bulk_load(entries),
+            coords,
+        }
     }
 
     /// All indexed points within `radius_m` metres (great-circle) of `point`, with distances.
     pub fn within_m(&self, point: Coord, radius_m: f64) -> Vec<(u32, f64)> {
         // Chord length on the unit sphere for an arc of radius_m, squared, plus a hair of
         // slack for rounding; the exact haversine filter below decides.
-        let chord = 2.0 * (radius_m / (2.0 * 6_372_797.560_856)).min(std::f64::consts::FRAC_PI_2).sin();
+        let chord = 2.0
+            * (radius_m / (2.0 * 6_372_797.560_856))
+                .min(std::f64::consts::FRAC_PI_2)
+                .sin();
         let r2 = chord * chord * (1.0 + 1e-9);
         self.tree
             .locate_within_distance(point.unit_vector(), r2)

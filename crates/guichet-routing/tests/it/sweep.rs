@@ -216,13 +216,25 @@ fn haversine_paris_lyon() {
 #[test]
 fn points_within_a_radius_match_a_scan() {
     let pts: Vec<Coord> = (0..400)
-        .map(|i| Coord::from_degrees(45.0 + f64::from(i % 20) * 0.05, 3.0 + f64::from(i / 20) * 0.07).unwrap())
+        .map(|i| {
+            Coord::from_degrees(
+                45.0 + f64::from(i % 20) * 0.05,
+                3.0 + f64::from(i / 20) * 0.07,
+            )
+            .unwrap()
+        })
         .collect();
     let idx = Snapper::from_coords(pts.clone());
     let centre = Coord::from_degrees(45.5, 3.6).unwrap();
-    let mut got: Vec<u32> = idx.within_m(centre, 20_000.0).into_iter().map(|(i, _)| i).collect();
+    let mut got: Vec<u32> = idx
+        .within_m(centre, 20_000.0)
+        .into_iter()
+        .map(|(i, _)| i)
+        .collect();
     got.sort_unstable();
-    let want: Vec<u32> = (0..400u32).filter(|&i| haversine_m(centre, pts[i as usize]) <= 20_000.0).collect();
+    let want: Vec<u32> = (0..400u32)
+        .filter(|&i| haversine_m(centre, pts[i as usize]) <= 20_000.0)
+        .collect();
     assert!(!want.is_empty());
     assert_eq!(got, want);
 }
