@@ -214,10 +214,13 @@ pub fn run(args: LettersBenchArgs) -> anyhow::Result<()> {
     // Warm-up: fonts parsed, template compiled once.
     render(&letters[0], Output::Print)?;
     let start = Instant::now();
-    let pages: usize = letters
-        .par_iter()
-        .map(|l| render(l, Output::Print).map(|r| r.pages))
-        .collect::<Result<Vec<_>, _>>()?
+    let pages: usize = crate::print::render_pool()
+        .install(|| {
+            letters
+                .par_iter()
+                .map(|l| render(l, Output::Print).map(|r| r.pages))
+                .collect::<Result<Vec<_>, _>>()
+        })?
         .into_iter()
         .sum();
     let secs = start.elapsed().as_secs_f64();

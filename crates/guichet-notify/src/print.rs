@@ -85,6 +85,23 @@ impl BatchSink for FileSink {
 
 const CHUNK: usize = 64;
 
+/// Threads that typeset letters. Typst lays out recursively and needs more stack than the
+/// 2 MiB rayon gives its threads by default (optimised builds overflowed it).
+pub fn render_pool() -> &'static rayon::ThreadPool {
+    static POOL: std::sync::LazyLock<rayon::ThreadPool> = std::sync::LazyLock::new(|| {
+        rayon::ThreadPoolBuilder::new()
+            .stack_size(64 << 20)
+            .thread_name(|i| format!("letters-{i}"))
+            .build()
+            .unwrap_or_else(|_| {
+                rayon::ThreadPoolBuilder::new()
+                    .build()
+                    .unwrap_or_else(|e| panic!("no thread for letters: {e}"))
+            })
+    });
+    &POOL
+}
+
 fn io_err(what: &Path, e: io::Error) -> NotifyError {
     NotifyError::Transient(format!("écriture de {} impossible : {e}", what.display()))
 }
