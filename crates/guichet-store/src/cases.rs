@@ -80,26 +80,30 @@ pub(crate) fn mandate_of(actor: &Actor) -> Option<String> {
     }
 }
 
-/// Inserts events inside an open transaction `$tx`.
+/// Inserts events inside an open transaction `$tx`, in one multi-row statement (a submission
+/// writes several events; one round trip instead of one per event).
 macro_rules! insert_events {
     ($tx:expr, $reference:expr, $events:expr) => {
-        for event in $events {
-            let row = $crate::cases::EventRow::encode(event)?;
-            sqlx::query(
-                "INSERT INTO case_events (case_reference, seq, at, channel, actor_kind, mandate_id, actor, kind, payload)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            )
-            .bind($reference)
-            .bind(row.seq)
-            .bind(row.at)
-            .bind(&row.channel)
-            .bind(event.actor.kind_code())
-            .bind($crate::cases::mandate_of(&event.actor))
-            .bind(&row.actor)
-            .bind(event.kind.code())
-            .bind(&row.payload)
-            .execute(&mut *$tx)
-            .await?;
+        let rows = $events
+            .iter()
+            .map(|event| Ok((event, $crate::cases::EventRow::encode(event)?)))
+            .collect::<Result<Vec<_>, $crate::StoreError>>()?;
+        if !rows.is_empty() {
+            let mut builder = sqlx::QueryBuilder::new(
+                "INSERT INTO case_events (case_reference, seq, at, channel, actor_kind, mandate_id, actor, kind, payload) ",
+            );
+            builder.push_values(&rows, |mut b, (event, row)| {
+                b.push_bind($reference)
+                    .push_bind(row.seq)
+                    .push_bind(row.at)
+                    .push_bind(row.channel.as_str())
+                    .push_bind(event.actor.kind_code())
+                    .push_bind($crate::cases::mandate_of(&event.actor))
+                    .push_bind(row.actor.as_str())
+                    .push_bind(event.kind.code())
+                    .push_bind(row.payload.as_str());
+            });
+            builder.build().execute(&mut *$tx).await?;
         }
     };
 }

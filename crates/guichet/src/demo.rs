@@ -592,15 +592,15 @@ async fn load_cases(
             Post,
             vec![
                 step(
-                    20,
+                    65,
                     FrontDesk,
                     Post,
                     scanned("Formulaire papier reçu par courrier"),
                 ),
-                step(20, FrontDesk, Post, Command::Submit),
-                step(22, Officer, Web, Command::StartExamination),
+                step(65, FrontDesk, Post, Command::Submit),
+                step(67, Officer, Web, Command::StartExamination),
                 step(
-                    22,
+                    67,
                     Officer,
                     Web,
                     Command::AddNote {
@@ -616,16 +616,16 @@ async fn load_cases(
             Person,
             Web,
             vec![
-                step(15, Person, Web, Command::Submit),
-                step(16, Officer, Web, Command::StartExamination),
+                step(72, Person, Web, Command::Submit),
+                step(73, Officer, Web, Command::StartExamination),
                 step(
-                    16,
+                    73,
                     Officer,
                     Web,
                     request(&["Attestation d’assurance scolaire"]),
                 ),
                 step(
-                    18,
+                    75,
                     Person,
                     Sms,
                     Command::AddNote {
@@ -633,12 +633,12 @@ async fn load_cases(
                     },
                 ),
                 step(
-                    19,
+                    76,
                     FrontDesk,
                     Counter,
                     scanned("Attestation d’assurance scolaire"),
                 ),
-                step(19, Officer, Web, Command::ResumeExamination),
+                step(76, Officer, Web, Command::ResumeExamination),
             ],
         ),
         // Reopened after a refusal (recours gracieux by post).
@@ -648,16 +648,16 @@ async fn load_cases(
             FrontDesk,
             Phone,
             vec![
-                step(10, FrontDesk, Phone, Command::Submit),
-                step(11, Officer, Web, Command::StartExamination),
+                step(60, FrontDesk, Phone, Command::Submit),
+                step(61, Officer, Web, Command::StartExamination),
                 step(
-                    12,
+                    62,
                     Officer,
                     Web,
                     decide(Outcome::Refused, "Ressources supérieures au plafond."),
                 ),
                 step(
-                    20,
+                    70,
                     Officer,
                     Post,
                     Command::Reopen {

@@ -3,6 +3,7 @@
 
 mod bench;
 mod config;
+mod deadlines;
 mod demo;
 mod serve;
 
@@ -44,6 +45,8 @@ enum Command {
     Migrate,
     /// Load the demonstration data set into the configured database.
     Demo,
+    /// Record the implicit decisions of cases whose legal deadline has passed.
+    Deadlines,
     /// Measure performance.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -123,6 +126,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             store.migrate().await?;
             let loaded = demo::load(&store, now()).await?;
             println!("{loaded}");
+            store.close().await;
+            Ok(())
+        }
+        Command::Deadlines => {
+            let config = Config::load(&overrides(None))?;
+            let store = open_store(&config).await?;
+            store.migrate().await?;
+            let applied = deadlines::sweep(&store, now()).await?;
+            println!("{applied} implicit decision(s) recorded.");
             store.close().await;
             Ok(())
         }

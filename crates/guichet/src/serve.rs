@@ -68,9 +68,11 @@ pub async fn run(args: ServeArgs, mut overrides: Overrides) -> anyhow::Result<()
             ""
         }
     );
+    let sweeper = tokio::spawn(sweep_deadlines(store.clone()));
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    sweeper.abort();
     store.close().await;
     tracing::info!("stopped cleanly");
     Ok(())
@@ -105,6 +107,17 @@ fn prepare_demo_dir(dir: &Path) -> anyhow::Result<()> {
         "This directory holds a Guichet demonstration; it is reset at each start.\n",
     )?;
     Ok(())
+}
+
+/// Records implicit decisions whose legal deadline has passed, at start and every ten minutes.
+async fn sweep_deadlines(store: guichet_store::Store) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        if let Err(e) = crate::deadlines::sweep(&store, crate::now()).await {
+            tracing::warn!(error = %e, "deadline sweep failed; will retry");
+        }
+    }
 }
 
 async fn shutdown_signal() {

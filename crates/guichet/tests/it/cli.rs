@@ -85,3 +85,26 @@ fn migrate_and_demo_work_on_postgresql_too() {
     assert!(String::from_utf8_lossy(&output.stdout).contains("already loaded"));
     psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
 }
+
+#[test]
+fn the_deadline_sweep_records_implicit_decisions_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let output = guichet()
+            .args(args)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    run(&["demo"]);
+    // The demo's cases are recent: none is past its deadline except the one already decided by
+    // silence when the demo was built.
+    assert!(run(&["deadlines"]).starts_with("0 implicit"));
+}
