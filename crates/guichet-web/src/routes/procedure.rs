@@ -19,6 +19,7 @@ pub struct ChannelItem {
 #[template(path = "procedure.html")]
 pub struct ProcedurePage {
     layout: Layout,
+    id: String,
     title: String,
     summary: String,
     operator: String,
@@ -68,6 +69,7 @@ pub async fn page(
     });
     Ok(ProcedurePage {
         layout: Layout::new(&state, procedure.title()),
+        id: procedure.id().to_string(),
         title: procedure.title().to_owned(),
         summary: procedure.summary().to_owned(),
         operator,
