@@ -12,6 +12,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         l.body[0] = format!("Lettre {i} {}", l.body[0]);
         render(&l, Output::Print)?;
     }
-    println!("{:.1} ms per letter", start.elapsed().as_secs_f64() * 1000.0 / n as f64);
+    println!(
+        "{:.1} ms per letter",
+        start.elapsed().as_secs_f64() * 1000.0 / n as f64
+    );
     Ok(())
 }
