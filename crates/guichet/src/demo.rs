@@ -1,11 +1,9 @@
-//! The demonstration data set: a town hall and its social action centre (CCAS), four hosted
+//! The demonstration data set: a town hall and its social action centre (CCAS), five hosted
 //! procedures written in our own words after real French ones, a dozen people — some with no
 //! email, phone or computer, some refusing digital — and cases in every state, on every channel.
 //!
 //! Cases are built by running real commands through the domain and the store, so the demo
 //! journals are exactly what the server would have written.
-
-use std::collections::BTreeMap;
 
 use anyhow::Context as _;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -13,7 +11,6 @@ use guichet_domain::*;
 use guichet_store::Store;
 
 const TOWN_HALL: &str = "mairie-saint-clair";
-const CCAS: &str = "ccas-saint-clair";
 
 pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<String> {
     let operators = store.list_operators().await?;
@@ -42,104 +39,16 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<String> {
 }
 
 fn demo_operators() -> anyhow::Result<Vec<Operator>> {
-    Ok(vec![
-        Operator {
-            id: OperatorId::parse(TOWN_HALL)?,
-            name: "Mairie de Saint-Clair-sur-Lys".into(),
-            kind: OperatorKind::TownHall,
-        },
-        Operator {
-            id: OperatorId::parse(CCAS)?,
-            name: "CCAS de Saint-Clair-sur-Lys".into(),
-            kind: OperatorKind::Ccas,
-        },
-    ])
+    Ok(guichet_catalogue::demo::operators())
 }
 
-fn access(entries: &[(ProcedureChannel, &str)]) -> BTreeMap<ProcedureChannel, ChannelAccess> {
-    entries
-        .iter()
-        .map(|(c, how)| {
-            (
-                *c,
-                ChannelAccess {
-                    how: (*how).to_owned(),
-                },
-            )
-        })
-        .collect()
-}
-
-fn procedure(fields: HostedProcedureFields) -> anyhow::Result<HostedProcedure> {
-    let id = fields.id.clone();
-    HostedProcedure::try_from(fields).with_context(|| format!("demo procedure {id}"))
-}
-
+/// The demo procedures, compiled from the catalogue's definition files (the single source of
+/// their text), in the order the case scripts below refer to them.
 pub fn demo_procedures() -> anyhow::Result<Vec<HostedProcedure>> {
-    use ProcedureChannel::*;
-    const CCAS_COUNTER: &str = "Au CCAS, 2 place de la Mairie, du lundi au vendredi de 9 h à 12 h et de 14 h à 17 h. Un agent remplit la demande avec vous ; apportez vos justificatifs si vous les avez.";
-    const CCAS_POST: &str = "Envoyez le formulaire papier (disponible en mairie ou envoyé sur simple appel) au CCAS, 2 place de la Mairie, 59990 Saint-Clair-sur-Lys.";
-    const CCAS_PHONE: &str = "Appelez le CCAS au 03 20 00 00 00, du lundi au vendredi de 9 h à 12 h : l’agent remplit la demande avec vous et vous envoie le récapitulatif par courrier.";
-    Ok(vec![
-        procedure(HostedProcedureFields {
-            id: ProcedureId::parse("aide-sociale-urgence")?,
-            version: 1,
-            title: "Aide sociale d’urgence".into(),
-            summary: "Une aide ponctuelle du CCAS (bon alimentaire, paiement d’une facture d’énergie ou de cantine) pour faire face à une difficulté imprévue.".into(),
-            operator: OperatorId::parse(CCAS)?,
-            channels: access(&[
-                (Web, "Remplissez le formulaire en ligne ; un travailleur social vous rappelle sous deux jours ouvrés."),
-                (Phone, CCAS_PHONE),
-                (Counter, CCAS_COUNTER),
-                (Post, CCAS_POST),
-            ]),
-            deadline: Some(LegalDeadline { duration: DeadlineDuration::Months(2), silence: Silence::Rejet }),
-            decides_rights: true,
-        })?,
-        procedure(HostedProcedureFields {
-            id: ProcedureId::parse("copie-acte-etat-civil")?,
-            version: 1,
-            title: "Copie ou extrait d’un acte d’état civil".into(),
-            summary: "Obtenir une copie intégrale ou un extrait d’acte de naissance, de mariage ou de décès enregistré à Saint-Clair-sur-Lys. Gratuit.".into(),
-            operator: OperatorId::parse(TOWN_HALL)?,
-            channels: access(&[
-                (Web, "Faites la demande en ligne ; l’acte vous est envoyé par courrier."),
-                (Counter, "À l’accueil de la mairie, du lundi au samedi de 8 h 30 à 12 h, avec une pièce d’identité."),
-                (Post, "Écrivez à la mairie, service état civil, 1 place de la Mairie, 59990 Saint-Clair-sur-Lys, en indiquant les nom, prénoms et date de l’acte, et joignez une enveloppe timbrée."),
-            ]),
-            deadline: Some(LegalDeadline { duration: DeadlineDuration::Months(2), silence: Silence::Rejet }),
-            decides_rights: false,
-        })?,
-        procedure(HostedProcedureFields {
-            id: ProcedureId::parse("inscription-cantine")?,
-            version: 1,
-            title: "Inscription à la restauration scolaire".into(),
-            summary: "Inscrire un enfant scolarisé dans une école publique de la commune à la cantine, pour l’année ou certains jours.".into(),
-            operator: OperatorId::parse(TOWN_HALL)?,
-            channels: access(&[
-                (Web, "Remplissez le formulaire en ligne avant le 15 août pour la rentrée."),
-                (Phone, "Appelez le service scolaire au 03 20 00 00 01, du lundi au vendredi de 9 h à 12 h."),
-                (Counter, "Au service scolaire de la mairie, du lundi au vendredi de 8 h 30 à 12 h."),
-                (Post, "Déposez ou envoyez la fiche d’inscription papier, disponible à l’école, au service scolaire de la mairie."),
-            ]),
-            deadline: Some(LegalDeadline { duration: DeadlineDuration::Months(1), silence: Silence::Accord }),
-            decides_rights: false,
-        })?,
-        procedure(HostedProcedureFields {
-            id: ProcedureId::parse("portage-repas-domicile")?,
-            version: 1,
-            title: "Portage de repas à domicile".into(),
-            summary: "Des repas livrés chez vous si votre âge, un handicap ou une convalescence vous empêchent de les préparer. Le tarif dépend de vos ressources.".into(),
-            operator: OperatorId::parse(CCAS)?,
-            channels: access(&[
-                (Phone, CCAS_PHONE),
-                (Counter, CCAS_COUNTER),
-                (Post, CCAS_POST),
-            ]),
-            deadline: Some(LegalDeadline { duration: DeadlineDuration::Months(2), silence: Silence::Accord }),
-            decides_rights: true,
-        })?,
-    ])
+    Ok(guichet_catalogue::demo::definitions()?
+        .iter()
+        .map(|d| d.procedure().clone())
+        .collect())
 }
 
 struct PersonSpec {

@@ -73,7 +73,7 @@ fn migrate_and_demo_work_on_postgresql_too() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(
-        stdout.contains("4 procedures, 12 people, 12 cases"),
+        stdout.contains("5 procedures, 12 people, 12 cases"),
         "{stdout}"
     );
     // Loading twice does not duplicate anything.
