@@ -121,18 +121,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo => {
-            let config = Config::load(&overrides(None))?;
-            let store = open_store(&config).await?;
-            store.migrate().await?;
+            let store = open_migrated_store(&overrides(None)).await?;
             let loaded = demo::load(&store, now()).await?;
             println!("{loaded}");
             store.close().await;
             Ok(())
         }
         Command::Deadlines => {
-            let config = Config::load(&overrides(None))?;
-            let store = open_store(&config).await?;
-            store.migrate().await?;
+            let store = open_migrated_store(&overrides(None)).await?;
             let applied = deadlines::sweep(&store, now()).await?;
             println!("{applied} implicit decision(s) recorded.");
             store.close().await;
@@ -143,11 +139,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tokio::task::spawn_blocking(move || guichet_territory::run(cmd)).await?
         }
         Command::Procedures(cmd) => {
-            let store = if cmd.needs_store() {
-                Some(open_migrated_store(&overrides(None)).await?)
-            } else {
-                None
-            };
+            let store = store_if(cmd.needs_store(), &overrides(None)).await?;
             guichet_catalogue::cli::run_procedures(
                 cmd,
                 store.as_ref(),
@@ -158,11 +150,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Catalogue(cmd) => {
-            let store = if cmd.needs_store() {
-                Some(open_migrated_store(&overrides(None)).await?)
-            } else {
-                None
-            };
+            let store = store_if(cmd.needs_store(), &overrides(None)).await?;
             guichet_catalogue::cli::run_catalogue(
                 cmd,
                 store.as_ref(),
@@ -201,6 +189,18 @@ async fn open_migrated_store(overrides: &Overrides) -> anyhow::Result<guichet_st
     let store = open_store(&Config::load(overrides)?).await?;
     store.migrate().await?;
     Ok(store)
+}
+
+/// The migrated store, only when the subcommand needs one (checking files does not).
+async fn store_if(
+    needed: bool,
+    overrides: &Overrides,
+) -> anyhow::Result<Option<guichet_store::Store>> {
+    Ok(if needed {
+        Some(open_migrated_store(overrides).await?)
+    } else {
+        None
+    })
 }
 
 /// Opens the configured database, creating the data directory for the embedded one.
