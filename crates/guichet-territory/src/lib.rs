@@ -6,7 +6,8 @@
 //! extract, through `guichet-osm` and the engine of `guichet-routing`), or, when none is
 //! available, a clearly labelled straight-line estimate whose detour factor and speed are
 //! stated in every output. Analyses are pure functions of their inputs; reading files and
-//! printing belong to [`cli`] and [`bench`].
+//! printing belong to [`cli`], [`sources`] and [`bench`]; [`report`] keeps the analyses a
+//! server shows, computed once.
 
 pub mod bench;
 pub mod cli;
@@ -14,13 +15,19 @@ mod coverage;
 mod error;
 mod maps;
 mod mclp;
+mod names;
 mod output;
+pub mod report;
+pub mod sources;
 mod travel;
 
 pub use cli::{TerritoryCommand, run};
 pub use coverage::{AreaCoverage, CoverageReport, Thresholds, coverage};
 pub use error::TerritoryError;
-pub use maps::{MapOptions, render_png, render_svg};
+pub use maps::{LegendClass, MapOptions, legend, legend_index, render_png, render_svg};
 pub use mclp::{SiteChoice, lazy_greedy_max_cover};
+pub use names::{departement_name, region_name};
 pub use output::{access_csv, access_geojson, coverage_csv, sites_csv};
+pub use report::{KindAnalysis, ProposedSite, SitePlan, TerritoryReport};
+pub use sources::{SourceNote, SourceOutcome, load_report, load_sources};
 pub use travel::{Access, Method, Network, Placed, access_times, cover_sets};

@@ -28,6 +28,41 @@ const CLASSES: [(f64, &str, [u8; 3], &str); 5] = [
 ];
 const UNKNOWN: (&str, [u8; 3], &str) = ("#9e9e9e", [0x9e, 0x9e, 0x9e], "temps inconnu");
 
+/// One class of the maps' legend, for pages that give it in text beside the picture.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LegendClass {
+    /// French label (« 20 à 30 min », « temps inconnu »).
+    pub label: &'static str,
+    /// Fill colour, `#rrggbb`.
+    pub colour: &'static str,
+}
+
+/// The legend's classes in order, the last one being « temps inconnu ».
+pub fn legend() -> Vec<LegendClass> {
+    CLASSES
+        .iter()
+        .map(|c| LegendClass {
+            label: c.3,
+            colour: c.1,
+        })
+        .chain(std::iter::once(LegendClass {
+            label: UNKNOWN.2,
+            colour: UNKNOWN.0,
+        }))
+        .collect()
+}
+
+/// Index into [`legend`] of the class an access falls in.
+pub fn legend_index(a: &Access) -> usize {
+    match a.minutes() {
+        None => CLASSES.len(),
+        Some(m) => CLASSES
+            .iter()
+            .position(|c| m <= c.0)
+            .unwrap_or(CLASSES.len()),
+    }
+}
+
 /// What to draw.
 #[derive(Debug, Clone)]
 pub struct MapOptions {
