@@ -64,15 +64,21 @@ pub enum NotificationKind {
     Reminder,
     /// A mandate given to a helper, or its revocation.
     MandateNotice,
+    /// Confirmation that a request was withdrawn.
+    Withdrawal,
+    /// A closed case was reopened (after an appeal, for example).
+    Reopening,
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 5] = [
+    pub const ALL: [NotificationKind; 7] = [
         NotificationKind::Receipt,
         NotificationKind::DocumentsRequest,
         NotificationKind::Decision,
         NotificationKind::Reminder,
         NotificationKind::MandateNotice,
+        NotificationKind::Withdrawal,
+        NotificationKind::Reopening,
     ];
 
     /// Stable name stored in the database and used in template files.
@@ -83,6 +89,8 @@ impl NotificationKind {
             NotificationKind::Decision => "decision",
             NotificationKind::Reminder => "reminder",
             NotificationKind::MandateNotice => "mandate_notice",
+            NotificationKind::Withdrawal => "withdrawal",
+            NotificationKind::Reopening => "reopening",
         }
     }
 

@@ -8,6 +8,7 @@
 pub mod bench;
 pub mod channel;
 pub mod cli;
+pub mod dispatch;
 pub mod email;
 pub mod error;
 pub mod payload;

@@ -72,12 +72,14 @@ pub fn placeholders(kind: NotificationKind) -> Vec<Placeholder> {
                 "« accord » ou « rejet » : ce que vaut le silence",
             ),
         ],
+        // No due date: the domain records none for documents; the legal deadline is suspended
+        // until they arrive, which the wording says instead.
         NotificationKind::DocumentsRequest => &[
             ph("pieces_manquantes", ValueType::List, "pièces à fournir"),
             ph(
-                "date_limite",
+                "date_demande",
                 ValueType::Date,
-                "date limite pour les fournir",
+                "date de la demande de pièces",
             ),
         ],
         NotificationKind::Decision => &[
@@ -87,7 +89,11 @@ pub fn placeholders(kind: NotificationKind) -> Vec<Placeholder> {
                 "sens de la décision (attribution, refus, révision…)",
             ),
             ph("date_decision", ValueType::Date, "date de la décision"),
-            ph("montant", ValueType::Amount, "montant accordé"),
+            ph(
+                "montant",
+                ValueType::Amount,
+                "montant accordé (seulement si la décision en fixe un)",
+            ),
             ph("motif", ValueType::Text, "motif de la décision"),
         ],
         NotificationKind::Reminder => &[
@@ -102,6 +108,15 @@ pub fn placeholders(kind: NotificationKind) -> Vec<Placeholder> {
                 ValueType::Text,
                 "démarches couvertes par le mandat",
             ),
+        ],
+        NotificationKind::Withdrawal => &[ph(
+            "date_abandon",
+            ValueType::Date,
+            "date à laquelle la demande a été abandonnée",
+        )],
+        NotificationKind::Reopening => &[
+            ph("date_reouverture", ValueType::Date, "date de réouverture"),
+            ph("motif", ValueType::Text, "motif de la réouverture"),
         ],
     };
     COMMON.iter().chain(specific).copied().collect()
@@ -458,7 +473,7 @@ pub fn sample_values(kind: NotificationKind) -> Values {
                     "dernière facture d'énergie".into(),
                 ]),
             );
-            put("date_limite", date(2026, 3, 1));
+            put("date_demande", date(2026, 2, 15));
         }
         NotificationKind::Decision => {
             put("decision", Value::Text("attribution".into()));
@@ -483,6 +498,16 @@ pub fn sample_values(kind: NotificationKind) -> Values {
             );
             put("date_fin_mandat", date(2026, 9, 1));
             put("perimetre_mandat", Value::Text("aides sociales".into()));
+        }
+        NotificationKind::Withdrawal => {
+            put("date_abandon", date(2026, 2, 20));
+        }
+        NotificationKind::Reopening => {
+            put("date_reouverture", date(2026, 4, 2));
+            put(
+                "motif",
+                Value::Text("recours gracieux reçu avec de nouveaux justificatifs".into()),
+            );
         }
     }
     v

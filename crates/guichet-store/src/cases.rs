@@ -10,7 +10,7 @@ use guichet_domain::{
 };
 use sqlx::Row;
 
-use crate::{Store, StoreError, duplicate_or, from_micros, to_micros, with_pool};
+use crate::{Store, StoreError, from_micros, to_micros, with_pool};
 
 /// A line of a case list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,14 +160,16 @@ macro_rules! append_in_transaction {
 }
 pub(crate) use append_in_transaction;
 
-impl Store {
-    /// Stores a new case from its first events (at least the opening), in one transaction.
-    /// A reference already in use gives [`StoreError::Duplicate`]: draw another one.
-    pub async fn create_case(&self, events: &[Event]) -> Result<Case, StoreError> {
-        let case = Case::replay(events).map_err(StoreError::corrupt)?;
+/// Creates a case from `$events` in one transaction, running `$extra` on the open transaction
+/// `$tx` before the commit. Evaluates to the new case.
+macro_rules! create_in_transaction {
+    ($store:expr, $events:expr, |$tx:ident| $extra:block) => {{
+        let events: &[guichet_domain::Event] = $events;
+        let case = guichet_domain::Case::replay(events).map_err($crate::StoreError::corrupt)?;
         let reference = case.reference.as_str();
-        with_pool!(self, write pool => {
-            let mut tx = pool.begin().await?;
+        $crate::with_pool!($store, write pool => {
+            #[allow(unused_mut)]
+            let mut $tx = pool.begin().await?;
             sqlx::query(
                 "INSERT INTO cases (reference, procedure_id, procedure_version, person_id, state, version, opened_at, updated_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -177,16 +179,26 @@ impl Store {
             .bind(i64::from(case.procedure.version))
             .bind(case.person.to_string())
             .bind(case.state.code())
-            .bind(version_i64(case.version)?)
-            .bind(to_micros(case.opened_at))
-            .bind(to_micros(case.updated_at))
-            .execute(&mut *tx)
+            .bind($crate::cases::version_i64(case.version)?)
+            .bind($crate::to_micros(case.opened_at))
+            .bind($crate::to_micros(case.updated_at))
+            .execute(&mut *$tx)
             .await
-            .map_err(|e| duplicate_or(e, format!("case {reference}")))?;
-            insert_events!(tx, reference, events);
-            tx.commit().await?;
+            .map_err(|e| $crate::duplicate_or(e, format!("case {reference}")))?;
+            $crate::cases::insert_events!($tx, reference, events);
+            $extra
+            $tx.commit().await?;
         });
-        Ok(case)
+        case
+    }};
+}
+pub(crate) use create_in_transaction;
+
+impl Store {
+    /// Stores a new case from its first events (at least the opening), in one transaction.
+    /// A reference already in use gives [`StoreError::Duplicate`]: draw another one.
+    pub async fn create_case(&self, events: &[Event]) -> Result<Case, StoreError> {
+        Ok(create_in_transaction!(self, events, |_tx| {}))
     }
 
     /// Appends events decided on `case` (at its `version`), failing with

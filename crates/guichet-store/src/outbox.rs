@@ -78,6 +78,34 @@ pub struct NewIntent {
     pub postage: Option<String>,
 }
 
+/// An alert for agents to write with a case change (for example: a person who cannot be reached
+/// at all, so the receipt of their request has nowhere to go).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAlert {
+    pub kind: String,
+    pub person_id: Option<String>,
+    pub case_reference: Option<String>,
+    /// What the agent must do, in French.
+    pub message: String,
+}
+
+/// One line of a case's history: a journal event, or a step in the delivery of one of the
+/// case's notifications.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HistoryEntry {
+    Event(guichet_domain::Event),
+    Notification(NotificationEvent),
+}
+
+impl HistoryEntry {
+    pub fn at(&self) -> DateTime<Utc> {
+        match self {
+            HistoryEntry::Event(e) => e.at,
+            HistoryEntry::Notification(n) => n.at,
+        }
+    }
+}
+
 /// A stored intent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Intent {
@@ -309,11 +337,95 @@ impl Store {
         intents: &[NewIntent],
         now: DateTime<Utc>,
     ) -> Result<guichet_domain::Case, StoreError> {
+        self.append_events_with_outbox(case, events, intents, &[], now)
+            .await
+    }
+
+    /// Like [`Store::append_events_with_intents`], with alerts for agents in the same
+    /// transaction.
+    pub async fn append_events_with_outbox(
+        &self,
+        case: &guichet_domain::Case,
+        events: &[guichet_domain::Event],
+        intents: &[NewIntent],
+        alerts: &[NewAlert],
+        now: DateTime<Utc>,
+    ) -> Result<guichet_domain::Case, StoreError> {
         let now = to_micros(now);
         let next = crate::cases::append_in_transaction!(self, case, events, |tx| {
             insert_intents!(tx, intents, now);
+            for a in alerts {
+                insert_alert(
+                    &mut tx,
+                    &a.kind,
+                    a.person_id.as_deref(),
+                    a.case_reference.as_deref(),
+                    None,
+                    &a.message,
+                    now,
+                )
+                .await?;
+            }
         });
         Ok(next)
+    }
+
+    /// Stores a new case from its first events with the intents and alerts they cause, in one
+    /// transaction (see [`Store::create_case`]).
+    pub async fn create_case_with_outbox(
+        &self,
+        events: &[guichet_domain::Event],
+        intents: &[NewIntent],
+        alerts: &[NewAlert],
+        now: DateTime<Utc>,
+    ) -> Result<guichet_domain::Case, StoreError> {
+        let now = to_micros(now);
+        let case = crate::cases::create_in_transaction!(self, events, |tx| {
+            insert_intents!(tx, intents, now);
+            for a in alerts {
+                insert_alert(
+                    &mut tx,
+                    &a.kind,
+                    a.person_id.as_deref(),
+                    a.case_reference.as_deref(),
+                    None,
+                    &a.message,
+                    now,
+                )
+                .await?;
+            }
+        });
+        Ok(case)
+    }
+
+    /// A case's journal merged with the delivery history of its notifications, in time order;
+    /// at the same instant, the journal event comes before the notifications it caused.
+    pub async fn case_history(
+        &self,
+        reference: &guichet_domain::CaseReference,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
+        let events = self.journal(reference).await?;
+        if events.is_empty() {
+            return Err(StoreError::NotFound(format!("case {reference}")));
+        }
+        let notifications = self.notification_events(reference.as_str()).await?;
+        let mut out = Vec::with_capacity(events.len() + notifications.len());
+        let mut events = events.into_iter().peekable();
+        let mut notifications = notifications.into_iter().peekable();
+        loop {
+            let take_event = match (events.peek(), notifications.peek()) {
+                (Some(e), Some(n)) => e.at <= n.at,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            if take_event {
+                out.extend(events.next().map(HistoryEntry::Event));
+            } else {
+                out.extend(notifications.next().map(HistoryEntry::Notification));
+            }
+        }
+        Ok(out)
     }
 
     /// Claims up to `limit` due intents of the given channels for `worker`, until `lease_until`.

@@ -2,11 +2,16 @@
 //! whose deadline has passed. The domain decides (`Case::next_actions`); this module only finds
 //! candidate cases and runs the command as the system.
 //!
+//! The implicit decision is notified like any other: its letter (and the person's preferred
+//! channel) is written to the outbox in the same transaction (`guichet_notify::dispatch`).
+//!
 //! Safe to run on several servers at once: two sweeps racing on one case both decide on the same
-//! version, and the store lets only one append (the other gets a conflict and moves on).
+//! version, and the store lets only one append; the loser decides again on the newer case, which
+//! the domain refuses (already decided), and moves on.
 
 use chrono::{DateTime, Utc};
 use guichet_domain::{Action, Actor, CaseState, Channel, Command, Context};
+use guichet_notify::dispatch::{self, Templates};
 use guichet_store::{CaseFilter, CommandError, Store, StoreError};
 
 /// How many open cases one sweep looks at per state.
@@ -15,6 +20,7 @@ const BATCH: u32 = 10_000;
 /// Applies every implicit decision due at `now`; returns how many were recorded.
 pub async fn sweep(store: &Store, now: DateTime<Utc>) -> Result<usize, StoreError> {
     let mut applied = 0;
+    let templates = Templates::load(store).await?;
     for state in [CaseState::Submitted, CaseState::UnderExamination] {
         let filter = CaseFilter {
             state: Some(state),
@@ -35,9 +41,14 @@ pub async fn sweep(store: &Store, now: DateTime<Utc>) -> Result<usize, StoreErro
                 channel: Channel::System,
                 now,
             };
-            match store
-                .execute(&case.reference, Command::ApplyImplicitDecision, ctx)
-                .await
+            match dispatch::execute(
+                store,
+                &templates,
+                &case.reference,
+                Command::ApplyImplicitDecision,
+                ctx,
+            )
+            .await
             {
                 Ok(_) => {
                     applied += 1;
@@ -80,14 +91,22 @@ mod tests {
                 .await
                 .unwrap();
             store.publish_procedure(procedure, start).await.unwrap();
+            // Refuses digital although her mobile is on file: letters only.
             let person = Person {
                 id: PersonId::from_uuid(uuid::Uuid::from_u128(9)),
                 name: PersonName::parse("Yvette", "Roux").unwrap(),
                 birth_date: None,
-                address: None,
+                address: Some(
+                    PostalAddress::parse(&["2 rue Pasteur"], "59990", "Saint-Clair-sur-Lys")
+                        .unwrap(),
+                ),
                 email: None,
-                phone: None,
-                preferences: ContactPreferences::post_only(),
+                phone: Some(PhoneNumber::parse("06 55 66 77 88").unwrap()),
+                preferences: ContactPreferences::new(
+                    [ContactChannel::Sms, ContactChannel::Post],
+                    true,
+                    AccessibleFormats::default(),
+                ),
             };
             store.insert_person(&person, start).await.unwrap();
             let agent = Actor::Agent {
@@ -103,8 +122,8 @@ mod tests {
                 .open_case(CaseReference::from_random(3), procedure, person.id, ctx)
                 .await
                 .unwrap();
-            store
-                .execute(&case.reference, Command::Submit, ctx)
+            let templates = Templates::load(&store).await.unwrap();
+            dispatch::execute(&store, &templates, &case.reference, Command::Submit, ctx)
                 .await
                 .unwrap();
 
@@ -119,6 +138,31 @@ mod tests {
             assert_eq!(decided.state, CaseState::Decided(Outcome::Granted));
             assert!(decided.decision.unwrap().implicit);
             assert_eq!(sweep(&store, later).await.unwrap(), 0, "only once");
+
+            // The receipt and the implicit decision each went out as a letter, and only that.
+            let intents = store.list_intents(None, 100).await.unwrap();
+            let sent: Vec<(&str, &str)> = intents
+                .iter()
+                .map(|i| (i.kind.as_str(), i.channel.as_str()))
+                .collect();
+            assert_eq!(sent, vec![("receipt", "letter"), ("decision", "letter")]);
+            let decision =
+                guichet_notify::payload::Payload::from_json(&intents[1].payload).unwrap();
+            let guichet_notify::payload::Payload::Letter { letter, .. } = decision else {
+                panic!("not a letter");
+            };
+            assert!(
+                letter
+                    .body
+                    .iter()
+                    .any(|p| p.contains("acceptation implicite")),
+                "{:?}",
+                letter.body
+            );
+            assert_eq!(
+                intents[1].idempotency_key,
+                format!("{}:3:decision:letter", case.reference)
+            );
         })
         .await;
     }

@@ -2,12 +2,15 @@
 //! procedures written in our own words after real French ones, a dozen people — some with no
 //! email, phone or computer, some refusing digital — and cases in every state, on every channel.
 //!
-//! Cases are built by running real commands through the domain and the store, so the demo
-//! journals are exactly what the server would have written.
+//! Cases are built by running real commands through the domain, the store and the notification
+//! dispatch, so the demo journals and outbox are exactly what the server would have written:
+//! receipts, requests for documents and decisions wait in the outbox (`guichet notifications`),
+//! and people who refuse digital get letters only.
 
 use anyhow::Context as _;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use guichet_domain::*;
+use guichet_notify::dispatch::{self, Templates};
 use guichet_store::Store;
 
 const TOWN_HALL: &str = "mairie-saint-clair";
@@ -26,6 +29,8 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<String> {
             .publish_procedure(p, now - Duration::days(200))
             .await?;
     }
+    // The definition files give letters their sender block (return address, phone).
+    guichet_catalogue::demo::publish(store, now - Duration::days(200)).await?;
     let people = demo_people()?;
     for p in &people {
         store.insert_person(p, now - Duration::days(120)).await?;
@@ -579,6 +584,7 @@ async fn load_cases(
         ),
     ];
 
+    let templates = Templates::load(store).await?;
     let mut count = 0;
     for (proc_index, person_index, opener, channel, steps) in scripts {
         let procedure = &procedures[proc_index];
@@ -597,7 +603,8 @@ async fn load_cases(
             channel,
             now: opened_at,
         };
-        let (case, _) = open_with_fresh_reference(store, procedure, person.id, ctx).await?;
+        let (case, _) =
+            open_with_fresh_reference(store, &templates, procedure, person.id, ctx).await?;
         for s in steps {
             let at = if s.day < 0 {
                 start + Duration::days(s.day)
@@ -609,8 +616,7 @@ async fn load_cases(
                 channel: s.channel,
                 now: at,
             };
-            store
-                .execute(&case.reference, s.command, ctx)
+            dispatch::execute(store, &templates, &case.reference, s.command, ctx)
                 .await
                 .with_context(|| {
                     format!("demo case {} for {}", procedure.id(), person.name.display())
@@ -624,13 +630,14 @@ async fn load_cases(
 /// Opens a case with a new random reference, drawing again on the (rare) collision.
 pub async fn open_with_fresh_reference(
     store: &Store,
+    templates: &Templates,
     procedure: &HostedProcedure,
     person: PersonId,
     ctx: Context,
 ) -> anyhow::Result<(Case, guichet_domain::Decision)> {
     for _ in 0..5 {
         let reference = CaseReference::from_random(rand::random::<u64>());
-        match store.open_case(reference, procedure, person, ctx).await {
+        match dispatch::open_case(store, templates, reference, procedure, person, ctx).await {
             Err(guichet_store::CommandError::Store(guichet_store::StoreError::Duplicate(_))) => {
                 continue;
             }

@@ -2,6 +2,7 @@
 //! server (aiosmtpd) on loopback, an in-process stand-in for the SMS gateway,
 //! and real files for print batches.
 
+mod dispatch;
 mod kill;
 mod print;
 mod sms;
