@@ -106,6 +106,87 @@ pub async fn worker(store: Store, data_dir: &Path, args: WorkerArgs) -> anyhow::
     Ok(())
 }
 
+/// The outbox worker running inside `guichet serve` (small deployments).
+#[derive(Debug)]
+pub struct InServerWorker {
+    stop: tokio::sync::watch::Sender<bool>,
+    handle: tokio::task::JoinHandle<worker::WorkerStats>,
+}
+
+/// Starts the worker loop in this process: emails and text messages go out only when the
+/// settings name an SMTP relay and an SMS gateway (otherwise they wait in the outbox), letters
+/// are gathered into print batches in the print folder.
+pub fn spawn_in_server(
+    store: Store,
+    data_dir: &Path,
+    notify_config: Option<&Path>,
+) -> anyhow::Result<InServerWorker> {
+    let config = NotifyConfig::load(notify_config)?;
+    let senders = Senders {
+        smtp: config.smtp.as_ref().map(SmtpSender::new).transpose()?,
+        sms: config.sms.clone().map(SmsGateway::new).transpose()?,
+    };
+    let options = WorkerOptions {
+        print_dir: Some(config.print_dir(data_dir)),
+        ..WorkerOptions::default()
+    };
+    tracing::info!(
+        worker = %options.worker_id,
+        email = senders.smtp.is_some(),
+        sms = senders.sms.is_some(),
+        "outbox worker started inside the server"
+    );
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let handle = tokio::spawn(async move {
+        let mut total = worker::WorkerStats::default();
+        loop {
+            let mut rx = stopped.clone();
+            let round = worker::run(&store, &senders, &options, async move {
+                let _ = rx.wait_for(|stop| *stop).await;
+            })
+            .await;
+            match round {
+                Ok(stats) => {
+                    total.sent += stats.sent;
+                    total.retried += stats.retried;
+                    total.parked += stats.parked;
+                    total.batches += stats.batches;
+                    total.letters += stats.letters;
+                }
+                // The database went away for a moment, say: the server keeps serving and the
+                // worker starts again; nothing is lost, claims come back with the lease sweep.
+                Err(e) => tracing::warn!(error = %e, "outbox worker failed; restarting in 10 s"),
+            }
+            if *stopped.borrow() {
+                return total;
+            }
+            let mut rx = stopped.clone();
+            tokio::select! {
+                _ = rx.wait_for(|stop| *stop) => return total,
+                _ = tokio::time::sleep(Duration::from_secs(10)) => {}
+            }
+        }
+    });
+    Ok(InServerWorker { stop, handle })
+}
+
+impl InServerWorker {
+    /// Asks the worker to stop after its current round and waits for it.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        match self.handle.await {
+            Ok(stats) => tracing::info!(
+                sent = stats.sent,
+                retried = stats.retried,
+                parked = stats.parked,
+                batches = stats.batches,
+                "outbox worker stopped"
+            ),
+            Err(e) => tracing::warn!(error = %e, "outbox worker task failed"),
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum LettersCommand {
     /// Gather the letters waiting for print into a batch (one PDF per postage class and a CSV
@@ -398,6 +479,63 @@ pub enum NotificationsCommand {
     },
     /// Open alerts for agents (unreachable people, returned mail, parked notifications).
     Alerts,
+    /// A case's history: its journal with every notification attempt and status change.
+    Case {
+        /// The case reference, for example GX-7K4M-2Q9P.
+        reference: String,
+    },
+}
+
+/// French wording of a notification status in a case's history.
+pub fn status_label_fr(status: &str) -> &str {
+    match status {
+        "pending" => "en attente d'envoi",
+        "sending" => "envoi en cours",
+        "sent" => "envoyé",
+        "batched" => "placé dans un lot d'impression",
+        "handed_over" => "remis à l'imprimeur",
+        "failed" => "abandonné, à traiter par un agent",
+        "returned" => "revenu : pli non distribuable",
+        "requeued" => "remis en file après une interruption",
+        other => other,
+    }
+}
+
+/// One line per entry of a case's history, for the terminal.
+pub fn history_lines(entries: &[guichet_store::outbox::HistoryEntry]) -> Vec<String> {
+    use guichet_store::outbox::HistoryEntry;
+    entries
+        .iter()
+        .map(|e| match e {
+            HistoryEntry::Event(ev) => format!(
+                "{}  {} ({}, {})",
+                ev.at.format("%Y-%m-%d %H:%M"),
+                ev.kind.label_fr(),
+                ev.channel.label_fr(),
+                ev.actor.label_fr()
+            ),
+            HistoryEntry::Notification(n) => {
+                let channel = match n.channel.as_str() {
+                    "email" => "courriel",
+                    "sms" => "SMS",
+                    "letter" => "courrier",
+                    other => other,
+                };
+                let mut line = format!(
+                    "{}    · {channel} : {}",
+                    n.at.format("%Y-%m-%d %H:%M"),
+                    status_label_fr(&n.status)
+                );
+                if n.attempt > 0 {
+                    line.push_str(&format!(" (essai {})", n.attempt));
+                }
+                if let Some(d) = &n.detail {
+                    line.push_str(&format!(" — {d}"));
+                }
+                line
+            }
+        })
+        .collect()
 }
 
 /// `guichet notifications …`.
@@ -433,6 +571,13 @@ pub async fn notifications(store: Store, command: NotificationsCommand) -> anyho
             anyhow::ensure!(id.is_some() != all, "donnez un identifiant ou --all");
             let n = store.retry_failed(id.as_deref(), now()).await?;
             println!("{n} notification(s) remise(s) en file d'envoi.");
+        }
+        NotificationsCommand::Case { reference } => {
+            let reference = guichet_domain::CaseReference::parse(&reference)
+                .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            for line in history_lines(&store.case_history(&reference).await?) {
+                println!("{line}");
+            }
         }
         NotificationsCommand::Alerts => {
             for a in store.open_alerts(200).await? {

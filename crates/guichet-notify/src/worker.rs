@@ -22,7 +22,7 @@ use guichet_store::outbox::{AttemptOutcome, Intent};
 use crate::email::{Email, SmtpSender};
 use crate::error::NotifyError;
 use crate::payload::Payload;
-use crate::print::{BatchLetter, BatchSummary, FileSink, write_batch};
+use crate::print::{BatchLetter, BatchSink, BatchSummary, FileSink, write_batch};
 use crate::retry::next_attempt;
 use crate::sms::SmsGateway;
 
@@ -102,6 +102,11 @@ pub async fn run(
     let lease = chrono::Duration::from_std(options.lease)?;
     let mut last_sweep: Option<DateTime<Utc>> = None;
     loop {
+        // A busy worker also stops between rounds; claims of the round in progress were
+        // recorded, and anything claimed but not recorded is taken back by the lease sweep.
+        if futures::FutureExt::now_or_never(&mut shutdown).is_some() {
+            return Ok(stats);
+        }
         let t = now();
         if last_sweep.is_none_or(|s| t - s > lease / 2) {
             let swept = store.sweep_stuck(t).await?;
@@ -316,6 +321,19 @@ pub async fn export_batch(
     batch_id: &str,
     now: DateTime<Utc>,
 ) -> anyhow::Result<BatchSummary> {
+    export_batch_to(store, dir, batch_id, now, std::sync::Arc::new(FileSink)).await
+}
+
+/// [`export_batch`] through a given sink (tests pass one that fails like a full disk). When the
+/// files cannot be written, the batch stays `writing` with its letters, and the next run writes
+/// it again before starting a new one.
+pub async fn export_batch_to(
+    store: &Store,
+    dir: &Path,
+    batch_id: &str,
+    now: DateTime<Utc>,
+    sink: std::sync::Arc<dyn BatchSink + Send + Sync>,
+) -> anyhow::Result<BatchSummary> {
     let out_dir = dir.join(batch_id);
     std::fs::create_dir_all(&out_dir)?;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<BatchLetter, NotifyError>>(256);
@@ -359,7 +377,7 @@ pub async fn export_batch(
             &out_dir,
             &writer_id,
             std::iter::from_fn(|| rx.blocking_recv()),
-            &FileSink,
+            sink.as_ref(),
         )
     });
     let written = writer.await?;

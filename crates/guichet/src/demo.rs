@@ -225,8 +225,10 @@ fn demo_people() -> anyhow::Result<Vec<Person>> {
                 id: PersonId::from_uuid(uuid::Uuid::from_u128(0x6775_6963_6865_7400 + i as u128)),
                 name: PersonName::parse(s.given, s.family)?,
                 birth_date: NaiveDate::from_ymd_opt(s.born.0, s.born.1, s.born.2),
+                // "Hameau de la Croix, 4 impasse des Saules": one address line per part, so
+                // that each fits the 38 characters of the postal standard.
                 address: Some(PostalAddress::parse(
-                    &[s.street],
+                    &s.street.split(", ").collect::<Vec<_>>(),
                     "59990",
                     "Saint-Clair-sur-Lys",
                 )?),

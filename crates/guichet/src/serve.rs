@@ -19,6 +19,14 @@ pub struct ServeArgs {
     /// Start a demonstration instance: embedded database, fresh demo data, a visible banner.
     #[arg(long)]
     pub demo: bool,
+    /// Also run the outbox worker in this process (small deployments). Emails and text messages
+    /// go out only if --notify-config names an SMTP relay and an SMS gateway — so in --demo they
+    /// wait in the outbox — and letters are gathered into print batches (DATA_DIR/print).
+    #[arg(long, env = "GUICHET_SERVE_WORKER")]
+    pub worker: bool,
+    /// Notification settings for --worker (SMTP relay, SMS gateway, print folder), TOML.
+    #[arg(long, env = "GUICHET_NOTIFY_CONFIG", value_name = "FILE")]
+    pub notify_config: Option<PathBuf>,
 }
 
 pub async fn run(args: ServeArgs, mut overrides: Overrides) -> anyhow::Result<()> {
@@ -50,6 +58,9 @@ pub async fn run(args: ServeArgs, mut overrides: Overrides) -> anyhow::Result<()
         }
     }
     let search = guichet_web::search_index::build(&store).await?;
+    // Computed in the background: the pages say « calcul en cours » until it is ready.
+    let territory = guichet_web::territory::TerritoryState::loading();
+    territory.spawn_load(config.territory_dir_for(args.demo));
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -58,6 +69,7 @@ pub async fn run(args: ServeArgs, mut overrides: Overrides) -> anyhow::Result<()
         store: store.clone(),
         demo: args.demo,
         search,
+        territory,
     });
     println!(
         "Guichet is listening on http://{address}/ ({}{})",
@@ -69,10 +81,21 @@ pub async fn run(args: ServeArgs, mut overrides: Overrides) -> anyhow::Result<()
         }
     );
     let sweeper = tokio::spawn(sweep_deadlines(store.clone()));
+    let worker = match args.worker {
+        true => Some(guichet_notify::cli::spawn_in_server(
+            store.clone(),
+            &config.data_dir,
+            args.notify_config.as_deref(),
+        )?),
+        false => None,
+    };
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     sweeper.abort();
+    if let Some(worker) = worker {
+        worker.stop().await;
+    }
     store.close().await;
     tracing::info!("stopped cleanly");
     Ok(())

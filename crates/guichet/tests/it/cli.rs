@@ -108,3 +108,40 @@ fn the_deadline_sweep_records_implicit_decisions_once() {
     // silence when the demo was built.
     assert!(run(&["deadlines"]).starts_with("0 implicit"));
 }
+
+#[test]
+fn demo_cases_have_their_notifications_in_the_outbox_and_in_their_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let output = guichet()
+            .args(args)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    run(&["demo"]);
+    let all = run(&["notifications", "list", "--status", "all", "--limit", "500"]);
+    // Receipts, requests for documents and decisions, on letters, emails and texts.
+    for channel in ["\tletter\t", "\temail\t", "\tsms\t"] {
+        assert!(all.contains(channel), "{channel}: {all}");
+    }
+    let reference = all
+        .lines()
+        .find(|l| l.contains("\temail\t"))
+        .and_then(|l| l.split('\t').nth(3))
+        .unwrap()
+        .to_owned();
+    let history = run(&["notifications", "case", &reference]);
+    assert!(history.contains("Dossier ouvert"), "{history}");
+    assert!(
+        history.contains("courriel : en attente d'envoi"),
+        "{history}"
+    );
+}
