@@ -84,6 +84,8 @@ fn now() -> DateTime<Utc> {
 }
 
 /// Runs until `shutdown` resolves (or, with `exit_when_idle`, until there is nothing left).
+/// `shutdown` is polled between rounds as well as while idle, so it must be a plain signal (a
+/// channel, SIGTERM), never a future that itself queries the store.
 pub async fn run(
     store: &Store,
     senders: &Senders,

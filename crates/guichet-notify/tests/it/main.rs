@@ -5,6 +5,7 @@
 mod dispatch;
 mod kill;
 mod print;
+mod reliability;
 mod sms;
 mod smtp;
 mod support;

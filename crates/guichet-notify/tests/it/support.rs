@@ -62,16 +62,22 @@ impl Drop for SmtpRecorder {
     }
 }
 
-/// An in-process stand-in for the SMS gateway, which lives outside the machine.
+/// An in-process stand-in for the SMS gateway, which lives outside the machine. Like the
+/// providers' APIs it honours the client reference: a message submitted again with a reference
+/// it already accepted gets the same id and is not sent twice (`received` holds each sent
+/// message once; `requests` counts every accepted submission).
 #[derive(Clone)]
 pub struct FakeGateway {
     pub url: String,
     pub received: Arc<Mutex<Vec<GatewayRequest>>>,
+    pub requests: Arc<Mutex<usize>>,
 }
 
 #[derive(Clone)]
 struct GatewayState {
     received: Arc<Mutex<Vec<GatewayRequest>>>,
+    requests: Arc<Mutex<usize>>,
+    seen: Arc<Mutex<std::collections::HashSet<String>>>,
     fail_left: Arc<Mutex<usize>>,
     failure_status: u16,
 }
@@ -94,7 +100,15 @@ async fn gateway_handler(
         }
     }
     let id = format!("sms-{}", req.reference);
-    state.received.lock().expect("lock").push(req);
+    *state.requests.lock().expect("lock") += 1;
+    if state
+        .seen
+        .lock()
+        .expect("lock")
+        .insert(req.reference.clone())
+    {
+        state.received.lock().expect("lock").push(req);
+    }
     Ok(axum::Json(GatewayResponse { id }))
 }
 
@@ -103,10 +117,13 @@ impl FakeGateway {
     pub async fn start(fail_first: usize, failure_status: u16) -> Self {
         let state = GatewayState {
             received: Arc::new(Mutex::new(Vec::new())),
+            requests: Arc::new(Mutex::new(0)),
+            seen: Arc::new(Mutex::new(std::collections::HashSet::new())),
             fail_left: Arc::new(Mutex::new(fail_first)),
             failure_status,
         };
         let received = state.received.clone();
+        let requests = state.requests.clone();
         let app = axum::Router::new()
             .route("/v1/messages", axum::routing::post(gateway_handler))
             .with_state(state);
@@ -120,6 +137,7 @@ impl FakeGateway {
         Self {
             url: format!("http://{addr}/v1/messages"),
             received,
+            requests,
         }
     }
 }
