@@ -1,7 +1,8 @@
-//! The kill test: the real worker process is SIGKILLed at random moments while it works
+//! The kill tests: the real worker process is SIGKILLed at random moments while it works
 //! through 10,000 intents (emails to a real SMTP server, letters to print batches), then
 //! restarted. At the end nothing is lost and nothing is delivered twice: every email key
-//! reaches the SMTP server and every letter is in exactly one handed-over batch.
+//! reaches the SMTP server and every letter is in exactly one handed-over batch. A sibling test
+//! does the same with 5,000 text messages through the SMS gateway stand-in.
 
 use std::collections::{HashMap, HashSet};
 use std::process::{Child, Command};
@@ -233,6 +234,136 @@ async fn sigkill_loses_nothing_and_sends_nothing_twice() {
     for batch in store.list_print_batches(1000).await.expect("batches") {
         assert_eq!(batch.status, "handed_over");
     }
+
+    store.close().await;
+    let _ = admin
+        .raw_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await;
+    admin.close().await;
+}
+
+const TEXTS: usize = 5_000;
+const TEXT_KILLS: usize = 4;
+
+fn sms_intent(i: usize) -> NewIntent {
+    NewIntent {
+        idempotency_key: format!("sms-{i}"),
+        case_reference: Some(format!("D-2026-{i:06}")),
+        person_id: Some(format!("p{i}")),
+        channel: "sms".into(),
+        kind: "receipt".into(),
+        payload: Payload::Sms {
+            to: format!("+336{:08}", i),
+            text: format!("Mairie : demande D-2026-{i:06} recue."),
+        }
+        .to_json()
+        .expect("json"),
+        postcode: None,
+        postage: None,
+    }
+}
+
+/// The same crash test for text messages through the SMS gateway stand-in: killed at random
+/// moments, restarted, every message reaches the gateway, and a message resubmitted after a
+/// kill (accepted by the gateway, not yet recorded) carries the same reference, which the
+/// gateway honours, so each person gets it once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_loses_no_text_message_and_sends_none_twice() {
+    let admin_url = postgres_admin_url();
+    let name = format!("guichet_kill_sms_{}", uuid::Uuid::new_v4().simple());
+    let admin = Store::connect_postgres(&admin_url, 1)
+        .await
+        .expect("PostgreSQL for the kill test");
+    admin
+        .raw_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create db");
+    let url = database_url(&admin_url, &name);
+    let store = Store::connect_postgres(&url, 4).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    let texts: Vec<NewIntent> = (0..TEXTS).map(sms_intent).collect();
+    for chunk in texts.chunks(1000) {
+        store
+            .enqueue_intents(chunk, Utc::now())
+            .await
+            .expect("enqueue");
+    }
+
+    let gateway = crate::support::FakeGateway::start(0, 503).await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let config = dir.path().join("notify.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[sms]\nurl = \"{}\"\ntoken = \"secret-token\"\nsender = \"MAIRIE\"\n",
+            gateway.url
+        ),
+    )
+    .expect("config");
+
+    let mut killed_with_work_left = 0;
+    for _ in 0..TEXT_KILLS {
+        let mut child = spawn_worker(&url, &config, dir.path(), false);
+        let wait = rand::rng().random_range(300..1500);
+        tokio::time::sleep(Duration::from_millis(wait)).await;
+        child.kill().expect("SIGKILL");
+        child.wait().expect("reaped");
+        let sent = gateway.received.lock().expect("lock").len();
+        if sent < TEXTS {
+            killed_with_work_left += 1;
+        }
+    }
+    assert!(
+        killed_with_work_left > 0,
+        "no kill interrupted the work: the test proved nothing"
+    );
+    let mut last = spawn_worker(&url, &config, dir.path(), true);
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = last.try_wait().expect("wait") {
+            break status;
+        }
+        if start.elapsed() > Duration::from_secs(240) {
+            let _ = last.kill();
+            panic!("the last worker did not finish");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(status.success());
+
+    let received = gateway.received.lock().expect("lock").clone();
+    let mut per_key: HashMap<String, usize> = HashMap::new();
+    for r in &received {
+        *per_key.entry(r.reference.clone()).or_default() += 1;
+    }
+    let expected: HashSet<String> = texts.iter().map(|t| t.idempotency_key.clone()).collect();
+    let got: HashSet<String> = per_key.keys().cloned().collect();
+    assert_eq!(
+        got, expected,
+        "every text message reached the gateway, nothing else"
+    );
+    assert!(per_key.values().all(|n| *n == 1), "a message sent twice");
+    let submissions = *gateway.requests.lock().expect("lock");
+    let resubmitted = submissions - TEXTS;
+    eprintln!(
+        "SMS kill test: {TEXTS} messages, {killed_with_work_left} kills with work left, \
+         {resubmitted} resubmitted after a kill (same reference, not sent again)"
+    );
+    assert!(
+        resubmitted <= TEXT_KILLS * CONCURRENCY * 2,
+        "{resubmitted} resubmissions for {TEXT_KILLS} kills"
+    );
+    let counts: HashMap<IntentStatus, u64> = store
+        .count_by_status()
+        .await
+        .expect("counts")
+        .into_iter()
+        .collect();
+    assert_eq!(
+        counts.get(&IntentStatus::Sent).copied().unwrap_or(0),
+        TEXTS as u64,
+        "{counts:?}"
+    );
 
     store.close().await;
     let _ = admin
