@@ -153,8 +153,17 @@ pub fn load_sources(dir: Option<&Path>) -> Result<LoadedSources, TerritoryError>
         match detect(&path) {
             Ok(Some(f)) => detected.push((path, source, f)),
             Ok(None) => notes.push(SourceNote {
+                outcome: SourceOutcome::Ignored(if source.ends_with(".pbf") {
+                    format!(
+                        "extrait OpenStreetMap : construisez d’abord le graphe routier avec \
+                         « guichet territory graph --pbf {source} --out {GRAPH_FILE} » dans ce dossier"
+                    )
+                } else {
+                    "format non reconnu (attendu : liste France services en CSV, lieux de \
+                     médiation numérique en JSON, communes en CSV)"
+                        .into()
+                }),
                 source,
-                outcome: SourceOutcome::Ignored("format non reconnu".into()),
             }),
             Err(e) => notes.push(SourceNote {
                 source,

@@ -7,6 +7,7 @@
 pub mod error;
 pub mod routes;
 pub mod search_index;
+pub mod territory;
 
 use axum::Router;
 use axum::http::header;
@@ -22,6 +23,8 @@ pub struct AppState {
     pub demo: bool,
     /// The search index over the national catalogue and the hosted procedures, built at start.
     pub search: std::sync::Arc<guichet_search::SearchIndex>,
+    /// The territorial report behind `/territoire`, computed once (possibly still loading).
+    pub territory: std::sync::Arc<territory::TerritoryState>,
 }
 
 /// Builds the application's router.
@@ -36,7 +39,29 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/recherche", get(routes::search::page))
         .route("/api/search", get(routes::api_search::search))
+        .route("/territoire", get(routes::territory::overview::page))
+        .route(
+            "/territoire/couverture",
+            get(routes::territory::coverage::page),
+        )
+        .route("/territoire/acces", get(routes::territory::access::page))
+        .route("/territoire/acces.csv", get(routes::territory::access::csv))
+        .route(
+            "/territoire/acces.geojson",
+            get(routes::territory::access::geojson),
+        )
+        .route(
+            "/territoire/implantations",
+            get(routes::territory::sites::page),
+        )
+        .route("/territoire/carte.svg", get(routes::territory::maps::svg))
+        .route("/territoire/carte.png", get(routes::territory::maps::png))
+        .route(
+            "/territoire/departements/{code}",
+            get(routes::territory::departement::page),
+        )
         .route("/static/guichet.css", get(stylesheet))
+        .route("/static/territoire.css", get(territory_stylesheet))
         .fallback(routes::not_found::page)
         .with_state(state)
 }
@@ -50,6 +75,18 @@ async fn stylesheet() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         STYLESHEET,
+    )
+}
+
+const TERRITORY_STYLESHEET: &str = include_str!("../static/territoire.css");
+
+async fn territory_stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        TERRITORY_STYLESHEET,
     )
 }
 

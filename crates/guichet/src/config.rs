@@ -11,6 +11,10 @@ use serde::Deserialize;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA_DIR: &str = "guichet-data";
+/// Environment variable naming the territory directory (beats `territory_dir` in the file).
+pub const TERRITORY_DIR_ENV: &str = "GUICHET_TERRITORY_DIR";
+/// Where the sample data lives beside the project; `serve --demo` reads it when it exists.
+pub const DEMO_TERRITORY_DIR: &str = "../shared/data";
 
 /// A value that must never appear in logs (a database URL may hold a password).
 #[derive(Clone, PartialEq, Eq)]
@@ -54,6 +58,9 @@ pub struct Config {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
     pub database: Database,
+    /// Folder of place files (France Services CSV, mediation JSON, optionally a communes CSV
+    /// and a road graph) read by the `/territoire` pages; without it, town halls only.
+    pub territory_dir: Option<PathBuf>,
 }
 
 /// What the operator gave, before defaults and checks.
@@ -71,6 +78,7 @@ struct FileConfig {
     listen: Option<String>,
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
+    territory_dir: Option<PathBuf>,
 }
 
 /// Why the configuration cannot be used.
@@ -96,7 +104,7 @@ impl fmt::Display for ConfigError {
             }
             ConfigError::Parse { path, error } => write!(
                 f,
-                "invalid configuration file {}: {} (known settings: listen, data_dir, database_url)",
+                "invalid configuration file {}: {} (known settings: listen, data_dir, database_url, territory_dir)",
                 path.display(),
                 error.to_string().trim_end()
             ),
@@ -144,10 +152,26 @@ impl Config {
             },
             Some(url) => parse_database_url(url.trim())?,
         };
+        let territory_dir = std::env::var_os(TERRITORY_DIR_ENV)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or(file.territory_dir);
         Ok(Config {
             listen,
             data_dir,
             database,
+            territory_dir,
+        })
+    }
+}
+
+impl Config {
+    /// The territory directory to read: the configured one; for a demonstration without one,
+    /// the sample data beside the project if it is there; else none (town halls only).
+    pub fn territory_dir_for(&self, demo: bool) -> Option<PathBuf> {
+        self.territory_dir.clone().or_else(|| {
+            let sample = PathBuf::from(DEMO_TERRITORY_DIR);
+            (demo && sample.is_dir()).then_some(sample)
         })
     }
 }
@@ -194,6 +218,25 @@ mod tests {
                 path: PathBuf::from("guichet-data/guichet.db")
             }
         );
+    }
+
+    #[test]
+    fn the_territory_directory_comes_from_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("guichet.toml");
+        std::fs::write(&file, "territory_dir = \"/srv/territoire\"\n").unwrap();
+        let c = Config::load(&Overrides {
+            config_file: Some(file),
+            ..Default::default()
+        })
+        .unwrap();
+        if std::env::var_os(TERRITORY_DIR_ENV).is_none() {
+            assert_eq!(c.territory_dir, Some(PathBuf::from("/srv/territoire")));
+            assert_eq!(
+                c.territory_dir_for(true),
+                Some(PathBuf::from("/srv/territoire"))
+            );
+        }
     }
 
     #[test]

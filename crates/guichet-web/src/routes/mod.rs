@@ -7,3 +7,4 @@ pub mod not_found;
 pub mod paper_form;
 pub mod procedure;
 pub mod search;
+pub mod territory;

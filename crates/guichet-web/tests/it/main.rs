@@ -3,3 +3,4 @@
 
 mod pages;
 mod search;
+mod territory;

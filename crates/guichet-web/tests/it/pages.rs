@@ -13,6 +13,7 @@ async fn get(store: &Store, demo: bool, path: &str) -> (StatusCode, String) {
         store: store.clone(),
         demo,
         search: std::sync::Arc::new(guichet_search::SearchIndex::empty().unwrap()),
+        territory: guichet_web::territory::TerritoryState::loading(),
     });
     let response = app
         .oneshot(Request::get(path).body(Body::empty()).unwrap())

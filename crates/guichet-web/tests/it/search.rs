@@ -39,6 +39,7 @@ async fn app(store: &Store) -> axum::Router {
         store: store.clone(),
         demo: false,
         search: Arc::new(index),
+        territory: guichet_web::territory::TerritoryState::loading(),
     })
 }
 

@@ -1,0 +1,159 @@
+//! `GET /territoire/acces?type=…&departement=…&page=…`: the time from each commune to the
+//! nearest place of a kind, and the same as files: `/territoire/acces.csv` and
+//! `/territoire/acces.geojson` (each stating its method).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use guichet_places::Commune;
+use guichet_territory::{Access, KindAnalysis, TerritoryReport};
+
+use super::{
+    CommuneRow, DepOption, KindLink, MethodView, Params, commune_row, dep_label, dep_options,
+    kind_links, method_view, page_count, params, pick_departement, pick_kind, pick_page,
+    query_string, ready, ready_or_unavailable,
+};
+use crate::error::AppError;
+use crate::{AppState, Layout};
+
+const PER_PAGE: usize = 100;
+
+#[derive(Debug, Template, WebTemplate)]
+#[template(path = "territory_access.html")]
+pub struct AccessPage {
+    layout: Layout,
+    method: MethodView,
+    label: String,
+    kinds: Vec<KindLink>,
+    departements: Vec<DepOption>,
+    query: String,
+    total: usize,
+    communes_caption: String,
+    communes: Vec<CommuneRow>,
+    page: usize,
+    pages: usize,
+}
+
+/// Indices of the communes in scope, in the order of the communes file (by INSEE code).
+fn in_scope(report: &TerritoryReport, departement: Option<&str>) -> Vec<usize> {
+    report
+        .communes()
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| departement.is_none_or(|d| c.departement == d))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    q: Result<Query<Params>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let q = params(q)?;
+    let data = match ready(&state) {
+        Ok(d) => d,
+        Err(wait) => return Ok(*wait),
+    };
+    let report = &data.report;
+    let k = pick_kind(report, q.kind.as_deref())?;
+    let dep = pick_departement(report, q.departement.as_deref())?;
+    let idx = in_scope(report, dep.as_deref());
+    let pages = page_count(idx.len(), PER_PAGE);
+    let page = pick_page(q.page.as_deref(), pages)?;
+    let communes = idx
+        .iter()
+        .skip((page - 1) * PER_PAGE)
+        .take(PER_PAGE)
+        .map(|&i| commune_row(&report.communes()[i], &k.access[i], k))
+        .collect();
+    let scope = dep
+        .as_deref()
+        .map_or_else(|| "France entière".to_owned(), dep_label);
+    Ok(AccessPage {
+        layout: Layout::new(&state, format!("Temps d’accès — {}", k.kind.label())),
+        method: method_view(&report.method()),
+        label: k.kind.label().to_owned(),
+        kinds: kind_links(report, k),
+        departements: dep_options(report, dep.as_deref()),
+        query: query_string(k.kind.slug(), dep.as_deref()),
+        total: idx.len(),
+        communes_caption: format!(
+            "Temps d’accès au lieu « {} » le plus proche, par commune — {scope} (page {page} sur {pages})",
+            k.kind.label()
+        ),
+        communes,
+        page,
+        pages,
+    }
+    .into_response())
+}
+
+fn scoped(
+    report: &TerritoryReport,
+    k: &KindAnalysis,
+    dep: Option<&str>,
+) -> (Vec<Commune>, Vec<Access>) {
+    in_scope(report, dep)
+        .into_iter()
+        .map(|i| (report.communes()[i].clone(), k.access[i]))
+        .unzip()
+}
+
+fn file_name(slug: &str, dep: Option<&str>, ext: &str) -> String {
+    format!(
+        "attachment; filename=\"acces-{slug}{}.{ext}\"",
+        dep.map(|d| format!("-{d}")).unwrap_or_default()
+    )
+}
+
+/// `GET /territoire/acces.csv?type=…&departement=…`
+pub async fn csv(
+    State(state): State<AppState>,
+    q: Result<Query<Params>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let q = params(q)?;
+    let data = ready_or_unavailable(&state)?;
+    let report = &data.report;
+    let k = pick_kind(report, q.kind.as_deref())?;
+    let dep = pick_departement(report, q.departement.as_deref())?;
+    let (communes, access) = scoped(report, k, dep.as_deref());
+    let mut body = Vec::new();
+    guichet_territory::access_csv(&mut body, &communes, &k.places, &access, &report.method())
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let disposition = file_name(k.kind.slug(), dep.as_deref(), "csv");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// `GET /territoire/acces.geojson?type=…&departement=…`
+pub async fn geojson(
+    State(state): State<AppState>,
+    q: Result<Query<Params>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let q = params(q)?;
+    let data = ready_or_unavailable(&state)?;
+    let report = &data.report;
+    let k = pick_kind(report, q.kind.as_deref())?;
+    let dep = pick_departement(report, q.departement.as_deref())?;
+    let (communes, access) = scoped(report, k, dep.as_deref());
+    let value = guichet_territory::access_geojson(&communes, &k.places, &access, &report.method());
+    let body = serde_json::to_vec(&value).map_err(|e| AppError::Internal(e.to_string()))?;
+    let disposition = file_name(k.kind.slug(), dep.as_deref(), "geojson");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/geo+json".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response())
+}

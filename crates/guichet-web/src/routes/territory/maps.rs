@@ -1,0 +1,91 @@
+//! `GET /territoire/carte.svg` and `/territoire/carte.png` (`?type=…&departement=…`): the map
+//! of communes coloured by access time, places marked. Pages embed it with a text
+//! alternative and give its figures as tables.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use guichet_territory::{MapOptions, render_png, render_svg};
+
+use super::{Params, dep_label, params, pick_departement, pick_kind, ready_or_unavailable};
+use crate::AppState;
+use crate::error::AppError;
+
+enum Format {
+    Svg,
+    Png,
+}
+
+async fn map(
+    state: AppState,
+    q: Result<Query<Params>, QueryRejection>,
+    format: Format,
+) -> Result<Response, AppError> {
+    let q = params(q)?;
+    let data = ready_or_unavailable(&state)?;
+    let report = &data.report;
+    let slug = pick_kind(report, q.kind.as_deref())?.kind.slug().to_owned();
+    let dep = pick_departement(report, q.departement.as_deref())?;
+    let task = data.clone();
+    // Tens of thousands of dots: CPU work, off the async threads.
+    let rendered = tokio::task::spawn_blocking(move || {
+        let report = &task.report;
+        let k = report
+            .kind(&slug)
+            .ok_or(guichet_territory::TerritoryError::NoPlaces)?;
+        let opts = MapOptions {
+            title: match &dep {
+                Some(d) => format!(
+                    "Temps d’accès au lieu « {} » le plus proche — {}",
+                    k.kind.label(),
+                    dep_label(d)
+                ),
+                None => format!(
+                    "Temps d’accès au lieu « {} » le plus proche — France métropolitaine",
+                    k.kind.label()
+                ),
+            },
+            width: if dep.is_some() { 700 } else { 1000 },
+            departement: dep,
+        };
+        match format {
+            Format::Svg => render_svg(
+                report.communes(),
+                &k.access,
+                &k.places,
+                &opts,
+                &report.method(),
+            )
+            .map(|s| ("image/svg+xml; charset=utf-8", s.into_bytes())),
+            Format::Png => {
+                render_png(report.communes(), &k.access, &k.places, &opts).map(|b| ("image/png", b))
+            }
+        }
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, rendered.0),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        rendered.1,
+    )
+        .into_response())
+}
+
+pub async fn svg(
+    State(state): State<AppState>,
+    q: Result<Query<Params>, QueryRejection>,
+) -> Result<Response, AppError> {
+    map(state, q, Format::Svg).await
+}
+
+pub async fn png(
+    State(state): State<AppState>,
+    q: Result<Query<Params>, QueryRejection>,
+) -> Result<Response, AppError> {
+    map(state, q, Format::Png).await
+}
