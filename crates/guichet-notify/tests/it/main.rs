@@ -1,6 +1,7 @@
 //! Integration tests of the notification crate against real peers: a real SMTP
 //! server (aiosmtpd) on loopback, an in-process stand-in for the SMS gateway,
 //! and real files for print batches.
+#![allow(clippy::unwrap_used)] // helpers of a test binary: a panic is a failed test
 
 mod dispatch;
 mod kill;
