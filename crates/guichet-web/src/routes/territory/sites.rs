@@ -19,6 +19,10 @@ use crate::{AppState, Layout};
 
 const DEFAULT_K: usize = 10;
 
+/// Site selection over the whole country can take seconds of CPU; at most two run at once so
+/// a burst of requests cannot starve the rest of the server (others wait their turn).
+static SITE_JOBS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 /// One proposed site.
 #[derive(Debug)]
 pub struct SiteRow {
@@ -94,6 +98,10 @@ pub async fn page(
     let slug = kind.kind.slug().to_owned();
     let task_data = data.clone();
     let task_dep = dep.clone();
+    let _permit = SITE_JOBS
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     // Cover sets for thousands of candidates: CPU work, off the async threads.
     let plan = tokio::task::spawn_blocking(move || {
         task_data.report.sites(&slug, k, rayon, task_dep.as_deref())
