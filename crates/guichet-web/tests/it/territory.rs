@@ -373,7 +373,7 @@ async fn site_selection_validates_its_inputs_and_its_first_choice_is_the_best_si
     let rows = body.matches("<tr><td class=\"nombre\">").count();
     if best == left_out {
         assert_eq!(rows, 1);
-        assert!(first.contains("100,0\u{a0}%"), "{first}");
+        assert!(first.contains("100,00\u{a0}%"), "{first}");
     } else {
         assert!((2..=3).contains(&rows), "{rows} rows");
     }
@@ -390,7 +390,7 @@ async fn a_departement_has_its_page_map_and_table_and_an_unknown_one_is_a_french
     let body = r.text();
     assert!(body.contains("<h1>Corrèze (19) : accès aux services publics</h1>"));
     assert!(body.contains("/territoire/carte.svg?type=france-services&amp;departement=19"));
-    assert!(body.contains("alt=\"Carte de Corrèze (19)"));
+    assert!(body.contains("alt=\"Carte du département Corrèze (19)"));
     assert!(
         body.contains("plus de 45 min"),
         "the legend is given in text"

@@ -114,7 +114,7 @@ pub async fn page(
         legend_caption: format!("Légende de la carte : communes et habitants par temps d’accès, {label}"),
         beyond_count: beyond.len(),
         communes_caption: format!(
-            "Communes de {label} à plus de {} minutes du lieu « {} » le plus proche, les plus peuplées d’abord",
+            "Communes du département {label} à plus de {} minutes du lieu « {} » le plus proche, les plus peuplées d’abord",
             k.reference_minutes,
             k.kind.label()
         ),

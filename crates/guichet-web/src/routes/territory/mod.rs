@@ -253,6 +253,11 @@ pub fn fr_percent(share: f64) -> String {
     format!("{:.1}", share * 100.0).replace('.', ",") + "\u{a0}%"
 }
 
+/// 0.99943 → « 99,94 % »: near full coverage, one decimal would hide what a site adds.
+pub fn fr_percent_fine(share: f64) -> String {
+    format!("{:.2}", share * 100.0).replace('.', ",") + "\u{a0}%"
+}
+
 /// Minutes with one decimal, « — » when unknown.
 pub(crate) fn fr_minutes(a: &Access) -> String {
     a.minutes()

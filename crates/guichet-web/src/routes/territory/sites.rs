@@ -11,7 +11,7 @@ use guichet_territory::TerritoryError;
 use guichet_territory::report::{MAX_RADIUS_MINUTES, MAX_SITES, MIN_RADIUS_MINUTES};
 
 use super::{
-    DepOption, KindLink, MethodView, Params, dep_label, dep_options, fr_int, fr_percent,
+    DepOption, KindLink, MethodView, Params, dep_label, dep_options, fr_int, fr_percent_fine,
     kind_links, method_view, params, pick_departement, pick_kind, ready,
 };
 use crate::error::AppError;
@@ -126,7 +126,7 @@ pub async fn page(
                 departement: c.departement.clone(),
                 gain: fr_int(s.gain),
                 cumulative: fr_int(s.cumulative_gain),
-                coverage_after: fr_percent(s.coverage_after),
+                coverage_after: fr_percent_fine(s.coverage_after),
             }
         })
         .collect();
@@ -148,7 +148,7 @@ pub async fn page(
         min_rayon: MIN_RADIUS_MINUTES,
         max_rayon: MAX_RADIUS_MINUTES,
         population: fr_int(plan.population),
-        coverage_before: fr_percent(plan.coverage_before()),
+        coverage_before: fr_percent_fine(plan.coverage_before()),
         left_out_before: fr_int(plan.population - plan.covered_before),
         sites,
     }
