@@ -283,7 +283,8 @@ impl Store {
             .collect()
     }
 
-    /// Opens a case: checks the command with the domain, then stores it.
+    /// Opens a case: checks the command with the domain, then stores it (without notifications;
+    /// see [`Store::execute`]).
     pub async fn open_case(
         &self,
         reference: CaseReference,
@@ -298,6 +299,10 @@ impl Store {
 
     /// Loads a case, lets the domain decide, and appends the resulting events. Nothing is
     /// written when the domain refuses or when another writer got there first.
+    ///
+    /// This writes events only: the notifications a command causes (`Decision::actions`) are
+    /// not enqueued. Shells go through `guichet_notify::dispatch::execute`, which appends both
+    /// in one transaction; this stays for store tests and tools that notify nobody.
     pub async fn execute(
         &self,
         reference: &CaseReference,
