@@ -193,7 +193,13 @@ async function checkKeyboard(page) {
   });
   // Checked only when every stop was visited: a truncated walk proves nothing about the rest.
   const unreachable = all.length <= MAX_TAB_STOPS ? expected.filter((sel) => !seen.has(sel)) : [];
+  // The skip link (RGAA 12.7), when the page has one, is the first stop and leads somewhere.
+  const skip = await page.evaluate(() => {
+    const link = document.querySelector('a[href="#contenu"]');
+    return link ? { selector: window.__guichetCssPath(link), target: !!document.getElementById("contenu") } : null;
+  });
   return {
+    skip_link: skip && { first: stops.length > 0 && stops[0].selector === skip.selector, target_exists: skip.target },
     tabbable: all.length,
     stops: stops.map((s) => s.selector),
     first: stops.length ? stops[0].text : null,

@@ -8,8 +8,9 @@
 //! decides what fails: any axe violation tagged WCAG 2.1 A/AA, a page whose `<html>` is not
 //! `lang="fr"` or that does not have exactly one `<h1>`, horizontal scrolling at 320 and 640 CSS
 //! px (WCAG 1.4.10 reflow, i.e. 400 % and 200 % zoom) or at 320 px with WCAG 1.4.12's text
-//! spacing, a keyboard stop without a visible focus,
-//! an interactive element Tab never reaches, a broken same-origin link.
+//! spacing, a missing `<title>`, a skip link that is not the first Tab stop or leads nowhere, a
+//! keyboard stop without a visible focus, an interactive element Tab never reaches, a broken
+//! same-origin link.
 //!
 //! Chromium, Node and the npm packages are installed by `scripts/test`; without them this test
 //! fails and says so rather than skipping (a skipped accessibility check looks like a pass).
@@ -302,7 +303,19 @@ fn problems(page: &Value, expected_status: u16) -> Vec<String> {
             ));
         }
     }
+    if page["title"].as_str().is_none_or(|t| t.trim().is_empty()) {
+        out.push("no <title> (WCAG 2.4.2)".to_owned());
+    }
     let keyboard = &page["keyboard"];
+    let skip = &keyboard["skip_link"];
+    if !skip.is_null() {
+        if skip["first"].as_bool() != Some(true) {
+            out.push("the skip link « Aller au contenu » is not the first Tab stop".to_owned());
+        }
+        if skip["target_exists"].as_bool() != Some(true) {
+            out.push("the skip link leads to no element with id=\"contenu\"".to_owned());
+        }
+    }
     for f in keyboard["focus_not_visible"]
         .as_array()
         .into_iter()
