@@ -201,7 +201,8 @@ async fn the_overview_gives_coverage_computed_from_the_same_data_and_states_the_
     );
     assert!(body.contains("distance à vol d’oiseau × facteur de détour ÷ vitesse"));
     assert!(body.contains("facteur de détour 1,3 ; vitesse 50 km/h"));
-    assert!(body.contains("<caption>"));
+    assert!(body.contains("<caption id=\"tableau-overview-1\">"));
+    assert!(body.contains("role=\"region\" aria-labelledby=\"tableau-overview-1\""));
     assert!(body.contains("scope=\"col\""));
     assert!(body.contains("href=\"/territoire/departements/19\""));
     assert!(body.contains("data.gouv.fr"));
