@@ -302,6 +302,29 @@ macro_rules! insert_event {
     };
 }
 
+/// Records, in one statement inside the open transaction `$tx`, that `$claimed` intents went to
+/// `sending` for worker `$worker`: each attempt is on the case's history from its start.
+macro_rules! insert_claim_events {
+    ($tx:expr, $claimed:expr, $worker:expr, $now:expr) => {
+        let claimed: &[Intent] = $claimed;
+        if !claimed.is_empty() {
+            let mut builder = sqlx::QueryBuilder::new(
+                "INSERT INTO notification_events (outbox_id, case_reference, at, channel, status, attempt, detail) ",
+            );
+            builder.push_values(claimed, |mut b, i| {
+                b.push_bind(&i.id)
+                    .push_bind(&i.case_reference)
+                    .push_bind($now)
+                    .push_bind(&i.channel)
+                    .push_bind("sending")
+                    .push_bind(i64::from(i.attempts))
+                    .push_bind($worker);
+            });
+            builder.build().execute(&mut *$tx).await?;
+        }
+    };
+}
+
 impl Store {
     /// Writes intents in their own transaction (for intents not tied to a case change).
     /// Returns how many were new.
@@ -456,9 +479,13 @@ impl Store {
                      RETURNING {INTENT_COLUMNS}"
                 );
                 with_pool!(self, write pool => {
-                    sqlx::query(&sql)
+                    let mut tx = pool.begin().await?;
+                    let claimed = sqlx::query(&sql)
                         .bind(worker).bind(lease).bind(now).bind(&channels_json).bind(i64::from(limit))
-                        .fetch_all(pool).await?.iter().map(intent_from_row).collect::<Result<Vec<_>, _>>()?
+                        .fetch_all(&mut *tx).await?.iter().map(intent_from_row).collect::<Result<Vec<_>, _>>()?;
+                    insert_claim_events!(tx, &claimed, worker, now);
+                    tx.commit().await?;
+                    claimed
                 })
             }
             Engine::Sqlite => {
@@ -475,9 +502,13 @@ impl Store {
                      RETURNING {INTENT_COLUMNS}"
                 );
                 with_pool!(self, write pool => {
-                    sqlx::query(&sql)
+                    let mut tx = pool.begin().await?;
+                    let claimed = sqlx::query(&sql)
                         .bind(worker).bind(lease).bind(now).bind(&channels_json).bind(i64::from(limit))
-                        .fetch_all(pool).await?.iter().map(intent_from_row).collect::<Result<Vec<_>, _>>()?
+                        .fetch_all(&mut *tx).await?.iter().map(intent_from_row).collect::<Result<Vec<_>, _>>()?;
+                    insert_claim_events!(tx, &claimed, worker, now);
+                    tx.commit().await?;
+                    claimed
                 })
             }
         };

@@ -468,13 +468,15 @@ async fn the_case_history_merges_the_journal_with_each_delivery_step() {
                 "event opened",
                 "event submitted",
                 "sms pending 0",
+                "sms sending 1",
                 "sms pending 1",
                 "event examination_started",
+                "sms sending 2",
                 "sms sent 2",
             ]
         );
         assert!(history.windows(2).all(|w| w[0].at() <= w[1].at()));
-        let HistoryEntry::Notification(retry) = &history[3] else {
+        let HistoryEntry::Notification(retry) = &history[4] else {
             panic!()
         };
         assert!(retry.detail.as_deref().unwrap().contains("503"));

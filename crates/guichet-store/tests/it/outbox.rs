@@ -75,7 +75,7 @@ async fn intents_are_idempotent_claimed_once_and_journaled() {
             .filter(|e| e.outbox_id == email.id)
             .map(|e| e.status.as_str())
             .collect();
-        assert_eq!(statuses, vec!["pending", "sent"]);
+        assert_eq!(statuses, vec!["pending", "sending", "sent"]);
     })
     .await;
 }
@@ -196,7 +196,10 @@ async fn the_sweep_requeues_intents_of_a_dead_worker_and_fences_it() {
             .into_iter()
             .map(|e| e.status)
             .collect();
-        assert_eq!(statuses, vec!["pending", "requeued", "sent"]);
+        assert_eq!(
+            statuses,
+            vec!["pending", "sending", "requeued", "sending", "sent"]
+        );
     })
     .await;
 }
