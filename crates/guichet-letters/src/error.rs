@@ -20,7 +20,7 @@ pub enum LetterError {
     UnsupportedCharacters(String),
     /// Something other than the address would show through the envelope window.
     #[error(
-        "Mise en page refusée : un texte autre que l'adresse apparaîtrait dans la fenêtre de l'enveloppe ({0})."
+        "Mise en page refusée : un texte autre que l’adresse apparaîtrait dans la fenêtre de l’enveloppe ({0})."
     )]
     WindowLeak(String),
     /// Typesetting or PDF export failed.

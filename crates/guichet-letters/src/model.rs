@@ -13,7 +13,7 @@ use crate::error::LetterError;
 /// Who sends the letter: the operator's name and return address, contact lines.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sender {
-    /// For example "Caisse d'allocations familiales du Rhône".
+    /// For example "Caisse d’allocations familiales du Rhône".
     pub name: String,
     /// Return address and contact lines (phone, opening hours), at most 6.
     pub lines: Vec<String>,
@@ -89,9 +89,9 @@ impl Letter {
     /// Checks what the types cannot: non-empty parts, and the mentions and
     /// reference that a decision needs.
     pub fn check(&self) -> Result<(), LetterError> {
-        let missing = |what: &str| Err(LetterError::Content(format!("La lettre n'a pas {what}.")));
+        let missing = |what: &str| Err(LetterError::Content(format!("La lettre n’a pas {what}.")));
         if self.sender.name.trim().is_empty() {
-            return missing("d'expéditeur");
+            return missing("d’expéditeur");
         }
         if self.sender.lines.len() > 6 {
             return Err(LetterError::Content(
@@ -99,7 +99,7 @@ impl Letter {
             ));
         }
         if self.subject.trim().is_empty() {
-            return missing("d'objet");
+            return missing("d’objet");
         }
         if self.body.iter().all(|p| p.trim().is_empty()) {
             return missing("de contenu");
@@ -153,7 +153,7 @@ pub fn french_date(date: NaiveDate) -> String {
 pub fn sample_decision(size: PrintSize, wording: Wording) -> Result<Letter, LetterError> {
     Ok(Letter {
         sender: Sender {
-            name: "Centre communal d'action sociale de Villeurbanne".into(),
+            name: "Centre communal d’action sociale de Villeurbanne".into(),
             lines: vec![
                 "Service des aides facultatives".into(),
                 "Place Lazare-Goujon".into(),
@@ -170,31 +170,31 @@ pub fn sample_decision(size: PrintSize, wording: Wording) -> Result<Letter, Lett
         place: "Villeurbanne".into(),
         date: NaiveDate::from_ymd_opt(2026, 3, 12).unwrap_or_default(),
         reference: Some(Reference { case_reference: "D-2026-004217".into(), follow_up_code: "KXR7-PM4Q".into() }),
-        subject: "Décision sur votre demande d'aide au paiement de l'énergie".into(),
+        subject: "Décision sur votre demande d’aide au paiement de l’énergie".into(),
         salutation: "Madame,".into(),
         body: match wording {
             Wording::Standard => vec![
-                "Vous avez déposé le 2 février 2026 une demande d'aide au paiement de vos factures d'énergie. \
+                "Vous avez déposé le 2 février 2026 une demande d’aide au paiement de vos factures d’énergie. \
                  Après examen de votre dossier par la commission permanente du 10 mars 2026, une aide \
                  de 250 euros vous est attribuée."
                     .into(),
-                "Cette aide sera versée directement à votre fournisseur d'énergie dans un délai de quinze jours. \
-                 Vous n'avez aucune démarche à accomplir. Si votre situation change, vous pouvez nous en informer \
-                 par courrier, par téléphone ou à l'accueil du centre, aux heures d'ouverture."
+                "Cette aide sera versée directement à votre fournisseur d’énergie dans un délai de quinze jours. \
+                 Vous n’avez aucune démarche à accomplir. Si votre situation change, vous pouvez nous en informer \
+                 par courrier, par téléphone ou à l’accueil du centre, aux heures d’ouverture."
                     .into(),
                 "Vous pouvez suivre votre dossier à tout moment en indiquant sa référence et votre code de suivi, \
                  sur le site de la commune, par téléphone ou au guichet."
                     .into(),
             ],
             Wording::EasyToRead => vec![
-                "Vous avez demandé une aide pour payer l'énergie.".into(),
+                "Vous avez demandé une aide pour payer l’énergie.".into(),
                 "La réponse est oui.".into(),
                 "Vous recevez 250 euros.".into(),
-                "Nous donnons l'argent à votre fournisseur d'énergie. Vous n'avez rien à faire.".into(),
+                "Nous donnons l’argent à votre fournisseur d’énergie. Vous n’avez rien à faire.".into(),
                 "Vous avez une question ? Appelez-nous ou venez nous voir.".into(),
             ],
         },
-        closing: "Nous vous prions d'agréer, Madame, l'expression de nos salutations distinguées.".into(),
+        closing: "Nous vous prions d’agréer, Madame, l’expression de nos salutations distinguées.".into(),
         signature: Signature { name: "Claire MOREAU".into(), title: "Directrice du CCAS".into() },
         kind: LetterKind::Decision {
             legal_mentions: vec![
@@ -203,7 +203,7 @@ pub fn sample_decision(size: PrintSize, wording: Wording) -> Result<Letter, Lett
                     .into(),
                 "Vous pouvez aussi former un recours contentieux devant le tribunal administratif de Lyon \
                  (184 rue Duguesclin, 69003 Lyon) dans le même délai de deux mois, y compris sans avocat, \
-                 par courrier ou par l'application Télérecours citoyens."
+                 par courrier ou par l’application Télérecours citoyens."
                     .into(),
             ],
         },

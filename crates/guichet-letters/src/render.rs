@@ -338,7 +338,7 @@ fn check_window(document: &PagedDocument, letter: &Letter) -> Result<(), LetterE
     if got != want {
         let extra: Vec<&String> = got.iter().filter(|g| !want.contains(g)).collect();
         return Err(LetterError::WindowLeak(if extra.is_empty() {
-            "l'adresse ne tient pas sur ses lignes".into()
+            "l’adresse ne tient pas sur ses lignes".into()
         } else {
             format!("{extra:?}")
         }));

@@ -50,7 +50,7 @@ const GIVEN: [&str; 12] = [
     "Fatoumata",
 ];
 const FAMILY: [&str; 10] = [
-    "DIALLO", "MARTIN", "BERNARD", "BENALI", "TRAN", "LEFÈVRE", "GARCÍA", "MOREAU", "N'DIAYE",
+    "DIALLO", "MARTIN", "BERNARD", "BENALI", "TRAN", "LEFÈVRE", "GARCÍA", "MOREAU", "N’DIAYE",
     "ROUSSEAU",
 ];
 const STREETS: [&str; 8] = [
@@ -104,7 +104,7 @@ pub fn bench_letter(n: usize) -> Result<Letter, guichet_letters::LetterError> {
     letter.salutation = format!("{civ},");
     if wording == Wording::Standard {
         letter.body[0] = format!(
-            "Vous avez déposé le {} février 2026 une demande d'aide au paiement de vos factures d'énergie. \
+            "Vous avez déposé le {} février 2026 une demande d’aide au paiement de vos factures d’énergie. \
              Après examen de votre dossier par la commission permanente du 10 mars 2026, une aide de {} euros \
              vous est attribuée.",
             1 + n % 28,

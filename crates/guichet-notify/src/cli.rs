@@ -243,7 +243,7 @@ pub async fn letters(store: Store, data_dir: &Path, command: LettersCommand) -> 
                 None => worker::print_pending_letters(&store, &dir, now, args.limit).await?,
             };
             if summaries.is_empty() {
-                println!("Aucune lettre en attente d'impression.");
+                println!("Aucune lettre en attente d’impression.");
             }
             for s in summaries {
                 for f in &s.files {
@@ -278,7 +278,7 @@ pub async fn letters(store: Store, data_dir: &Path, command: LettersCommand) -> 
         LettersCommand::Returned { letter_id, reason } => {
             store.record_returned_mail(&letter_id, &reason, now).await?;
             println!(
-                "Retour enregistré ; l'adresse est marquée à vérifier et un agent est alerté."
+                "Retour enregistré ; l’adresse est marquée à vérifier et un agent est alerté."
             );
         }
         LettersCommand::Sample {
@@ -489,11 +489,11 @@ pub enum NotificationsCommand {
 /// French wording of a notification status in a case's history.
 pub fn status_label_fr(status: &str) -> &str {
     match status {
-        "pending" => "en attente d'envoi",
+        "pending" => "en attente d’envoi",
         "sending" => "envoi en cours",
         "sent" => "envoyé",
-        "batched" => "placé dans un lot d'impression",
-        "handed_over" => "remis à l'imprimeur",
+        "batched" => "placé dans un lot d’impression",
+        "handed_over" => "remis à l’imprimeur",
         "failed" => "abandonné, à traiter par un agent",
         "returned" => "revenu : pli non distribuable",
         "requeued" => "remis en file après une interruption",
@@ -570,7 +570,7 @@ pub async fn notifications(store: Store, command: NotificationsCommand) -> anyho
         NotificationsCommand::Retry { id, all } => {
             anyhow::ensure!(id.is_some() != all, "donnez un identifiant ou --all");
             let n = store.retry_failed(id.as_deref(), now()).await?;
-            println!("{n} notification(s) remise(s) en file d'envoi.");
+            println!("{n} notification(s) remise(s) en file d’envoi.");
         }
         NotificationsCommand::Case { reference } => {
             let reference = guichet_domain::CaseReference::parse(&reference)

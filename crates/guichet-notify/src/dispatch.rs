@@ -242,8 +242,8 @@ pub fn plan_intents(
             Some(AgentAlert::PaperRequiredButNoAddress) => plan.alerts.push(alert(
                 "paper_without_address",
                 format!(
-                    "{} ({label}, dossier {}) : la décision doit partir par courrier mais l'adresse \
-                     postale manque ou est à vérifier. Obtenir une adresse puis relancer l'envoi.",
+                    "{} ({label}, dossier {}) : la décision doit partir par courrier mais l’adresse \
+                     postale manque ou est à vérifier. Obtenir une adresse puis relancer l’envoi.",
                     person.name.display(),
                     case.reference
                 ),
@@ -264,7 +264,7 @@ pub fn plan_intents(
                 Err(e) => plan.alerts.push(alert(
                     "notification_unprepared",
                     format!(
-                        "{} ({label}, dossier {}, {}) n'a pas pu être préparé : {e}",
+                        "{} ({label}, dossier {}, {}) n’a pas pu être préparé : {e}",
                         channel_label_fr(channel),
                         case.reference,
                         person.name.display()
@@ -338,7 +338,7 @@ fn prepare(
             let to = person
                 .email
                 .as_ref()
-                .ok_or_else(|| NotifyError::Permanent("pas d'adresse électronique".into()))?;
+                .ok_or_else(|| NotifyError::Permanent("pas d’adresse électronique".into()))?;
             let subject = text.subject.clone().unwrap_or_default();
             // A decision sent by email carries the letter too (tagged PDF), when it can be laid
             // out; the paper letter goes out anyway.
@@ -411,7 +411,7 @@ fn letter(
     let address = person
         .address
         .as_ref()
-        .ok_or_else(|| NotifyError::Permanent("pas d'adresse postale".into()))?;
+        .ok_or_else(|| NotifyError::Permanent("pas d’adresse postale".into()))?;
     let mut lines = vec![person.name.display()];
     lines.extend(address.lines().iter().cloned());
     lines.push(format!(
@@ -443,7 +443,7 @@ fn letter(
         closing: if easy {
             "À bientôt."
         } else {
-            "Nous vous prions d'agréer, Madame, Monsieur, l'expression de nos salutations distinguées."
+            "Nous vous prions d’agréer, Madame, Monsieur, l’expression de nos salutations distinguées."
         }
         .to_owned(),
         signature: Signature {
@@ -557,7 +557,7 @@ pub fn kind_label_fr(kind: NotificationKind) -> &'static str {
         NotificationKind::Decision => "décision",
         NotificationKind::Reminder => "rappel",
         NotificationKind::MandateNotice => "avis de mandat",
-        NotificationKind::Withdrawal => "confirmation d'abandon",
+        NotificationKind::Withdrawal => "confirmation d’abandon",
         NotificationKind::Reopening => "avis de réexamen",
     }
 }
@@ -590,7 +590,7 @@ pub async fn case_facts(store: &Store, case: &Case) -> Result<CaseFacts, StoreEr
             .into_iter()
             .find(|o| &o.id == id)
             .map_or_else(|| id.to_string(), |o| o.name),
-        None => "l'administration".to_owned(),
+        None => "l’administration".to_owned(),
     };
     let definition = store
         .get_definition(case.procedure.id.as_str(), Some(case.procedure.version))

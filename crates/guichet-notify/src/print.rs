@@ -190,7 +190,7 @@ where
             );
             if last_key.as_ref().is_some_and(|last| *last > key) {
                 return Err(NotifyError::Permanent(
-                    "les lettres d'un lot doivent arriver triées par tarif puis code postal".into(),
+                    "les lettres d’un lot doivent arriver triées par tarif puis code postal".into(),
                 ));
             }
             last_key = Some(key);

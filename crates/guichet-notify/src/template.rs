@@ -52,7 +52,7 @@ const COMMON: &[Placeholder] = &[
     ph(
         "telephone_operateur",
         ValueType::Text,
-        "téléphone de l'administration",
+        "téléphone de l’administration",
     ),
 ];
 
@@ -101,7 +101,7 @@ pub fn placeholders(kind: NotificationKind) -> Vec<Placeholder> {
             ph("date_limite", ValueType::Date, "échéance"),
         ],
         NotificationKind::MandateNotice => &[
-            ph("aidant", ValueType::Text, "nom de l'aidant"),
+            ph("aidant", ValueType::Text, "nom de l’aidant"),
             ph("date_fin_mandat", ValueType::Date, "fin du mandat"),
             ph(
                 "perimetre_mandat",
@@ -267,7 +267,7 @@ fn parse_text(field: &str, text: &str) -> Result<Vec<Piece>, NotifyError> {
         let name = raw.trim();
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
             return Err(NotifyError::Template(format!(
-                "{field}, ligne {} : « {{{{{raw}}}}} » n'est pas un nom de champ valide \
+                "{field}, ligne {} : « {{{{{raw}}}}} » n’est pas un nom de champ valide \
                  (lettres minuscules sans accents et « _ »).",
                 line_at(rest, o)
             )));
@@ -309,7 +309,7 @@ impl Template {
             }
             (Some(_), Delivery::Sms) => {
                 return Err(NotifyError::Template(
-                    "Un SMS n'a pas d'objet : retirez-le.".into(),
+                    "Un SMS n’a pas d’objet : retirez-le.".into(),
                 ));
             }
             (None, Delivery::Sms) => Vec::new(),
@@ -340,7 +340,7 @@ impl Template {
             {
                 let names: Vec<&str> = allowed.iter().map(|p| p.name).collect();
                 return Err(NotifyError::Template(format!(
-                    "Le champ « {{{{{name}}}}} » n'existe pas pour ce type de notification. Champs disponibles : {}.",
+                    "Le champ « {{{{{name}}}}} » n’existe pas pour ce type de notification. Champs disponibles : {}.",
                     names.join(", ")
                 )));
             }
@@ -356,7 +356,7 @@ impl Template {
             let measured = crate::sms::measure(&sample.paragraphs.join(" "));
             if measured.parts > 2 {
                 return Err(NotifyError::Template(format!(
-                    "Ce SMS ferait {} messages avec des données d'exemple ({} caractères) ; raccourcissez-le \
+                    "Ce SMS ferait {} messages avec des données d’exemple ({} caractères) ; raccourcissez-le \
                      (160 caractères pour un seul message).",
                     measured.parts, measured.units
                 )));
@@ -407,7 +407,7 @@ impl Template {
                             .map(|p| p.ty);
                         if expected != Some(value.ty()) {
                             return Err(NotifyError::Template(format!(
-                                "La valeur de « {{{{{name}}}}} » n'est pas du type attendu ({expected:?})."
+                                "La valeur de « {{{{{name}}}}} » n’est pas du type attendu ({expected:?})."
                             )));
                         }
                         out.push_str(&value.format(channel));
@@ -454,7 +454,7 @@ pub fn sample_values(kind: NotificationKind) -> Values {
     put("code_suivi", Value::Text("KXR7-PM4Q".into()));
     put(
         "demarche",
-        Value::Text("Aide au paiement de l'énergie".into()),
+        Value::Text("Aide au paiement de l’énergie".into()),
     );
     put("operateur", Value::Text("CCAS de Villeurbanne".into()));
     put("telephone_operateur", Value::Text("04 78 03 67 67".into()));
@@ -469,8 +469,8 @@ pub fn sample_values(kind: NotificationKind) -> Values {
             put(
                 "pieces_manquantes",
                 Value::List(vec![
-                    "avis d'imposition 2025".into(),
-                    "dernière facture d'énergie".into(),
+                    "avis d’imposition 2025".into(),
+                    "dernière facture d’énergie".into(),
                 ]),
             );
             put("date_demande", date(2026, 2, 15));
@@ -487,7 +487,7 @@ pub fn sample_values(kind: NotificationKind) -> Values {
         NotificationKind::Reminder => {
             put(
                 "objet_rappel",
-                Value::Text("votre rendez-vous à l'accueil".into()),
+                Value::Text("votre rendez-vous à l’accueil".into()),
             );
             put("date_limite", date(2026, 3, 20));
         }

@@ -225,7 +225,7 @@ async fn process(
             ),
             None => (
                 AttemptOutcome::Park {
-                    error: format!("{e} (abandon après 48 heures d'essais)"),
+                    error: format!("{e} (abandon après 48 heures d’essais)"),
                 },
                 Outcome::Parked,
             ),
@@ -288,7 +288,7 @@ async fn deliver(senders: &Senders, intent: &Intent) -> Result<Option<String>, N
                 .map(Some)
         }
         Payload::Letter { .. } => Err(NotifyError::Permanent(
-            "une lettre part par un lot d'impression".into(),
+            "une lettre part par un lot d’impression".into(),
         )),
     }
 }

@@ -894,7 +894,7 @@ impl Store {
             )
             .bind(reason).bind(now).bind(outbox_id).fetch_optional(&mut *tx).await?;
             let Some(r) = row else {
-                return Err(StoreError::NotFound(format!("lettre remise à l'imprimeur {outbox_id}")));
+                return Err(StoreError::NotFound(format!("lettre remise à l’imprimeur {outbox_id}")));
             };
             let case: Option<String> = r.try_get(0)?;
             let person: Option<String> = r.try_get(1)?;
@@ -908,7 +908,7 @@ impl Store {
                 .bind(p).bind(now).bind(outbox_id).bind(reason).execute(&mut *tx).await?;
             }
             insert_alert(&mut tx, "returned_mail", person.as_deref(), case.as_deref(), Some(outbox_id),
-                &format!("Pli non distribuable ({reason}) : vérifier l'adresse postale avec la personne."), now).await?;
+                &format!("Pli non distribuable ({reason}) : vérifier l’adresse postale avec la personne."), now).await?;
             tx.commit().await?;
         });
         Ok(())

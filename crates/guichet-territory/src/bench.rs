@@ -226,7 +226,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                 }
             }
             Err(e) => println!(
-                "  OSRM : non mesuré ({e:#}). Pour l'obtenir : pip download --no-deps --only-binary=:all: \
+                "  OSRM : non mesuré ({e:#}). Pour l’obtenir : pip download --no-deps --only-binary=:all: \
                  --python-version 3.12 --platform manylinux_2_28_x86_64 osrm-bindings, décompresser la roue \
                  dans .bench/osrm (ou passer --osrm-bin)"
             ),
@@ -246,7 +246,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                 );
             }
             Err(e) => println!(
-                "  scipy : non mesuré ({e:#}). Pour l'obtenir : python3 -m pip install scipy"
+                "  scipy : non mesuré ({e:#}). Pour l’obtenir : python3 -m pip install scipy"
             ),
         }
     }

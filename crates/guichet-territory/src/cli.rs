@@ -171,7 +171,7 @@ fn load(input: &Inputs) -> anyhow::Result<Loaded> {
         }
         PlaceKind::TownHall => guichet_places::town_halls(&communes),
         PlaceKind::Other(k) => {
-            anyhow::bail!("type de lieu inconnu pour l'import en ligne de commande : {k}")
+            anyhow::bail!("type de lieu inconnu pour l’import en ligne de commande : {k}")
         }
     };
     eprintln!("{} lieux « {} »", places.len(), kind.label());
@@ -216,7 +216,7 @@ fn compute_access(l: &Loaded) -> anyhow::Result<Vec<Access>> {
     let (access, placed) = access_times(&l.network, &l.communes.communes, &l.places)?;
     if !placed.off_network.is_empty() {
         eprintln!(
-            "{} lieux hors du réseau routier (en mer, hors de l'extrait) :",
+            "{} lieux hors du réseau routier (en mer, hors de l’extrait) :",
             placed.off_network.len()
         );
         for (i, d) in placed.off_network.iter().take(10) {
@@ -283,7 +283,7 @@ pub fn run(cmd: TerritoryCommand) -> anyhow::Result<()> {
                 );
                 serde_json::to_writer(create(&g)?, &v)?;
             }
-            println!("temps d'accès écrits dans {}", out.display());
+            println!("temps d’accès écrits dans {}", out.display());
         }
         TerritoryCommand::Coverage {
             input,
@@ -409,8 +409,8 @@ pub fn run(cmd: TerritoryCommand) -> anyhow::Result<()> {
 fn map_title(l: &Loaded, dep: Option<&str>) -> String {
     let kind = l.places.first().map_or("lieu", |p| p.kind.label());
     match dep {
-        Some(d) => format!("Temps d'accès au lieu « {kind} » le plus proche — département {d}"),
-        None => format!("Temps d'accès au lieu « {kind} » le plus proche — France métropolitaine"),
+        Some(d) => format!("Temps d’accès au lieu « {kind} » le plus proche — département {d}"),
+        None => format!("Temps d’accès au lieu « {kind} » le plus proche — France métropolitaine"),
     }
 }
 
@@ -491,7 +491,7 @@ fn print_coverage(r: &crate::CoverageReport) {
 fn print_sites(cands: &[Commune], choices: &[crate::SiteChoice], radius: u32) {
     println!(
         "Sites proposés (couverture maximale à {radius} min, glouton paresseux : au moins 63,2 % \
-         — (1 − 1/e) — de l'optimum garanti) :"
+         — (1 − 1/e) — de l’optimum garanti) :"
     );
     let mut total = 0;
     for (i, c) in choices.iter().enumerate() {

@@ -89,7 +89,7 @@ pub fn coverage(
 ) -> Result<CoverageReport, TerritoryError> {
     if communes.len() != access.len() {
         return Err(TerritoryError::BadParameter(
-            "une mesure d'accès par commune attendue".into(),
+            "une mesure d’accès par commune attendue".into(),
         ));
     }
     let k = thresholds.0.len();

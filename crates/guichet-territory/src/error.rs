@@ -3,7 +3,7 @@
 /// Why an analysis could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum TerritoryError {
-    #[error("aucun lieu de ce type n'est utilisable (tous hors du réseau ou absents)")]
+    #[error("aucun lieu de ce type n’est utilisable (tous hors du réseau ou absents)")]
     NoPlaces,
     #[error("aucune commune localisée avec une population connue")]
     NoCommunes,

@@ -188,7 +188,7 @@ fn characters_missing_from_the_main_font_use_the_fallback() {
 #[test]
 fn characters_in_no_font_are_refused_not_boxed() {
     let mut letter = sample_decision(PrintSize::Standard, Wording::Standard).expect("sample");
-    letter.body.push("Nom d'usage : 王小明".into());
+    letter.body.push("Nom d’usage : 王小明".into());
     match layout(&letter) {
         Err(LetterError::UnsupportedCharacters(list)) => {
             assert!(list.contains('王'), "{list}");

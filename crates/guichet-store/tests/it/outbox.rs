@@ -370,7 +370,7 @@ async fn returned_mail_makes_the_address_suspect_and_alerts() {
             .await
             .unwrap();
         store
-            .record_returned_mail(&id, "n'habite pas à l'adresse indiquée", now)
+            .record_returned_mail(&id, "n’habite pas à l’adresse indiquée", now)
             .await
             .unwrap();
         assert!(store.address_is_suspect("person-1").await.unwrap());

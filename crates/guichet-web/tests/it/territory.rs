@@ -286,7 +286,7 @@ async fn access_downloads_parse_and_agree_with_the_independent_times() {
     assert_eq!(g.content_type, "application/geo+json");
     let v: serde_json::Value = serde_json::from_slice(&g.body).unwrap();
     assert_eq!(v["type"], "FeatureCollection");
-    assert!(v["methode"].as_str().unwrap().contains("vol d'oiseau"));
+    assert!(v["methode"].as_str().unwrap().contains("vol d’oiseau"));
     let communes = v["features"]
         .as_array()
         .unwrap()

@@ -141,7 +141,7 @@ fn demo_cases_have_their_notifications_in_the_outbox_and_in_their_history() {
     let history = run(&["notifications", "case", &reference]);
     assert!(history.contains("Dossier ouvert"), "{history}");
     assert!(
-        history.contains("courriel : en attente d'envoi"),
+        history.contains("courriel : en attente d’envoi"),
         "{history}"
     );
 }
