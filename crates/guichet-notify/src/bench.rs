@@ -50,7 +50,15 @@ const GIVEN: [&str; 12] = [
     "Fatoumata",
 ];
 const FAMILY: [&str; 10] = [
-    "DIALLO", "MARTIN", "BERNARD", "BENALI", "TRAN", "LEFÈVRE", "GARCÍA", "MOREAU", "N’DIAYE",
+    "DIALLO",
+    "MARTIN",
+    "BERNARD",
+    "BENALI",
+    "TRAN",
+    "LEFÈVRE",
+    "GARCÍA",
+    "MOREAU",
+    "N’DIAYE",
     "ROUSSEAU",
 ];
 const STREETS: [&str; 8] = [
