@@ -6,7 +6,8 @@
 //! planner asks are answered by:
 //! - [`nearest_sources`]: one multi-source sweep giving, for every node, the time to the
 //!   nearest of a set of places (run it on [`Graph::reversed`] to get "from every node *to*
-//!   the nearest place" on a directed network);
+//!   the nearest place" on a directed network), exact, on up to [`MAX_THREADS`] threads
+//!   ([`nearest_sources_on`] to choose), ties going to the smallest label;
 //! - [`within`]: a search bounded by a radius, used to build covering sets for site selection;
 //! - [`Snapper`]: an R-tree that snaps a point to the nearest graph node.
 //!
@@ -24,7 +25,8 @@ pub use error::RoutingError;
 pub use geo::{Coord, haversine_m};
 pub use graph::{Graph, GraphBuilder};
 pub use search::{
-    NearestTree, Source, UNREACHABLE, Within, dijkstra_reference, nearest_sources, within,
+    MAX_THREADS, NearestTree, PARALLEL_FROM, Source, UNREACHABLE, Within, dijkstra_reference,
+    nearest_sources, nearest_sources_on, within,
 };
 pub use snap::{Snapped, Snapper};
 pub use synthetic::synthetic_road_grid;

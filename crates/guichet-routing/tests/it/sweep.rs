@@ -17,7 +17,46 @@ fn random_graph(n: u32, arcs: &[(u32, u32, u32)]) -> Graph {
     b.build().expect("valid test graph")
 }
 
+/// The oracle for a sweep with offsets: per node, the smallest (time, label) over all sources,
+/// each source's times from the plain reference Dijkstra.
+fn oracle(g: &Graph, sources: &[Source]) -> Vec<(u32, u32)> {
+    let mut best = vec![(UNREACHABLE, u32::MAX); g.node_count()];
+    for s in sources {
+        let t = dijkstra_reference(g, &[s.node]);
+        for (v, &d) in t.iter().enumerate() {
+            if d != UNREACHABLE {
+                best[v] = best[v].min((d + s.offset, s.label));
+            }
+        }
+    }
+    best
+}
+
+fn pairs(t: &NearestTree) -> Vec<(u32, u32)> {
+    (0..t.len() as u32)
+        .map(|v| (t.time(v), t.label(v)))
+        .collect()
+}
+
 proptest! {
+    /// Any number of threads gives the exact times and, on ties, the smallest label: the
+    /// result is fully determined, whatever the scheduling.
+    #[test]
+    fn threaded_sweep_equals_oracle_with_offsets_and_ties(
+        n in 1u32..80,
+        arcs in prop::collection::vec((0u32..1000, 0u32..1000, 1u32..40), 0..400),
+        srcs in prop::collection::vec((0u32..1000, 0u32..60, 0u32..6), 1..12),
+        threads in 1usize..5,
+    ) {
+        // Small weights and repeated labels make equal times from different sources common.
+        let g = random_graph(n, &arcs);
+        let sources: Vec<Source> = srcs.iter()
+            .map(|&(node, offset, label)| Source { node: node % n, offset, label }).collect();
+        let want = oracle(&g, &sources);
+        let got = nearest_sources_on(&g, &sources, threads).unwrap();
+        prop_assert_eq!(pairs(&got), want);
+    }
+
     #[test]
     fn sweep_equals_reference(
         n in 1u32..60,
@@ -146,6 +185,74 @@ fn synthetic_grid_sweep_matches_reference() {
     for (new, &o) in old.iter().enumerate() {
         assert_eq!(ht[new], want[o as usize]);
     }
+}
+
+#[test]
+fn threaded_sweep_on_a_road_grid_equals_reference() {
+    let g = synthetic_road_grid(90_000, 3).unwrap().reversed();
+    let (g, _) = g.hilbert_ordered();
+    let sources: Vec<Source> = (0..g.node_count() as u32)
+        .step_by(997)
+        .enumerate()
+        .map(|(i, node)| Source {
+            node,
+            offset: (i as u32 % 7) * 100,
+            label: i as u32,
+        })
+        .collect();
+    let want = oracle(&g, &sources);
+    for threads in [1, 2, 3] {
+        let got = nearest_sources_on(&g, &sources, threads).unwrap();
+        assert_eq!(pairs(&got), want, "{threads} threads");
+    }
+    assert_eq!(pairs(&nearest_sources(&g, &sources).unwrap()), want);
+}
+
+#[test]
+fn sweep_without_sources_reaches_nothing() {
+    let g = random_graph(4, &[(0, 1, 10), (1, 2, 10)]);
+    for threads in [0, 1, 2] {
+        let t = nearest_sources_on(&g, &[], threads).unwrap();
+        assert_eq!(t.times(), vec![UNREACHABLE; 4]);
+    }
+}
+
+#[test]
+fn a_source_beyond_the_ring_still_starts_in_time() {
+    // Offsets far larger than any arc: the sweep jumps over empty buckets to reach them, and a
+    // late source still wins the nodes next to it.
+    let g = random_graph(4, &[(0, 1, 5), (1, 2, 5), (2, 3, 5), (3, 2, 5)]);
+    let sources = [
+        Source {
+            node: 0,
+            offset: 0,
+            label: 0,
+        },
+        Source {
+            node: 3,
+            offset: 1_000,
+            label: 1,
+        },
+    ];
+    for threads in [1, 2] {
+        let t = nearest_sources_on(&g, &sources, threads).unwrap();
+        assert_eq!(pairs(&t), vec![(0, 0), (5, 0), (10, 0), (15, 0)]);
+    }
+    let late = [Source {
+        node: 3,
+        offset: 1_000_000,
+        label: 4,
+    }];
+    let t = nearest_sources_on(&g, &late, 2).unwrap();
+    assert_eq!(
+        pairs(&t),
+        vec![
+            (UNREACHABLE, u32::MAX),
+            (UNREACHABLE, u32::MAX),
+            (1_000_005, 4),
+            (1_000_000, 4)
+        ]
+    );
 }
 
 #[test]
