@@ -20,7 +20,8 @@ use clap::Args;
 use guichet_osm::CarProfile;
 use guichet_places::LatLon;
 use guichet_routing::{
-    Graph, Snapper, Source, dijkstra_reference, nearest_sources, synthetic_road_grid,
+    Graph, MAX_THREADS, PARALLEL_FROM, Snapper, Source, dijkstra_reference, nearest_sources,
+    nearest_sources_on, synthetic_road_grid,
 };
 use serde_json::{Value, json};
 
@@ -88,19 +89,28 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         })
         .collect();
     let (tree, sweep) = best_of(3, || Ok(nearest_sources(&rev, &sources)?))?;
+    // The same sweep on one thread, for honesty about what the second core brings.
+    let (_, sweep_1t) = best_of(3, || Ok(nearest_sources_on(&rev, &sources, 1)?))?;
+    let threads = if n >= PARALLEL_FROM {
+        std::thread::available_parallelism().map_or(1, |t| t.get().min(MAX_THREADS))
+    } else {
+        1
+    };
     let bytes_per_node = rev.heap_bytes() as f64 / n as f64;
     // The sweep's own working memory: one u64 per node.
     let sweep_bytes = (tree.len() * 8) as f64 / n as f64;
     println!(
         "  {} nœuds, {} arcs : construction {:.2} s, {:.1} octets/nœud (+{:.0} pour le calcul), \
-         balayage plus-proche-lieu ({} lieux) {:.3} s",
+         balayage plus-proche-lieu ({} lieux) {:.3} s sur {} fil(s), {:.3} s sur un seul",
         n,
         rev.arc_count(),
         build_s,
         bytes_per_node,
         sweep_bytes,
         sources.len(),
-        secs(sweep)
+        secs(sweep),
+        threads,
+        secs(sweep_1t)
     );
     drop(tree);
     drop(rev);
@@ -288,6 +298,8 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             "bench": "territory",
             "nodes": n,
             "sweep_s": secs(sweep),
+            "sweep_threads": threads,
+            "sweep_1thread_s": secs(sweep_1t),
             "bytes_per_node": (bytes_per_node * 10.0).round() / 10.0,
             "build_s": build_s,
             "peer": "osrm",
