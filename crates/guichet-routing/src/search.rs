@@ -15,7 +15,10 @@
 //!   settles the nodes it reached last; node states are `AtomicU64` lowered with `fetch_min`,
 //!   and the threads meet at a barrier after each bucket (~180 meetings). Still exact: within a
 //!   bucket threads only write to later buckets' nodes. On ties the smallest label wins (the
-//!   packed `(time, label)` is compared whole), so the result never depends on scheduling;
+//!   packed `(time, label)` is compared whole), so the result never depends on scheduling. The
+//!   cost: a thread descheduled by another process stalls the other at every meeting, so with
+//!   the second core busy (a build running) two threads were slower than one (1.43 s against
+//!   1.14 s); [`nearest_sources_on`] lets a caller choose;
 //! - **touching memory a few entries ahead** (~15 %): plain loads of the next entries' state,
 //!   offsets and arcs, so their cache misses overlap the current entry's work (no `unsafe`
 //!   prefetch: the workspace forbids unsafe code);
