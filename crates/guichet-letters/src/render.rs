@@ -142,6 +142,8 @@ struct TemplateData<'a> {
     signature: &'a crate::model::Signature,
     size: crate::model::PrintSize,
     wording: crate::model::Wording,
+    /// Typeset the footer as "Page 1/1" without the page counter.
+    single_page: bool,
 }
 
 /// Lays out a letter and returns its PDF. Pure: no file, no clock, no network.
@@ -187,7 +189,7 @@ pub fn layout(letter: &Letter) -> Result<PagedDocument, LetterError> {
         LetterKind::Decision { legal_mentions } => legal_mentions,
         LetterKind::Information => &[],
     };
-    let data = TemplateData {
+    let mut data = TemplateData {
         title: format!("Courrier – {}", letter.sender.name),
         sender: &letter.sender,
         recipient: &letter.recipient,
@@ -202,17 +204,27 @@ pub fn layout(letter: &Letter) -> Result<PagedDocument, LetterError> {
         signature: &letter.signature,
         size: letter.size,
         wording: letter.wording,
+        single_page: true,
     };
-    let json = serde_json::to_vec(&data).map_err(|e| LetterError::Render(e.to_string()))?;
     let today = Datetime::from_ymd(letter.date.year(), month(letter), day(letter))
         .ok_or_else(|| LetterError::Content("Date de la lettre invalide.".into()))?;
-    let world = LetterWorld {
-        data: Bytes::new(json),
-        today,
+    let compile = |data: &TemplateData| -> Result<PagedDocument, LetterError> {
+        let json = serde_json::to_vec(data).map_err(|e| LetterError::Render(e.to_string()))?;
+        let world = LetterWorld {
+            data: Bytes::new(json),
+            today,
+        };
+        typst::compile(&world)
+            .output
+            .map_err(|diags| LetterError::Render(diagnostics(&diags)))
     };
-    let document: PagedDocument = typst::compile(&world)
-        .output
-        .map_err(|diags| LetterError::Render(diagnostics(&diags)))?;
+    // Most letters fit one page: typeset with a fixed "Page 1/1" footer first
+    // (one layout pass), and again with the page counter only if they do not.
+    let mut document = compile(&data)?;
+    if document.pages().len() != 1 {
+        data.single_page = false;
+        document = compile(&data)?;
+    }
     check_glyphs(&document)?;
     check_window(&document, letter)?;
     Ok(document)
