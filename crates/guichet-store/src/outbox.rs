@@ -284,6 +284,25 @@ macro_rules! insert_intents {
     };
 }
 
+/// Writes a change's intents and agent alerts inside the caller's transaction.
+macro_rules! insert_outbox {
+    ($tx:ident, $intents:expr, $alerts:expr, $now:expr) => {
+        insert_intents!($tx, $intents, $now);
+        for a in $alerts {
+            insert_alert(
+                &mut $tx,
+                &a.kind,
+                a.person_id.as_deref(),
+                a.case_reference.as_deref(),
+                None,
+                &a.message,
+                $now,
+            )
+            .await?;
+        }
+    };
+}
+
 macro_rules! insert_event {
     ($tx:expr, $id:expr, $case:expr, $at:expr, $channel:expr, $status:expr, $attempt:expr, $detail:expr) => {
         sqlx::query(
@@ -376,19 +395,7 @@ impl Store {
     ) -> Result<guichet_domain::Case, StoreError> {
         let now = to_micros(now);
         let next = crate::cases::append_in_transaction!(self, case, events, |tx| {
-            insert_intents!(tx, intents, now);
-            for a in alerts {
-                insert_alert(
-                    &mut tx,
-                    &a.kind,
-                    a.person_id.as_deref(),
-                    a.case_reference.as_deref(),
-                    None,
-                    &a.message,
-                    now,
-                )
-                .await?;
-            }
+            insert_outbox!(tx, intents, alerts, now);
         });
         Ok(next)
     }
@@ -404,19 +411,7 @@ impl Store {
     ) -> Result<guichet_domain::Case, StoreError> {
         let now = to_micros(now);
         let case = crate::cases::create_in_transaction!(self, events, |tx| {
-            insert_intents!(tx, intents, now);
-            for a in alerts {
-                insert_alert(
-                    &mut tx,
-                    &a.kind,
-                    a.person_id.as_deref(),
-                    a.case_reference.as_deref(),
-                    None,
-                    &a.message,
-                    now,
-                )
-                .await?;
-            }
+            insert_outbox!(tx, intents, alerts, now);
         });
         Ok(case)
     }
