@@ -114,24 +114,7 @@ pub async fn csv(
     State(state): State<AppState>,
     q: Result<Query<Params>, QueryRejection>,
 ) -> Result<Response, AppError> {
-    let q = params(q)?;
-    let data = ready_or_unavailable(&state)?;
-    let report = &data.report;
-    let k = pick_kind(report, q.kind.as_deref())?;
-    let dep = pick_departement(report, q.departement.as_deref())?;
-    let (communes, access) = scoped(report, k, dep.as_deref());
-    let mut body = Vec::new();
-    guichet_territory::access_csv(&mut body, &communes, &k.places, &access, &report.method())
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    let disposition = file_name(k.kind.slug(), dep.as_deref(), "csv");
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        body,
-    )
-        .into_response())
+    download(&state, q, Download::Csv)
 }
 
 /// `GET /territoire/acces.geojson?type=…&departement=…`
@@ -139,18 +122,45 @@ pub async fn geojson(
     State(state): State<AppState>,
     q: Result<Query<Params>, QueryRejection>,
 ) -> Result<Response, AppError> {
+    download(&state, q, Download::GeoJson)
+}
+
+#[derive(Clone, Copy)]
+enum Download {
+    Csv,
+    GeoJson,
+}
+
+/// The access table of one kind of place (one département, or all) as a file to download.
+fn download(
+    state: &AppState,
+    q: Result<Query<Params>, QueryRejection>,
+    format: Download,
+) -> Result<Response, AppError> {
     let q = params(q)?;
-    let data = ready_or_unavailable(&state)?;
+    let data = ready_or_unavailable(state)?;
     let report = &data.report;
     let k = pick_kind(report, q.kind.as_deref())?;
     let dep = pick_departement(report, q.departement.as_deref())?;
     let (communes, access) = scoped(report, k, dep.as_deref());
-    let value = guichet_territory::access_geojson(&communes, &k.places, &access, &report.method());
-    let body = serde_json::to_vec(&value).map_err(|e| AppError::Internal(e.to_string()))?;
-    let disposition = file_name(k.kind.slug(), dep.as_deref(), "geojson");
+    let method = report.method();
+    let (content_type, ext, body) = match format {
+        Download::Csv => {
+            let mut body = Vec::new();
+            guichet_territory::access_csv(&mut body, &communes, &k.places, &access, &method)
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            ("text/csv; charset=utf-8", "csv", body)
+        }
+        Download::GeoJson => {
+            let value = guichet_territory::access_geojson(&communes, &k.places, &access, &method);
+            let body = serde_json::to_vec(&value).map_err(|e| AppError::Internal(e.to_string()))?;
+            ("application/geo+json", "geojson", body)
+        }
+    };
+    let disposition = file_name(k.kind.slug(), dep.as_deref(), ext);
     Ok((
         [
-            (header::CONTENT_TYPE, "application/geo+json".to_owned()),
+            (header::CONTENT_TYPE, content_type.to_owned()),
             (header::CONTENT_DISPOSITION, disposition),
         ],
         body,
