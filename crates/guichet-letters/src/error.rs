@@ -5,7 +5,7 @@
 //! font can draw, and a layout or export failure that is a bug to report.
 
 /// Why a letter could not be produced. Messages are in French: agents read them.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum LetterError {
     /// The postal address does not fit the standard; the message says how to fix it.
     #[error("{0}")]

@@ -20,4 +20,4 @@ pub use model::{
     Letter, LetterKind, PrintSize, Reference, Sender, Signature, Wording, french_date,
     sample_decision,
 };
-pub use render::{Output, RenderedLetter, render};
+pub use render::{Output, RenderedLetter, RenderedSet, render, render_set};

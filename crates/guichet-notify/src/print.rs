@@ -4,8 +4,9 @@
 //! each postage class and `BATCH-manifest.csv` (letter id, case reference,
 //! postage class, file, first page, pages, postcode), sorted by postcode within
 //! each class, which is how letters are pre-sorted for La Poste. Letters arrive
-//! already ordered from the store and are typeset in parallel in small chunks,
-//! then appended in order, so memory stays flat whatever the batch size. Files
+//! already ordered from the store and are typeset in sets of [`SET`] letters (one
+//! typst document each, so fonts are embedded once per set), the sets in
+//! parallel, then appended in order, so memory stays flat whatever the batch size. Files
 //! are written under a `.part` name and renamed only when complete: a full disk
 //! leaves no half batch behind that could be mistaken for a finished one.
 
@@ -13,7 +14,7 @@ use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use guichet_letters::{AppendError, Letter, Output, PdfBatchWriter, render};
+use guichet_letters::{AppendError, Letter, PdfBatchWriter, RenderedSet, render_set};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -83,7 +84,11 @@ impl BatchSink for FileSink {
     }
 }
 
-const CHUNK: usize = 64;
+/// Letters read from the input at a time.
+const CHUNK: usize = 256;
+/// Letters typeset into one PDF: large enough to embed the fonts once for many
+/// letters, small enough to keep both cores busy and memory low.
+pub const SET: usize = 32;
 
 /// Threads that typeset letters. Typst lays out recursively and needs more stack than the
 /// 2 MiB rayon gives its threads by default (optimised builds overflowed it).
@@ -179,11 +184,7 @@ where
         if chunk.is_empty() {
             break;
         }
-        let rendered: Vec<_> = chunk
-            .par_iter()
-            .map(|l| render(&l.letter, Output::Print))
-            .collect();
-        for (item, result) in chunk.into_iter().zip(rendered) {
+        for item in &chunk {
             let key = (
                 item.postage.as_str(),
                 item.letter.recipient.postcode().to_owned(),
@@ -194,24 +195,43 @@ where
                 ));
             }
             last_key = Some(key);
-            let rendered = match result {
-                Ok(r) => r,
-                Err(e) => {
-                    summary.rejected.push((item.letter_id, e.to_string()));
-                    continue;
-                }
+        }
+        // Letters of one postage class are typeset together in sets (one PDF
+        // each, fonts embedded once), the sets in parallel, then appended in order.
+        let sets: Vec<&[BatchLetter]> = chunk
+            .chunk_by(|a, b| a.postage == b.postage)
+            .flat_map(|run| run.chunks(SET))
+            .collect();
+        let rendered: Vec<RenderedSet> = render_pool().install(|| {
+            sets.par_iter()
+                .map(|set| {
+                    let letters: Vec<&Letter> = set.iter().map(|l| &l.letter).collect();
+                    render_set(&letters)
+                })
+                .collect()
+        });
+        for (set, result) in sets.into_iter().zip(rendered) {
+            let Some(class) = set.first().map(|l| l.postage) else {
+                continue;
             };
-            if current.as_ref().is_none_or(|c| c.class != item.postage) {
+            let Some(pdf) = result.pdf else {
+                for (item, r) in set.iter().zip(result.letters) {
+                    let why = r.err().map(|e| e.to_string()).unwrap_or_default();
+                    summary.rejected.push((item.letter_id.clone(), why));
+                }
+                continue;
+            };
+            if current.as_ref().is_none_or(|c| c.class != class) {
                 if let Some(done) = current.take() {
                     done.writer.finish().map_err(|e| io_err(&done.path, e))?;
                 }
-                let file_name = format!("{batch_id}-{}.pdf", item.postage.as_str());
+                let file_name = format!("{batch_id}-{}.pdf", class.as_str());
                 let path = dir.join(format!("{file_name}.part"));
                 parts.push(path.clone());
                 let out = sink.create(&path).map_err(|e| io_err(&path, e))?;
                 let writer = PdfBatchWriter::new(out).map_err(|e| io_err(&path, e))?;
                 current = Some(OpenPdf {
-                    class: item.postage,
+                    class,
                     file_name,
                     path,
                     writer,
@@ -220,28 +240,50 @@ where
             let Some(open) = current.as_mut() else {
                 continue;
             };
-            let first_page = open.writer.page_count() + 1;
-            let pages = match open.writer.append(&rendered.pdf) {
-                Ok(n) => n,
+            let mut first_page = open.writer.page_count() + 1;
+            let expected: usize = result.letters.iter().flatten().sum();
+            match open.writer.append(&pdf) {
+                Ok(n) if n == expected => {}
+                Ok(n) => {
+                    return Err(NotifyError::Permanent(format!(
+                        "le PDF d’un groupe de lettres compte {n} pages au lieu de {expected}"
+                    )));
+                }
                 Err(AppendError::Io(e)) => return Err(io_err(&open.path, e)),
                 Err(AppendError::Letter(e)) => {
-                    summary.rejected.push((item.letter_id, e.to_string()));
+                    for item in set {
+                        summary
+                            .rejected
+                            .push((item.letter_id.clone(), e.to_string()));
+                    }
                     continue;
                 }
-            };
-            manifest
-                .write_record([
-                    item.letter_id.as_str(),
-                    item.case_reference.as_str(),
-                    item.postage.as_str(),
-                    open.file_name.as_str(),
-                    &first_page.to_string(),
-                    &pages.to_string(),
-                    item.letter.recipient.postcode(),
-                ])
-                .map_err(|e| io_err(&manifest_path, e.into()))?;
-            summary.pages += pages;
-            summary.included.push((item.letter_id, pages));
+            }
+            for (item, r) in set.iter().zip(result.letters) {
+                let pages = match r {
+                    Ok(pages) => pages,
+                    Err(e) => {
+                        summary
+                            .rejected
+                            .push((item.letter_id.clone(), e.to_string()));
+                        continue;
+                    }
+                };
+                manifest
+                    .write_record([
+                        item.letter_id.as_str(),
+                        item.case_reference.as_str(),
+                        item.postage.as_str(),
+                        open.file_name.as_str(),
+                        &first_page.to_string(),
+                        &pages.to_string(),
+                        item.letter.recipient.postcode(),
+                    ])
+                    .map_err(|e| io_err(&manifest_path, e.into()))?;
+                first_page += pages;
+                summary.pages += pages;
+                summary.included.push((item.letter_id.clone(), pages));
+            }
         }
     }
     if let Some(done) = current.take() {

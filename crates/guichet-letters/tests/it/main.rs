@@ -2,3 +2,4 @@
 
 mod batch;
 mod render;
+mod set;

@@ -249,3 +249,30 @@ fn rendering_is_deterministic() {
     let b = render(&letter, Output::Print).expect("b");
     assert_eq!(a.pdf, b.pdf);
 }
+
+/// Baseline of the footer run that holds "Page", in mm from the top of the page.
+fn footer_baseline(page: &typst_layout::Page) -> f64 {
+    placed_texts(&page.frame)
+        .iter()
+        .find(|t| t.text.contains("Page"))
+        .map(|t| mm(t.baseline))
+        .expect("footer")
+}
+
+#[test]
+fn one_page_and_longer_letters_put_the_footer_at_the_same_place() {
+    let one = layout(&sample_decision(PrintSize::Standard, Wording::Standard).expect("s"))
+        .expect("layout");
+    assert_eq!(one.pages().len(), 1);
+    let mut long = sample_decision(PrintSize::Standard, Wording::Standard).expect("s");
+    long.body = vec![long.body[0].clone(); 12];
+    let long = layout(&long).expect("layout");
+    assert!(long.pages().len() >= 2);
+    let placed = footer_baseline(&one.pages()[0]);
+    // In the 22 mm bottom margin of the 297 mm page, and where typst puts page footers.
+    assert!(placed > 297.0 - 22.0 && placed < 297.0, "{placed} mm");
+    for page in long.pages() {
+        let footer = footer_baseline(page);
+        assert!((footer - placed).abs() < 0.5, "{footer} mm vs {placed} mm");
+    }
+}
