@@ -54,7 +54,7 @@ fn one_pdf_per_class_and_a_sorted_manifest() {
         &FileSink,
     )
     .expect("batch");
-    assert_eq!(summary.included.len(), 5);
+    assert_eq!(summary.included.len(), 5, "{:?}", summary.rejected);
     assert!(summary.rejected.is_empty());
     let mut names: Vec<String> = std::fs::read_dir(dir.path())
         .expect("ls")
