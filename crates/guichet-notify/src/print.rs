@@ -4,9 +4,9 @@
 //! each postage class and `BATCH-manifest.csv` (letter id, case reference,
 //! postage class, file, first page, pages, postcode), sorted by postcode within
 //! each class, which is how letters are pre-sorted for La Poste. Letters arrive
-//! already ordered from the store and are typeset in sets of [`SET`] letters (one
-//! typst document each, so fonts are embedded once per set), the sets in
-//! parallel, then appended in order, so memory stays flat whatever the batch size. Files
+//! already ordered from the store and are rendered in sets of [`SET`] letters (one
+//! PDF per set, so fonts are embedded once per set), the sets in parallel, then
+//! appended in order, so memory stays flat whatever the batch size. Files
 //! are written under a `.part` name and renamed only when complete: a full disk
 //! leaves no half batch behind that could be mistaken for a finished one.
 
@@ -196,8 +196,8 @@ where
             }
             last_key = Some(key);
         }
-        // Letters of one postage class are typeset together in sets (one PDF
-        // each, fonts embedded once), the sets in parallel, then appended in order.
+        // Letters of one postage class are rendered in sets (one PDF each, fonts
+        // embedded once), the sets in parallel, then appended in order.
         let sets: Vec<&[BatchLetter]> = chunk
             .chunk_by(|a, b| a.postage == b.postage)
             .flat_map(|run| run.chunks(SET))
