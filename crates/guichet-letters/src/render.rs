@@ -207,69 +207,60 @@ pub struct RenderedSet {
 /// 40 % of the cost of a letter). A letter that cannot be typeset is left out
 /// with its own error; the others still print.
 pub fn render_set(letters: &[&Letter]) -> RenderedSet {
-    let mut results: Vec<Result<usize, LetterError>> = Vec::with_capacity(letters.len());
-    let pages = match layout_set(letters, &mut results) {
-        Some(document) => document,
-        None => {
-            return RenderedSet {
-                pdf: None,
-                letters: results,
-            };
-        }
-    };
-    let kept = results.iter().filter(|r| r.is_ok()).count();
+    let (document, mut results) = layout_set(letters);
     let first = letters
         .iter()
         .zip(&results)
-        .find(|(_, r)| r.is_ok())
-        .map(|(l, _)| *l);
-    let pdf = first.map(|first| export(&pages, first, Output::Print, kept));
-    match pdf {
-        Some(Ok(pdf)) => RenderedSet {
+        .find_map(|(l, r)| r.is_ok().then_some(*l));
+    let (Some(document), Some(first)) = (document, first) else {
+        return RenderedSet {
+            pdf: None,
+            letters: results,
+        };
+    };
+    let kept = results.iter().filter(|r| r.is_ok()).count();
+    match export(&document, first, Output::Print, kept) {
+        Ok(pdf) => RenderedSet {
             pdf: Some(pdf),
             letters: results,
         },
-        Some(Err(e)) => RenderedSet {
-            pdf: None,
-            letters: results
-                .into_iter()
-                .map(|r| r.and_then(|_| Err(e.clone())))
-                .collect(),
-        },
-        None => RenderedSet {
-            pdf: None,
-            letters: results,
-        },
+        Err(e) => {
+            for r in results.iter_mut().filter(|r| r.is_ok()) {
+                *r = Err(e.clone());
+            }
+            RenderedSet {
+                pdf: None,
+                letters: results,
+            }
+        }
     }
 }
 
 /// Typesets each letter alone, runs the guards, and gathers the pages of those
-/// that pass into one document; `results` receives each letter's page count or
-/// error, in order. `None` when no letter passes.
-pub fn layout_set(
-    letters: &[&Letter],
-    results: &mut Vec<Result<usize, LetterError>>,
-) -> Option<PagedDocument> {
+/// that pass into one document (`None` when none passes), with each letter's
+/// page count or error, in order.
+pub fn layout_set(letters: &[&Letter]) -> (Option<PagedDocument>, Vec<Result<usize, LetterError>>) {
     let mut pages: EcoVec<Page> = EcoVec::new();
     let mut info = None;
-    results.clear();
+    let mut results = Vec::with_capacity(letters.len());
     for letter in letters {
         match layout(letter) {
             Ok(document) => {
                 results.push(Ok(document.pages().len()));
-                if info.is_none() {
-                    info = Some(document.info().clone());
-                }
+                info.get_or_insert_with(|| document.info().clone());
                 pages.extend(document.pages().iter().cloned());
             }
             Err(e) => results.push(Err(e)),
         }
     }
-    let mut info = info?;
-    if letters.len() > 1 {
-        info.title = Some(format!("Lot de {} courriers", letters.len()).into());
-    }
-    Some(PagedDocument::new(pages, info))
+    let document = info.map(|mut info| {
+        let kept = results.iter().filter(|r| r.is_ok()).count();
+        if kept > 1 {
+            info.title = Some(format!("Lot de {kept} courriers").into());
+        }
+        PagedDocument::new(pages, info)
+    });
+    (document, results)
 }
 
 fn export(

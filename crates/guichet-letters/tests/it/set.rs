@@ -43,8 +43,8 @@ fn varied() -> Vec<Letter> {
 fn each_letter_of_a_set_prints_exactly_as_alone() {
     let letters = varied();
     let refs: Vec<&Letter> = letters.iter().collect();
-    let mut results = Vec::new();
-    let set = layout_set(&refs, &mut results).expect("set");
+    let (set, results) = layout_set(&refs);
+    let set = set.expect("set");
     assert_eq!(results.len(), letters.len());
     let mut multi_page = 0;
     let mut start = 0;
@@ -104,8 +104,7 @@ fn a_letter_at_fault_is_left_out_and_the_others_print() {
         .sum();
     let pdf = lopdf::Document::load_mem(&set.pdf.expect("pdf")).expect("valid PDF");
     assert_eq!(pdf.get_pages().len(), good);
-    let mut results = Vec::new();
-    let document = layout_set(&refs, &mut results).expect("the good letters");
+    let document = layout_set(&refs).0.expect("the good letters");
     assert_eq!(document.pages().len(), good);
 }
 
