@@ -5,7 +5,9 @@
 //! font can draw, and a layout or export failure that is a bug to report.
 
 /// Why a letter could not be produced. Messages are in French: agents read them.
-#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+/// Serialisable so that a letter typeset in a worker process reports its own error.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
 pub enum LetterError {
     /// The postal address does not fit the standard; the message says how to fix it.
     #[error("{0}")]

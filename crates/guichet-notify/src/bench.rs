@@ -235,17 +235,26 @@ pub fn run(args: LettersBenchArgs) -> anyhow::Result<()> {
         "guichet, one PDF per letter: {} letters on {cores} cores: {single_rate:.0} letters/s",
         args.letters
     );
-    // The print path: letters typeset in sets, one PDF per set, as `guichet letters batch`.
+    // The print path: letters typeset in sets, one PDF per set, as `guichet letters batch`:
+    // in worker processes when this binary can serve as one, else on threads.
+    let workers = crate::render_workers::worker_processes();
+    let where_ = if workers {
+        "worker processes"
+    } else {
+        "threads"
+    };
+    // Warm-up, as for WeasyPrint's pool: each worker started, fonts parsed.
+    let warm: Vec<Vec<&Letter>> = (0..cores).map(|_| vec![&letters[0]]).collect();
+    crate::render_workers::render_sets(&warm)?;
+    let sets: Vec<Vec<&Letter>> = letters
+        .chunks(crate::print::SET)
+        .map(|set| set.iter().collect())
+        .collect();
     let start = Instant::now();
-    let sets = crate::print::render_pool().install(|| {
-        letters
-            .par_chunks(crate::print::SET)
-            .map(|set| render_set(&set.iter().collect::<Vec<_>>()))
-            .collect::<Vec<_>>()
-    });
+    let rendered = crate::render_workers::render_sets(&sets)?;
     let secs = start.elapsed().as_secs_f64();
     let mut pages = 0;
-    for set in sets {
+    for set in rendered {
         anyhow::ensure!(set.pdf.is_some(), "a set of letters produced no PDF");
         for letter in set.letters {
             pages += letter?;
@@ -253,11 +262,25 @@ pub fn run(args: LettersBenchArgs) -> anyhow::Result<()> {
     }
     let guichet_rate = args.letters as f64 / secs;
     println!(
-        "guichet, print sets of {}: {} letters ({pages} pages) in {secs:.2} s on {cores} cores: \
-         {guichet_rate:.0} letters/s",
+        "guichet, print sets of {} in {where_}: {} letters ({pages} pages) in {secs:.2} s on \
+         {cores} cores: {guichet_rate:.0} letters/s",
         crate::print::SET,
         args.letters
     );
+    if workers {
+        // For the record: the same sets on threads of this process.
+        let start = Instant::now();
+        crate::print::render_pool().install(|| {
+            sets.par_iter().for_each(|set| {
+                render_set(set);
+            })
+        });
+        println!(
+            "guichet, print sets of {} in threads: {:.0} letters/s",
+            crate::print::SET,
+            args.letters as f64 / start.elapsed().as_secs_f64()
+        );
+    }
 
     let peer = weasyprint_rate(&args, &letters, cores);
     let peer_rate = match &peer {
@@ -284,6 +307,7 @@ pub fn run(args: LettersBenchArgs) -> anyhow::Result<()> {
         "letters": args.letters,
         "guichet_per_s": (guichet_rate * 10.0).round() / 10.0,
         "single_pdf_per_s": (single_rate * 10.0).round() / 10.0,
+        "renderer": where_,
         "peer": "weasyprint",
         "peer_per_s": peer_rate.map(|p| (p * 100.0).round() / 100.0),
         "ratio": ratio.map(|r| (r * 10.0).round() / 10.0),

@@ -13,6 +13,7 @@ pub mod email;
 pub mod error;
 pub mod payload;
 pub mod print;
+pub mod render_workers;
 pub mod retry;
 pub mod sms;
 pub mod template;

@@ -5,7 +5,8 @@
 //! postage class, file, first page, pages, postcode), sorted by postcode within
 //! each class, which is how letters are pre-sorted for La Poste. Letters arrive
 //! already ordered from the store and are rendered in sets of [`SET`] letters (one
-//! PDF per set, so fonts are embedded once per set), the sets in parallel, then
+//! PDF per set, so fonts are embedded once per set), the sets in parallel (worker
+//! processes or threads, see [`crate::render_workers`]), then
 //! appended in order, so memory stays flat whatever the batch size. Files
 //! are written under a `.part` name and renamed only when complete: a full disk
 //! leaves no half batch behind that could be mistaken for a finished one.
@@ -14,8 +15,7 @@ use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use guichet_letters::{AppendError, Letter, PdfBatchWriter, RenderedSet, render_set};
-use rayon::prelude::*;
+use guichet_letters::{AppendError, Letter, PdfBatchWriter};
 use serde::{Deserialize, Serialize};
 
 use crate::error::NotifyError;
@@ -202,14 +202,11 @@ where
             .chunk_by(|a, b| a.postage == b.postage)
             .flat_map(|run| run.chunks(SET))
             .collect();
-        let rendered: Vec<RenderedSet> = render_pool().install(|| {
-            sets.par_iter()
-                .map(|set| {
-                    let letters: Vec<&Letter> = set.iter().map(|l| &l.letter).collect();
-                    render_set(&letters)
-                })
-                .collect()
-        });
+        let letter_sets: Vec<Vec<&Letter>> = sets
+            .iter()
+            .map(|set| set.iter().map(|l| &l.letter).collect())
+            .collect();
+        let rendered = crate::render_workers::render_sets(&letter_sets)?;
         for (set, result) in sets.into_iter().zip(rendered) {
             let Some(class) = set.first().map(|l| l.postage) else {
                 continue;

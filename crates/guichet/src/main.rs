@@ -76,6 +76,10 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // `guichet render-worker` (internal): typesets print sets for its parent.
+    if let Some(code) = guichet_notify::render_workers::serve_or_use_self() {
+        return code;
+    }
     let cli = Cli::parse();
     init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

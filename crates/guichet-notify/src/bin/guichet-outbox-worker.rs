@@ -25,6 +25,9 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
+    if let Some(code) = guichet_notify::render_workers::serve_or_use_self() {
+        return code;
+    }
     let cli = Cli::parse();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(

@@ -7,6 +7,7 @@ mod dispatch;
 mod kill;
 mod print;
 mod reliability;
+mod render_workers;
 mod sms;
 mod smtp;
 mod support;
