@@ -8,14 +8,15 @@
 //! from every font (no blank boxes), and nothing but the address may sit in the
 //! envelope window.
 
-use std::sync::LazyLock;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{LazyLock, Mutex};
 
 use ecow::EcoVec;
 use serde::Serialize;
 use typst::diag::{FileError, FileResult, SourceDiagnostic};
 use typst::foundations::{Bytes, Datetime, Smart};
-use typst::layout::{Abs, Frame, FrameItem, Transform};
+use typst::layout::{Abs, Frame, FrameItem, GroupItem, Point, Transform};
 use typst::model::Document as _;
 use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
 use typst::text::{Font, FontBook};
@@ -28,6 +29,7 @@ use crate::error::LetterError;
 use crate::model::{Letter, LetterKind, PrintSize, french_date};
 
 const TEMPLATE: &str = include_str!("letter.typ");
+const PAGE_NUMBER: &str = include_str!("page-number.typ");
 
 static EMBEDDED_FONTS: [&[u8]; 4] = [
     include_bytes!("../fonts/LiberationSans-Regular.ttf"),
@@ -61,6 +63,7 @@ struct Shared {
     book: LazyHash<FontBook>,
     fonts: Vec<Font>,
     main: Source,
+    page_number: Source,
     data_id: FileId,
 }
 
@@ -77,6 +80,7 @@ static SHARED: LazyLock<Shared> = LazyLock::new(|| {
         book: LazyHash::new(FontBook::from_fonts(&fonts)),
         fonts,
         main: Source::new(main_id, TEMPLATE.to_owned()),
+        page_number: Source::new(file_id("/page-number.typ"), PAGE_NUMBER.to_owned()),
         data_id: file_id("/letter.json"),
     }
 });
@@ -91,6 +95,8 @@ fn file_id(path: &str) -> FileId {
 static RENDERED: AtomicUsize = AtomicUsize::new(0);
 
 struct LetterWorld {
+    /// `SHARED.main` (a letter) or `SHARED.page_number`.
+    main: FileId,
     data: Bytes,
     today: Datetime,
 }
@@ -103,11 +109,13 @@ impl World for LetterWorld {
         &SHARED.book
     }
     fn main(&self) -> FileId {
-        SHARED.main.id()
+        self.main
     }
     fn source(&self, id: FileId) -> FileResult<Source> {
         if id == SHARED.main.id() {
             Ok(SHARED.main.clone())
+        } else if id == SHARED.page_number.id() {
+            Ok(SHARED.page_number.clone())
         } else {
             Err(FileError::AccessDenied)
         }
@@ -331,6 +339,7 @@ fn typeset(letter: &Letter) -> Result<PagedDocument, LetterError> {
         };
         let json = serde_json::to_vec(&data).map_err(|e| LetterError::Render(e.to_string()))?;
         let world = LetterWorld {
+            main: SHARED.main.id(),
             data: Bytes::new(json),
             today,
         };
@@ -338,13 +347,90 @@ fn typeset(letter: &Letter) -> Result<PagedDocument, LetterError> {
             .output
             .map_err(|diags| LetterError::Render(diagnostics(&diags)))?;
         if document.pages().len() == pages {
-            return Ok(document);
+            return if pages > 1 {
+                number_pages(document, letter.size, today)
+            } else {
+                Ok(document)
+            };
         }
         pages = document.pages().len();
     }
     Err(LetterError::Render(
         "la pagination ne se stabilise pas".into(),
     ))
+}
+
+/// Where the footer line's block starts, from the top of an A4 page: the body
+/// ends 22 mm above the bottom edge and the footer sits 30 % into that margin,
+/// as in letter.typ (a test checks that the page footer is there too).
+const FOOTER_TOP_MM: f64 = 297.0 - 22.0 + 0.3 * 22.0;
+/// The right edge of the footer line: the 15 mm right margin.
+const FOOTER_RIGHT_MM: f64 = 210.0 - 15.0;
+
+/// « Page i/N » frames, the same for every letter of a print size: typeset once.
+static PAGE_NUMBERS: LazyLock<Mutex<PageNumbers>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+/// Keyed by (print size, page, pages).
+type PageNumbers = HashMap<(PrintSize, usize, usize), Frame>;
+
+fn page_number_frame(
+    size: PrintSize,
+    page: usize,
+    pages: usize,
+    today: Datetime,
+) -> Result<Frame, LetterError> {
+    let key = (size, page, pages);
+    if let Some(frame) = PAGE_NUMBERS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&key)
+    {
+        return Ok(frame.clone());
+    }
+    let points = match size {
+        PrintSize::LargePrint => 14,
+        PrintSize::Standard => 9,
+    };
+    let json = serde_json::json!({ "size": points, "page": page, "pages": pages });
+    let world = LetterWorld {
+        main: SHARED.page_number.id(),
+        data: Bytes::new(json.to_string().into_bytes()),
+        today,
+    };
+    let document = typst::compile::<PagedDocument>(&world)
+        .output
+        .map_err(|diags| LetterError::Render(diagnostics(&diags)))?;
+    let frame = document
+        .pages()
+        .first()
+        .map(|p| p.frame.clone())
+        .ok_or_else(|| LetterError::Render("numéro de page vide".into()))?;
+    PAGE_NUMBERS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(key, frame.clone());
+    Ok(frame)
+}
+
+/// Adds « Page i/N » to each page, right-aligned on the footer line.
+fn number_pages(
+    document: PagedDocument,
+    size: PrintSize,
+    today: Datetime,
+) -> Result<PagedDocument, LetterError> {
+    let total = document.pages().len();
+    let mut pages: EcoVec<Page> = EcoVec::with_capacity(total);
+    for (i, page) in document.pages().iter().enumerate() {
+        let number = page_number_frame(size, i + 1, total, today)?;
+        let mut page = page.clone();
+        let at = Point::new(
+            Abs::mm(FOOTER_RIGHT_MM) - number.width(),
+            Abs::mm(FOOTER_TOP_MM),
+        );
+        page.frame
+            .push(at, FrameItem::Group(GroupItem::new(number)));
+        pages.push(page);
+    }
+    Ok(PagedDocument::new(pages, document.info().clone()))
 }
 
 fn diagnostics(diags: &[SourceDiagnostic]) -> String {
