@@ -34,7 +34,7 @@ pub struct Signature {
 }
 
 /// Print size: large print is at least 16 pt with generous spacing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum PrintSize {
     #[default]

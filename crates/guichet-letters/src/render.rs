@@ -8,9 +8,8 @@
 //! from every font (no blank boxes), and nothing but the address may sit in the
 //! envelope window.
 
-use std::collections::HashMap;
+use std::sync::LazyLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{LazyLock, Mutex};
 
 use ecow::EcoVec;
 use serde::Serialize;
@@ -29,7 +28,7 @@ use crate::error::LetterError;
 use crate::model::{Letter, LetterKind, PrintSize, french_date};
 
 const TEMPLATE: &str = include_str!("letter.typ");
-const PAGE_NUMBER: &str = include_str!("page-number.typ");
+const FOOTER: &str = include_str!("footer.typ");
 
 static EMBEDDED_FONTS: [&[u8]; 4] = [
     include_bytes!("../fonts/LiberationSans-Regular.ttf"),
@@ -63,7 +62,7 @@ struct Shared {
     book: LazyHash<FontBook>,
     fonts: Vec<Font>,
     main: Source,
-    page_number: Source,
+    footer: Source,
     data_id: FileId,
 }
 
@@ -80,7 +79,7 @@ static SHARED: LazyLock<Shared> = LazyLock::new(|| {
         book: LazyHash::new(FontBook::from_fonts(&fonts)),
         fonts,
         main: Source::new(main_id, TEMPLATE.to_owned()),
-        page_number: Source::new(file_id("/page-number.typ"), PAGE_NUMBER.to_owned()),
+        footer: Source::new(file_id("/footer.typ"), FOOTER.to_owned()),
         data_id: file_id("/letter.json"),
     }
 });
@@ -95,7 +94,7 @@ fn file_id(path: &str) -> FileId {
 static RENDERED: AtomicUsize = AtomicUsize::new(0);
 
 struct LetterWorld {
-    /// `SHARED.main` (a letter) or `SHARED.page_number`.
+    /// `SHARED.main` (a letter) or `SHARED.footer` (its footers).
     main: FileId,
     data: Bytes,
     today: Datetime,
@@ -114,8 +113,8 @@ impl World for LetterWorld {
     fn source(&self, id: FileId) -> FileResult<Source> {
         if id == SHARED.main.id() {
             Ok(SHARED.main.clone())
-        } else if id == SHARED.page_number.id() {
-            Ok(SHARED.page_number.clone())
+        } else if id == SHARED.footer.id() {
+            Ok(SHARED.footer.clone())
         } else {
             Err(FileError::AccessDenied)
         }
@@ -348,7 +347,7 @@ fn typeset(letter: &Letter) -> Result<PagedDocument, LetterError> {
             .map_err(|diags| LetterError::Render(diagnostics(&diags)))?;
         if document.pages().len() == pages {
             return if pages > 1 {
-                number_pages(document, letter.size, today)
+                add_footers(document, letter, today)
             } else {
                 Ok(document)
             };
@@ -360,74 +359,51 @@ fn typeset(letter: &Letter) -> Result<PagedDocument, LetterError> {
     ))
 }
 
-/// Where the footer line's block starts, from the top of an A4 page: the body
-/// ends 22 mm above the bottom edge and the footer sits 30 % into that margin,
-/// as in letter.typ (a test checks that the page footer is there too).
+/// Where a footer's block starts, from the top of an A4 page: the body ends
+/// 22 mm above the bottom edge and the footer sits 30 % into that margin, as a
+/// one-page letter's footer in letter.typ.
 const FOOTER_TOP_MM: f64 = 297.0 - 22.0 + 0.3 * 22.0;
-/// The right edge of the footer line: the 15 mm right margin.
-const FOOTER_RIGHT_MM: f64 = 210.0 - 15.0;
+/// The left margin, where the footer line starts.
+const FOOTER_LEFT_MM: f64 = 20.0;
 
-/// « Page i/N » frames, the same for every letter of a print size: typeset once.
-static PAGE_NUMBERS: LazyLock<Mutex<PageNumbers>> = LazyLock::new(|| Mutex::new(HashMap::new()));
-/// Keyed by (print size, page, pages).
-type PageNumbers = HashMap<(PrintSize, usize, usize), Frame>;
-
-fn page_number_frame(
-    size: PrintSize,
-    page: usize,
-    pages: usize,
-    today: Datetime,
-) -> Result<Frame, LetterError> {
-    let key = (size, page, pages);
-    if let Some(frame) = PAGE_NUMBERS
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(&key)
-    {
-        return Ok(frame.clone());
-    }
-    let points = match size {
-        PrintSize::LargePrint => 14,
-        PrintSize::Standard => 9,
-    };
-    let json = serde_json::json!({ "size": points, "page": page, "pages": pages });
-    let world = LetterWorld {
-        main: SHARED.page_number.id(),
-        data: Bytes::new(json.to_string().into_bytes()),
-        today,
-    };
-    let document = typst::compile::<PagedDocument>(&world)
-        .output
-        .map_err(|diags| LetterError::Render(diagnostics(&diags)))?;
-    let frame = document
-        .pages()
-        .first()
-        .map(|p| p.frame.clone())
-        .ok_or_else(|| LetterError::Render("numéro de page vide".into()))?;
-    PAGE_NUMBERS
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(key, frame.clone());
-    Ok(frame)
-}
-
-/// Adds « Page i/N » to each page, right-aligned on the footer line.
-fn number_pages(
+/// Adds its footer (case reference, « Page i/N ») to each page of a letter
+/// that runs over one page, typeset apart from the letter (footer.typ).
+fn add_footers(
     document: PagedDocument,
-    size: PrintSize,
+    letter: &Letter,
     today: Datetime,
 ) -> Result<PagedDocument, LetterError> {
     let total = document.pages().len();
+    let points = match letter.size {
+        PrintSize::LargePrint => 14,
+        PrintSize::Standard => 9,
+    };
+    let case_line = letter
+        .reference
+        .as_ref()
+        .map(|r| format!("Dossier {}", r.case_reference))
+        .unwrap_or_default();
+    let json = serde_json::json!({ "size": points, "pages": total, "case_line": case_line });
+    let world = LetterWorld {
+        main: SHARED.footer.id(),
+        data: Bytes::new(json.to_string().into_bytes()),
+        today,
+    };
+    let footers = typst::compile::<PagedDocument>(&world)
+        .output
+        .map_err(|diags| LetterError::Render(diagnostics(&diags)))?;
+    if footers.pages().len() != total {
+        return Err(LetterError::Render(format!(
+            "{} pieds de page pour {total} pages",
+            footers.pages().len()
+        )));
+    }
+    let at = Point::new(Abs::mm(FOOTER_LEFT_MM), Abs::mm(FOOTER_TOP_MM));
     let mut pages: EcoVec<Page> = EcoVec::with_capacity(total);
-    for (i, page) in document.pages().iter().enumerate() {
-        let number = page_number_frame(size, i + 1, total, today)?;
+    for (page, footer) in document.pages().iter().zip(footers.pages()) {
         let mut page = page.clone();
-        let at = Point::new(
-            Abs::mm(FOOTER_RIGHT_MM) - number.width(),
-            Abs::mm(FOOTER_TOP_MM),
-        );
         page.frame
-            .push(at, FrameItem::Group(GroupItem::new(number)));
+            .push(at, FrameItem::Group(GroupItem::new(footer.frame.clone())));
         pages.push(page);
     }
     Ok(PagedDocument::new(pages, document.info().clone()))
