@@ -377,13 +377,15 @@ fn batch_run(n: usize) -> anyhow::Result<()> {
         .collect();
     order.sort_unstable();
     let _ = std::fs::write("/proc/self/clear_refs", "5"); // reset the peak-RSS mark
-    let rss_before = rss_kib("VmRSS:");
+    let rss_before = rss_kib("VmRSS:") + crate::render_workers::worker_memory_kib("VmRSS:");
     let mut samples = Vec::new();
     let start = Instant::now();
     let step = (n / 10).max(1);
     let iter = order.into_iter().enumerate().map(|(k, (_, _, i))| {
         if k % step == 0 {
-            samples.push(rss_kib("VmRSS:") / 1024);
+            samples.push(
+                (rss_kib("VmRSS:") + crate::render_workers::worker_memory_kib("VmRSS:")) / 1024,
+            );
         }
         bench_letter(i)
             .map_err(crate::NotifyError::from)
@@ -397,6 +399,7 @@ fn batch_run(n: usize) -> anyhow::Result<()> {
     let summary = write_batch(dir.path(), "BENCH", iter, &FileSink)?;
     let secs = start.elapsed().as_secs_f64();
     let peak = rss_kib("VmHWM:");
+    let workers_peak = crate::render_workers::worker_memory_kib("VmHWM:");
     let size: u64 = summary
         .files
         .iter()
@@ -405,13 +408,15 @@ fn batch_run(n: usize) -> anyhow::Result<()> {
         .sum();
     println!(
         "print batch: {} letters, {} pages, {:.1} MB of files in {secs:.0} s ({:.0} letters/s); \
-         RSS before {} MiB, peak {} MiB; RSS every 10 %: {:?} MiB",
+         RSS before {} MiB (all processes), peak {} MiB (this process) + {} MiB (workers); \
+         RSS of all every 10 %: {:?} MiB",
         summary.included.len(),
         summary.pages,
         size as f64 / 1e6,
         summary.included.len() as f64 / secs,
         rss_before / 1024,
         peak / 1024,
+        workers_peak / 1024,
         samples
     );
     std::io::stdout().flush()?;
