@@ -276,3 +276,27 @@ fn one_page_and_longer_letters_put_the_footer_at_the_same_place() {
         assert!((footer - placed).abs() < 0.5, "{footer} mm vs {placed} mm");
     }
 }
+
+#[test]
+fn every_page_of_a_longer_letter_has_its_footer_and_stays_pdf_ua() {
+    let letter = sample_decision(PrintSize::LargePrint, Wording::Standard).expect("sample");
+    let doc = layout(&letter).expect("layout");
+    let total = doc.pages().len();
+    assert!(total >= 2, "large print runs over one page");
+    for (i, page) in doc.pages().iter().enumerate() {
+        let text: String = placed_texts(&page.frame)
+            .iter()
+            .flat_map(|t| t.text.chars())
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        assert!(text.contains(&format!("Page{}/{total}", i + 1)), "page {i}");
+        assert!(text.contains("DossierD-2026-004217"), "page {i}");
+        // Exactly one page number per page.
+        assert_eq!(text.matches("Page").count(), 1, "page {i}");
+    }
+    let rendered = render(&letter, Output::Accessible).expect("tagged export");
+    assert_eq!(rendered.pages, total);
+    let pdf = lopdf::Document::load_mem(&rendered.pdf).expect("valid PDF");
+    assert!(pdf.catalog().expect("catalog").has(b"StructTreeRoot"));
+    assert_eq!(pdf.get_pages().len(), total);
+}
