@@ -150,6 +150,10 @@ struct LetterData<'a> {
     signature: &'a crate::model::Signature,
     size: crate::model::PrintSize,
     wording: crate::model::Wording,
+    /// Footer text (and sender block, one point larger), in points.
+    footer_size: u32,
+    /// « Dossier REFERENCE », or empty.
+    case_line: String,
     /// The letter's page count: 1 typesets a fixed "Page 1/1" footer without
     /// the page counter (one layout pass); more uses the counter.
     pages: usize,
@@ -175,6 +179,8 @@ impl<'a> LetterData<'a> {
             signature: &letter.signature,
             size: letter.size,
             wording: letter.wording,
+            footer_size: footer_size(letter.size),
+            case_line: case_line(letter),
             pages,
         }
     }
@@ -366,6 +372,23 @@ const FOOTER_TOP_MM: f64 = 297.0 - 22.0 + 0.3 * 22.0;
 /// The left margin, where the footer line starts.
 const FOOTER_LEFT_MM: f64 = 20.0;
 
+/// The size of a letter's footer, in points.
+fn footer_size(size: PrintSize) -> u32 {
+    match size {
+        PrintSize::LargePrint => 14,
+        PrintSize::Standard => 9,
+    }
+}
+
+/// A letter's footer text on the left: its case reference.
+fn case_line(letter: &Letter) -> String {
+    letter
+        .reference
+        .as_ref()
+        .map(|r| format!("Dossier {}", r.case_reference))
+        .unwrap_or_default()
+}
+
 /// Adds its footer (case reference, « Page i/N ») to each page of a letter
 /// that runs over one page, typeset apart from the letter (footer.typ).
 fn add_footers(
@@ -374,16 +397,11 @@ fn add_footers(
     today: Datetime,
 ) -> Result<PagedDocument, LetterError> {
     let total = document.pages().len();
-    let points = match letter.size {
-        PrintSize::LargePrint => 14,
-        PrintSize::Standard => 9,
-    };
-    let case_line = letter
-        .reference
-        .as_ref()
-        .map(|r| format!("Dossier {}", r.case_reference))
-        .unwrap_or_default();
-    let json = serde_json::json!({ "size": points, "pages": total, "case_line": case_line });
+    let json = serde_json::json!({
+        "footer_size": footer_size(letter.size),
+        "pages": total,
+        "case_line": case_line(letter),
+    });
     let world = LetterWorld {
         main: SHARED.footer.id(),
         data: Bytes::new(json.to_string().into_bytes()),

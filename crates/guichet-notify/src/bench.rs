@@ -201,8 +201,9 @@ pub fn letter_html(letter: &Letter) -> String {
     h
 }
 
-fn rss_kib(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
+/// A memory figure (`VmRSS:`, `VmHWM:`) of `/proc/PROCESS/status`, in KiB.
+fn status_kib(process: &str, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{process}/status"))
         .ok()
         .and_then(|s| {
             s.lines()
@@ -210,6 +211,15 @@ fn rss_kib(field: &str) -> u64 {
                 .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
         })
         .unwrap_or(0)
+}
+
+/// A memory figure summed over this process and its render workers, in KiB.
+fn all_processes_kib(field: &str) -> u64 {
+    let workers: u64 = crate::render_workers::worker_pids()
+        .iter()
+        .map(|pid| status_kib(&pid.to_string(), field))
+        .sum();
+    status_kib("self", field) + workers
 }
 
 /// Runs the benchmark and prints the figures; the last line is JSON.
@@ -377,15 +387,13 @@ fn batch_run(n: usize) -> anyhow::Result<()> {
         .collect();
     order.sort_unstable();
     let _ = std::fs::write("/proc/self/clear_refs", "5"); // reset the peak-RSS mark
-    let rss_before = rss_kib("VmRSS:") + crate::render_workers::worker_memory_kib("VmRSS:");
+    let rss_before = all_processes_kib("VmRSS:");
     let mut samples = Vec::new();
     let start = Instant::now();
     let step = (n / 10).max(1);
     let iter = order.into_iter().enumerate().map(|(k, (_, _, i))| {
         if k % step == 0 {
-            samples.push(
-                (rss_kib("VmRSS:") + crate::render_workers::worker_memory_kib("VmRSS:")) / 1024,
-            );
+            samples.push(all_processes_kib("VmRSS:") / 1024);
         }
         bench_letter(i)
             .map_err(crate::NotifyError::from)
@@ -398,8 +406,8 @@ fn batch_run(n: usize) -> anyhow::Result<()> {
     });
     let summary = write_batch(dir.path(), "BENCH", iter, &FileSink)?;
     let secs = start.elapsed().as_secs_f64();
-    let peak = rss_kib("VmHWM:");
-    let workers_peak = crate::render_workers::worker_memory_kib("VmHWM:");
+    let peak = status_kib("self", "VmHWM:");
+    let workers_peak = all_processes_kib("VmHWM:") - peak;
     let size: u64 = summary
         .files
         .iter()

@@ -63,33 +63,41 @@ impl WorkerPool {
     /// results in the order of `sets`.
     pub fn render_sets(&self, sets: &[Vec<&Letter>]) -> Result<Vec<RenderedSet>, NotifyError> {
         let next = AtomicUsize::new(0);
-        let results: Vec<Mutex<Option<Result<RenderedSet, NotifyError>>>> =
-            sets.iter().map(|_| Mutex::new(None)).collect();
+        let mut results: Vec<Option<Result<RenderedSet, NotifyError>>> =
+            sets.iter().map(|_| None).collect();
         std::thread::scope(|scope| {
-            for slot in self.slots.iter().take(sets.len()) {
-                scope.spawn(|| {
-                    let mut worker = slot.lock().unwrap_or_else(|e| e.into_inner());
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let (Some(set), Some(result)) = (sets.get(i), results.get(i)) else {
-                            break;
-                        };
-                        let rendered = render_remote(&mut worker, &self.command, set);
-                        *result.lock().unwrap_or_else(|e| e.into_inner()) = Some(rendered);
-                    }
-                });
+            let threads: Vec<_> = self
+                .slots
+                .iter()
+                .take(sets.len())
+                .map(|slot| {
+                    let next = &next;
+                    scope.spawn(move || {
+                        let mut worker = slot.lock().unwrap_or_else(|e| e.into_inner());
+                        let mut done = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(set) = sets.get(i) else { break };
+                            done.push((i, render_remote(&mut worker, &self.command, set)));
+                        }
+                        done
+                    })
+                })
+                .collect();
+            for thread in threads {
+                for (i, rendered) in thread.join().unwrap_or_default() {
+                    results[i] = Some(rendered);
+                }
             }
         });
         results
             .into_iter()
             .map(|r| {
-                r.into_inner()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .unwrap_or_else(|| {
-                        Err(NotifyError::Transient(
-                            "un groupe de lettres n’a pas été mis en page".into(),
-                        ))
-                    })
+                r.unwrap_or_else(|| {
+                    Err(NotifyError::Transient(
+                        "un groupe de lettres n’a pas été mis en page".into(),
+                    ))
+                })
             })
             .collect()
     }
@@ -141,27 +149,16 @@ pub fn serve_or_use_self() -> Option<std::process::ExitCode> {
     None
 }
 
-/// A memory figure of `/proc/PID/status` (`VmRSS:`, `VmHWM:`…) summed over
-/// the running worker processes, in KiB (0 without workers), for the bench.
-pub fn worker_memory_kib(field: &str) -> u64 {
+/// Process ids of the running worker processes (none without workers), for the
+/// bench's memory figures.
+pub fn worker_pids() -> Vec<u32> {
     let Some(pool) = POOL.get() else {
-        return 0;
+        return Vec::new();
     };
     pool.slots
         .iter()
-        .filter_map(|slot| {
-            let slot = slot.try_lock().ok()?;
-            let pid = slot.as_ref()?.child.id();
-            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-            status
-                .lines()
-                .find(|l| l.starts_with(field))?
-                .split_whitespace()
-                .nth(1)?
-                .parse::<u64>()
-                .ok()
-        })
-        .sum()
+        .filter_map(|slot| Some(slot.try_lock().ok()?.as_ref()?.child.id()))
+        .collect()
 }
 
 /// Whether print sets go to worker processes.
