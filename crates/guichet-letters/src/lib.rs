@@ -11,6 +11,7 @@ pub mod address;
 pub mod batch;
 pub mod error;
 pub mod model;
+mod print_pdf;
 pub mod render;
 
 pub use address::{PostalAddress, postal_town};

@@ -18,7 +18,7 @@ use typst::foundations::{Bytes, Datetime, Smart};
 use typst::layout::{Abs, Frame, FrameItem, GroupItem, Point, Transform};
 use typst::model::Document as _;
 use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
-use typst::text::{Font, FontBook};
+use typst::text::{Font, FontBook, TextItem};
 use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World};
 use typst_layout::{Page, PagedDocument};
@@ -282,6 +282,19 @@ fn export(
     output: Output,
     letters: usize,
 ) -> Result<Vec<u8>, LetterError> {
+    if output == Output::Print {
+        let title = document.info().title.as_deref().unwrap_or_default();
+        let meta = crate::print_pdf::Meta {
+            title,
+            creator: "Guichet",
+            date: (first.date.year(), month(first), day(first)),
+            ident: &format!("{}-{}-{title}", first.recipient.postcode(), first.date),
+        };
+        if let Some(pdf) = crate::print_pdf::write(document.pages(), &meta) {
+            evict_now_and_then(letters);
+            return Ok(pdf);
+        }
+    }
     let mut options = PdfOptions {
         ident: Smart::Custom(format!("{}-{}", first.recipient.postcode(), first.date)),
         creator: Smart::Custom(Some("Guichet".into())),
@@ -298,13 +311,17 @@ fn export(
     }
     let pdf = typst_pdf::pdf(document, &options)
         .map_err(|diags| LetterError::Render(diagnostics(&diags)))?;
-    // typst memoises layout work in a global cache; letters share the template
-    // but not their text, so old entries are dropped regularly to keep memory flat.
+    evict_now_and_then(letters);
+    Ok(pdf)
+}
+
+/// typst memoises layout work in a global cache; letters share the template
+/// but not their text, so old entries are dropped regularly to keep memory flat.
+fn evict_now_and_then(letters: usize) {
     let before = RENDERED.fetch_add(letters, Ordering::Relaxed);
     if before / 64 != (before + letters) / 64 {
         typst::comemo::evict(3);
     }
-    Ok(pdf)
 }
 
 use chrono::Datelike;
@@ -458,49 +475,56 @@ pub struct PlacedText {
 /// Every text run of a page with its position, for the guards and for tests.
 pub fn placed_texts(frame: &Frame) -> Vec<PlacedText> {
     let mut out = Vec::new();
-    walk(frame, Transform::identity(), &mut out);
+    visit_texts(frame, Transform::identity(), &mut |at, text| {
+        out.push(placed(at, text));
+    });
     out
 }
 
-fn walk(frame: &Frame, ts: Transform, out: &mut Vec<PlacedText>) {
+/// Calls `f` with each text run of a frame and where its baseline starts on the page.
+fn visit_texts(frame: &Frame, ts: Transform, f: &mut impl FnMut(Point, &TextItem)) {
     for (pos, item) in frame.items() {
         match item {
             FrameItem::Group(group) => {
                 let inner = ts
                     .pre_concat(Transform::translate(pos.x, pos.y))
                     .pre_concat(group.transform);
-                walk(&group.frame, inner, out);
+                visit_texts(&group.frame, inner, f);
             }
-            FrameItem::Text(text) => {
-                let p = pos.transform(ts);
-                let missing = text
-                    .glyphs
-                    .iter()
-                    .filter(|g| g.id == 0)
-                    .flat_map(|g| text.text.get(g.range()).unwrap_or_default().chars())
-                    .filter(|c| !c.is_whitespace())
-                    .collect();
-                out.push(PlacedText {
-                    x: p.x.to_pt(),
-                    baseline: p.y.to_pt(),
-                    width: text.width().to_pt(),
-                    size: text.size.to_pt(),
-                    text: text.text.to_string(),
-                    font_family: text.font.font().info().family.clone(),
-                    missing,
-                });
-            }
+            FrameItem::Text(text) => f(pos.transform(ts), text),
             _ => {}
         }
     }
 }
 
-fn check_glyphs(pages: &[Page]) -> Result<(), LetterError> {
-    let mut missing: Vec<char> = pages
+fn placed(at: Point, text: &TextItem) -> PlacedText {
+    PlacedText {
+        x: at.x.to_pt(),
+        baseline: at.y.to_pt(),
+        width: text.width().to_pt(),
+        size: text.size.to_pt(),
+        text: text.text.to_string(),
+        font_family: text.font.font().info().family.clone(),
+        missing: missing_chars(text).collect(),
+    }
+}
+
+/// Characters of a text run drawn with the font's "missing glyph" box.
+fn missing_chars(text: &TextItem) -> impl Iterator<Item = char> + '_ {
+    text.glyphs
         .iter()
-        .flat_map(|page| placed_texts(&page.frame))
-        .flat_map(|t| t.missing)
-        .collect();
+        .filter(|g| g.id == 0)
+        .flat_map(|g| text.text.get(g.range()).unwrap_or_default().chars())
+        .filter(|c| !c.is_whitespace())
+}
+
+fn check_glyphs(pages: &[Page]) -> Result<(), LetterError> {
+    let mut missing: Vec<char> = Vec::new();
+    for page in pages {
+        visit_texts(&page.frame, Transform::identity(), &mut |_, text| {
+            missing.extend(missing_chars(text));
+        });
+    }
     if missing.is_empty() {
         return Ok(());
     }
@@ -524,14 +548,14 @@ fn check_window(pages: &[Page], letter: &Letter) -> Result<(), LetterError> {
     };
     let (l, t, r, b) = WINDOW_MM;
     let (l, t, r, b) = (mm(l), mm(t), mm(r), mm(b));
-    let mut inside: Vec<PlacedText> = placed_texts(&first.frame)
-        .into_iter()
-        .filter(|p| {
-            let top = p.baseline - p.size;
-            let bottom = p.baseline + p.size * 0.3;
-            p.x < r && p.x + p.width > l && bottom > t && top < b
-        })
-        .collect();
+    let mut inside: Vec<PlacedText> = Vec::new();
+    visit_texts(&first.frame, Transform::identity(), &mut |at, text| {
+        let (x, baseline, size) = (at.x.to_pt(), at.y.to_pt(), text.size.to_pt());
+        let (top, bottom) = (baseline - size, baseline + size * 0.3);
+        if x < r && bottom > t && top < b && x + text.width().to_pt() > l {
+            inside.push(placed(at, text));
+        }
+    });
     inside.sort_by(|a, b| a.baseline.total_cmp(&b.baseline).then(a.x.total_cmp(&b.x)));
     let mut lines: Vec<(f64, String)> = Vec::new();
     for p in inside {

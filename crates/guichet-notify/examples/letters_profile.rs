@@ -84,10 +84,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         size => {
             let size: usize = size.parse()?;
+            let mut bytes = 0;
             for set in letters.chunks(size) {
                 let refs: Vec<&Letter> = set.iter().collect();
-                render_set(&refs).pdf.ok_or("no pdf")?;
+                bytes += render_set(&refs).pdf.ok_or("no pdf")?.len();
             }
+            print!("{} KB per letter; ", bytes / letters.len() / 1000);
         }
     }
     let ms = t.elapsed().as_secs_f64() * 1000.0 / letters.len() as f64;
