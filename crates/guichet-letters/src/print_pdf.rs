@@ -49,12 +49,35 @@ const SYSTEM_INFO: SystemInfo = SystemInfo {
     supplement: 0,
 };
 
-/// A font used by the set: its glyphs renumbered for the subset, and the text
-/// each new glyph stands for (for the ToUnicode map).
+/// A font used by the set: its glyphs renumbered for the subset in order of
+/// first use (glyph 0, `.notdef`, first: what `subsetter` expects), with the
+/// natural advance and the text of each (for the widths and the ToUnicode map).
+/// Dense tables, not maps: they are read for every glyph of the set.
 struct UsedFont {
     font: FontInstance,
-    remapper: GlyphRemapper,
-    text: HashMap<u16, String>,
+    /// Old glyph id → new id; 0 means not used yet (only glyph 0 maps to 0).
+    forward: Vec<u16>,
+    /// New id → old id.
+    order: Vec<u16>,
+    /// New id → natural advance, in thousandths of an em.
+    advance: Vec<f64>,
+    /// New id → the text it stands for.
+    text: Vec<String>,
+}
+
+impl UsedFont {
+    /// The glyph's new id and natural advance, numbering it on first use.
+    fn glyph(&mut self, old: u16, text: &str) -> Option<(u16, f64)> {
+        let slot = self.forward.get_mut(usize::from(old))?;
+        if *slot == 0 && old != 0 {
+            *slot = u16::try_from(self.order.len()).ok()?;
+            self.order.push(old);
+            self.advance.push(self.font.x_advance(old)?.get() * 1000.0);
+            self.text.push(text.to_owned());
+        }
+        let new = *slot;
+        Some((new, self.advance[usize::from(new)]))
+    }
 }
 
 /// Walks pages and collects the fonts while writing content streams.
@@ -179,10 +202,13 @@ impl Writer {
             return None;
         }
         let i = self.fonts.len();
+        let count = usize::from(font.ttf().number_of_glyphs());
         self.fonts.push(UsedFont {
             font: font.clone(),
-            remapper: GlyphRemapper::new(),
-            text: HashMap::new(),
+            forward: vec![0; count],
+            order: vec![0],
+            advance: vec![font.x_advance(0)?.get() * 1000.0],
+            text: vec![String::new()],
         });
         self.index.insert(font.clone(), i);
         Some(i)
@@ -226,11 +252,8 @@ impl Writer {
             if glyph.y_offset.get() != 0.0 || glyph.y_advance.get() != 0.0 {
                 return None;
             }
-            let natural = used.font.x_advance(glyph.id)?.get();
-            let new = used.remapper.remap(glyph.id);
-            used.text
-                .entry(new)
-                .or_insert_with(|| text.text.get(glyph.range()).unwrap_or_default().to_owned());
+            let chars = text.text.get(glyph.range()).unwrap_or_default();
+            let (new, natural) = used.glyph(glyph.id, chars)?;
             pending += glyph.x_offset.get() * 1000.0;
             if pending.abs() > 0.001 {
                 if open {
@@ -245,7 +268,7 @@ impl Writer {
                 open = true;
             }
             push_hex(out, new);
-            pending = (glyph.x_advance.get() - glyph.x_offset.get() - natural) * 1000.0;
+            pending = (glyph.x_advance.get() - glyph.x_offset.get()) * 1000.0 - natural;
         }
         if open {
             out.push(b'>');
@@ -283,7 +306,8 @@ fn write_font(
     refs: &FontRefs,
 ) -> Option<()> {
     let font = &used.font;
-    let data = subsetter::subset(font.data().as_slice(), font.index(), &used.remapper).ok()?;
+    let remapper = GlyphRemapper::new_from_glyphs(&used.order[1..]);
+    let data = subsetter::subset(font.data().as_slice(), font.index(), &remapper).ok()?;
     let file = deflate(deflate_with, &data)?;
     let name = base_font_name(used);
 
@@ -302,14 +326,7 @@ fn write_font(
         .font_descriptor(refs.descriptor)
         .default_width(0.0)
         .cid_to_gid_map_predefined(Name(b"Identity"));
-    let widths: Vec<f32> = used
-        .remapper
-        .remapped_gids()
-        .map(|old| {
-            font.x_advance(old)
-                .map_or(0.0, |w| (w.get() * 1000.0) as f32)
-        })
-        .collect();
+    let widths: Vec<f32> = used.advance.iter().map(|w| *w as f32).collect();
     cid.widths().consecutive(0, widths);
     cid.finish();
 
@@ -340,11 +357,9 @@ fn write_font(
         .font_file2(refs.file);
 
     let mut cmap = UnicodeCmap::new(Name(b"Custom"), SYSTEM_INFO);
-    let mut mapped: Vec<(&u16, &String)> = used.text.iter().collect();
-    mapped.sort_unstable();
-    for (gid, text) in mapped {
-        if !text.is_empty() {
-            cmap.pair_with_multiple(*gid, text.chars());
+    for (gid, text) in used.text.iter().enumerate() {
+        if let (Ok(gid), false) = (u16::try_from(gid), text.is_empty()) {
+            cmap.pair_with_multiple(gid, text.chars());
         }
     }
     let cmap = cmap.finish();
@@ -360,8 +375,7 @@ fn write_font(
 /// `ABCDEF+PostScriptName`: a subset tag derived from the glyphs kept, as PDF
 /// readers expect of subset fonts.
 fn base_font_name(used: &UsedFont) -> String {
-    let glyphs: Vec<u16> = used.remapper.remapped_gids().collect();
-    let mut hash = typst::utils::hash128(&glyphs);
+    let mut hash = typst::utils::hash128(&used.order);
     let mut name = String::with_capacity(48);
     for _ in 0..6 {
         name.push(char::from(b'A' + (hash % 26) as u8));
