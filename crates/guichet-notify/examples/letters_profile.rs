@@ -89,7 +89,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let refs: Vec<&Letter> = set.iter().collect();
                 bytes += render_set(&refs).pdf.ok_or("no pdf")?.len();
             }
-            print!("{} KB per letter; ", bytes / letters.len() / 1000);
+            print!("{} bytes per letter; ", bytes / letters.len());
         }
     }
     let ms = t.elapsed().as_secs_f64() * 1000.0 / letters.len() as f64;
