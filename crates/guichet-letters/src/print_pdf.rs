@@ -12,9 +12,9 @@
 //! Type 0 / CIDFontType2 font with Identity-H encoding, its widths and a
 //! ToUnicode map, so the text stays searchable and extractable.
 //!
-//! [`write`] returns `None` as soon as the pages hold anything else (a shape,
-//! an image, a link, coloured or stroked text, a clip, a variable or CFF font,
-//! a vertical glyph offset): the caller then uses typst's exporter, which stays
+//! [`write`] returns `None` as soon as the pages hold anything else (a page
+//! background or bleed, a shape, an image, a link, coloured or stroked text, a
+//! clip, a variable or CFF font, a vertical glyph offset): the caller then uses typst's exporter, which stays
 //! the reference.
 
 use std::collections::HashMap;
@@ -98,6 +98,10 @@ pub(crate) fn write(pages: &[Page], meta: &Meta) -> Option<Vec<u8>> {
     let mut streams = Vec::with_capacity(pages.len());
     let mut content = Vec::with_capacity(64 << 10);
     for page in pages {
+        // A page background or a bleed is left to typst's exporter.
+        if page.fill_or_transparent().is_some() || !page.bleed.is_zero() {
+            return None;
+        }
         // typst's coordinates: origin at the top left, y downwards; black.
         content.clear();
         content.extend_from_slice(b"1 0 0 -1 0 ");
@@ -445,7 +449,30 @@ fn push_hex(out: &mut Vec<u8>, v: u16) {
 
 #[cfg(test)]
 mod tests {
-    use super::{push_hex, push_int, push_num};
+    use super::{Meta, push_hex, push_int, push_num, write};
+    use crate::model::{PrintSize, Wording, sample_decision};
+    use typst::layout::{Abs, FrameItem, Point, Size};
+    use typst::syntax::Span;
+    use typst::visualize::{Color, Geometry};
+
+    #[test]
+    fn anything_but_black_glyph_runs_is_left_to_typsts_exporter() {
+        let letter = sample_decision(PrintSize::Standard, Wording::Standard).expect("sample");
+        let document = crate::render::layout(&letter).expect("layout");
+        let meta = Meta {
+            title: "t",
+            creator: "Guichet",
+            date: (2026, 3, 12),
+            ident: "i",
+        };
+        let plain = write(document.pages(), &meta).expect("a letter is only glyph runs");
+        assert!(plain.starts_with(b"%PDF-"));
+        let mut page = document.pages()[0].clone();
+        let square = Geometry::Rect(Size::splat(Abs::pt(10.0))).filled(Color::BLACK);
+        page.frame
+            .push(Point::zero(), FrameItem::Shape(square, Span::detached()));
+        assert!(write(&[page], &meta).is_none());
+    }
 
     fn num(v: f64) -> String {
         let mut out = Vec::new();
