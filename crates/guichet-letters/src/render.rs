@@ -157,10 +157,14 @@ struct LetterData<'a> {
     /// The letter's page count: 1 typesets a fixed "Page 1/1" footer without
     /// the page counter (one layout pass); more uses the counter.
     pages: usize,
+    /// A letter of several pages gets typst's own page footers (read from the
+    /// page counter, marked as artifacts in tagged PDF) instead of footers
+    /// added by Rust after layout (untagged in the structure).
+    page_footers: bool,
 }
 
 impl<'a> LetterData<'a> {
-    fn new(letter: &'a Letter, pages: usize) -> Self {
+    fn new(letter: &'a Letter, pages: usize, output: Output) -> Self {
         let legal_mentions: &[String] = match &letter.kind {
             LetterKind::Decision { legal_mentions } => legal_mentions,
             LetterKind::Information => &[],
@@ -182,6 +186,7 @@ impl<'a> LetterData<'a> {
             footer_size: footer_size(letter.size),
             case_line: case_line(letter),
             pages,
+            page_footers: output == Output::Accessible,
         }
     }
 }
@@ -196,7 +201,7 @@ struct FileData<'a> {
 
 /// Lays out a letter and returns its PDF. Pure: no file, no clock, no network.
 pub fn render(letter: &Letter, output: Output) -> Result<RenderedLetter, LetterError> {
-    let document = layout(letter)?;
+    let document = layout_for(letter, output)?;
     let pages = document.pages().len();
     let pdf = export(&document, letter, output, 1)?;
     Ok(RenderedLetter { pdf, pages })
@@ -332,10 +337,16 @@ fn day(letter: &Letter) -> u8 {
     u8::try_from(letter.date.day()).unwrap_or(1)
 }
 
-/// Typesets the letter and runs the guards, without exporting.
+/// Typesets the letter for the printer and runs the guards, without exporting.
 pub fn layout(letter: &Letter) -> Result<PagedDocument, LetterError> {
+    layout_for(letter, Output::Print)
+}
+
+/// Typesets the letter for `output` and runs the guards, without exporting.
+/// The two differ only in how a letter of several pages gets its footers.
+pub fn layout_for(letter: &Letter, output: Output) -> Result<PagedDocument, LetterError> {
     letter.check()?;
-    let document = typeset(letter)?;
+    let document = typeset(letter, output)?;
     check_glyphs(document.pages())?;
     check_window(document.pages(), letter)?;
     Ok(document)
@@ -343,7 +354,7 @@ pub fn layout(letter: &Letter) -> Result<PagedDocument, LetterError> {
 
 /// Typesets a letter: first as one page with a fixed footer (no introspection
 /// pass), and again with its page count if it runs over.
-fn typeset(letter: &Letter) -> Result<PagedDocument, LetterError> {
+fn typeset(letter: &Letter, output: Output) -> Result<PagedDocument, LetterError> {
     let today = Datetime::from_ymd(letter.date.year(), month(letter), day(letter))
         .ok_or_else(|| LetterError::Content("Date de la lettre invalide.".into()))?;
     // Large print with legal mentions rarely fits one page: start from two.
@@ -357,7 +368,7 @@ fn typeset(letter: &Letter) -> Result<PagedDocument, LetterError> {
         let data = FileData {
             title: format!("Courrier – {}", letter.sender.name),
             author: &letter.sender.name,
-            letter: LetterData::new(letter, pages),
+            letter: LetterData::new(letter, pages, output),
         };
         let json = serde_json::to_vec(&data).map_err(|e| LetterError::Render(e.to_string()))?;
         let world = LetterWorld {
@@ -369,7 +380,7 @@ fn typeset(letter: &Letter) -> Result<PagedDocument, LetterError> {
             .output
             .map_err(|diags| LetterError::Render(diagnostics(&diags)))?;
         if document.pages().len() == pages {
-            return if pages > 1 {
+            return if pages > 1 && output == Output::Print {
                 add_footers(document, letter, today)
             } else {
                 Ok(document)

@@ -300,3 +300,32 @@ fn every_page_of_a_longer_letter_has_its_footer_and_stays_pdf_ua() {
     assert!(pdf.catalog().expect("catalog").has(b"StructTreeRoot"));
     assert_eq!(pdf.get_pages().len(), total);
 }
+
+#[test]
+fn footers_of_tagged_letters_are_artifacts_where_printed_ones_are() {
+    for size in [PrintSize::Standard, PrintSize::LargePrint] {
+        let letter = sample_decision(size, Wording::Standard).expect("sample");
+        let print = layout(&letter).expect("print layout");
+        let tagged = guichet_letters::render::layout_for(&letter, Output::Accessible)
+            .expect("tagged layout");
+        assert_eq!(print.pages().len(), tagged.pages().len());
+        for (p, t) in print.pages().iter().zip(tagged.pages()) {
+            let (p, t) = (footer_baseline(p), footer_baseline(t));
+            assert!((p - t).abs() < 0.5, "{size:?}: {t} mm vs {p} mm");
+        }
+        let rendered = render(&letter, Output::Accessible).expect("tagged export");
+        let pdf = lopdf::Document::load_mem(&rendered.pdf).expect("valid PDF");
+        for (number, id) in pdf.get_pages() {
+            let content = pdf.get_page_content(id);
+            let marked = String::from_utf8_lossy(&content);
+            // Screen readers skip artifacts: the repeated footer is not read on every page.
+            assert_eq!(
+                marked
+                    .matches("/Artifact<</Attached[/Bottom]/Subtype/Footer")
+                    .count(),
+                1,
+                "{size:?} page {number}"
+            );
+        }
+    }
+}
