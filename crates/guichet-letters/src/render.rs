@@ -155,11 +155,12 @@ struct LetterData<'a> {
     /// « Dossier REFERENCE », or empty.
     case_line: String,
     /// The letter's page count: 1 typesets a fixed "Page 1/1" footer without
-    /// the page counter (one layout pass); more uses the counter.
+    /// the page counter (one layout pass); with more, the template typesets no
+    /// footer and Rust adds them (`add_footers`), unless `page_footers`.
     pages: usize,
-    /// A letter of several pages gets typst's own page footers (read from the
-    /// page counter, marked as artifacts in tagged PDF) instead of footers
-    /// added by Rust after layout (untagged in the structure).
+    /// For a tagged PDF: a letter of several pages gets typst's own page
+    /// footers (read from the page counter, marked as artifacts) instead of
+    /// footers added after layout, which the structure tree would not mark.
     page_footers: bool,
 }
 
