@@ -14,8 +14,8 @@
 //!
 //! [`write`] returns `None` as soon as the pages hold anything else (a page
 //! background or bleed, a shape, an image, a link, coloured or stroked text, a
-//! clip, a variable or CFF font, a vertical glyph offset): the caller then uses typst's exporter, which stays
-//! the reference.
+//! clip, a variable or CFF font, a vertical glyph offset): the caller then uses
+//! typst's exporter, which stays the reference.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -39,8 +39,8 @@ pub(crate) struct Meta<'a> {
     pub ident: &'a str,
 }
 
-/// zlib level 3: files as small as typst's level 6 within a few per cent, in
-/// about half the time (measured on the bench letters).
+/// zlib level 3: on the bench letters, files about as small as with typst's
+/// level 6 (3.5 KB a letter; level 1 gives 5.0 KB), for a fraction of its time.
 const LEVEL: u32 = 3;
 
 const SYSTEM_INFO: SystemInfo = SystemInfo {
