@@ -19,25 +19,31 @@ def render(path):
     return len(pdf)
 
 
-def warm(path):
+BARRIER = None
+
+
+def warm(path, barrier):
     """Runs once in every worker process before any timed task: imports, font
     discovery and the fonts of a real letter are not counted (Guichet's workers
     are warmed with a real letter too)."""
+    global BARRIER
+    BARRIER = barrier
     from weasyprint import HTML
     HTML(filename=path).write_pdf()
 
 
 def ready(_):
-    """Holds a worker long enough for every other worker to take one too, so
-    the pool is known to be warm (initialisers done) before the clock starts."""
-    time.sleep(0.5)
+    """Returns once every worker holds one of these tasks: all of them have
+    finished warming, whatever the time each took, before the clock starts."""
+    BARRIER.wait()
     return os.getpid()
 
 
 def main():
     folder, procs = sys.argv[1], int(sys.argv[2])
     files = sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".html"))
-    with multiprocessing.Pool(procs, initializer=warm, initargs=(files[0],)) as pool:
+    barrier = multiprocessing.Barrier(procs)
+    with multiprocessing.Pool(procs, initializer=warm, initargs=(files[0], barrier)) as pool:
         pids = pool.map(ready, range(procs), chunksize=1)
         assert len(set(pids)) == procs, "every worker warmed"
         start = time.perf_counter()
