@@ -13,10 +13,19 @@ use toml::Spanned;
 use super::form::Field;
 use super::raw::DefinitionRaw;
 use super::rules::{Problem, Rule};
+use super::sender::{PhoneLine, ReturnAddress};
+
+/// What a definition that passed every rule turns into, besides the file itself.
+pub(super) struct Checked {
+    pub(super) procedure: HostedProcedure,
+    pub(super) fields: Vec<Field>,
+    pub(super) return_address: Option<ReturnAddress>,
+    pub(super) phone_line: Option<PhoneLine>,
+}
 
 pub(super) struct Checker<'a> {
     file: &'a Path,
-    text: &'a str,
+    pub(super) text: &'a str,
     pub(super) problems: Vec<Problem>,
 }
 
@@ -58,7 +67,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    pub(super) fn check(&mut self, raw: &DefinitionRaw) -> Option<(HostedProcedure, Vec<Field>)> {
+    pub(super) fn check(&mut self, raw: &DefinitionRaw) -> Option<Checked> {
         let id = ProcedureId::parse(raw.id.get_ref());
         if let Err(e) = &id {
             self.push(Self::at(&raw.id), Rule::Identity, e.message.clone());
@@ -90,6 +99,7 @@ impl<'a> Checker<'a> {
         }
         let deadline = self.check_deadline(raw);
         self.check_channels(raw);
+        let (return_address, phone_line) = self.check_sender(raw);
         self.check_rights(raw);
         self.check_presence(raw);
         let fields = self.check_form(raw);
@@ -124,7 +134,12 @@ impl<'a> Checker<'a> {
             decides_rights: *raw.decides_rights.get_ref(),
         };
         match HostedProcedure::try_from(procedure_fields) {
-            Ok(p) => Some((p, fields)),
+            Ok(procedure) => Some(Checked {
+                procedure,
+                fields,
+                return_address,
+                phone_line,
+            }),
             Err(e) => {
                 // The domain re-checks the channel rules; reaching here means a rule it knows
                 // and this checker does not, so report it rather than losing it.

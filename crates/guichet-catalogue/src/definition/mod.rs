@@ -3,20 +3,24 @@
 //!
 //! The only way to obtain a [`ProcedureDefinition`] is [`ProcedureDefinition::parse`], which
 //! checks the rules of the product (never digital-only, rights decisions notified on paper,
-//! non-digitisable procedures name their places, form conditions are acyclic). Code that holds a
+//! non-digitisable procedures name their places, form conditions are acyclic, the postal address
+//! ends with its postcode and town). Code that holds a
 //! `ProcedureDefinition` therefore holds a publishable procedure: the rules are enforced by
 //! construction, not by remembering to call a validator. Every refusal names the file, the line
 //! and the rule, so the administrator who wrote the file can fix it.
 //!
 //! The stages are one module each: `raw` is the file as written (serde structures with spans),
 //! `check` turns it into a checked definition or into [`Problems`], whose [`Rule`]s live in
-//! `rules`, and `form` holds the checked form fields and the form's own rules. Everything public
-//! is re-exported here, so callers only ever write `guichet_catalogue::definition::X`.
+//! `rules`, `form` holds the checked form fields and the form's own rules, and `sender` the
+//! letters' sender block ([`ReturnAddress`], [`PhoneLine`]), read once here rather than scraped
+//! from the stored text by each letter. Everything public is re-exported here, so callers only
+//! ever write `guichet_catalogue::definition::X`.
 
 mod check;
 mod form;
 mod raw;
 mod rules;
+mod sender;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -32,12 +36,15 @@ pub use raw::{
     FeeRaw, FieldRaw,
 };
 pub use rules::{Problem, Problems, Rule};
+pub use sender::{PhoneLine, ReturnAddress};
 
 /// A definition that passed every publishing rule. It can only be built by [`Self::parse`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProcedureDefinition {
     procedure: HostedProcedure,
     fields: Vec<Field>,
+    return_address: Option<ReturnAddress>,
+    phone_line: Option<PhoneLine>,
     raw: DefinitionRaw,
     source: String,
 }
@@ -59,9 +66,11 @@ impl ProcedureDefinition {
         };
         let checked = checker.check(&raw);
         match checked {
-            Some((procedure, fields)) if checker.problems.is_empty() => Ok(Self {
-                procedure,
-                fields,
+            Some(checked) if checker.problems.is_empty() => Ok(Self {
+                procedure: checked.procedure,
+                fields: checked.fields,
+                return_address: checked.return_address,
+                phone_line: checked.phone_line,
                 raw,
                 source: text.to_owned(),
             }),
@@ -117,6 +126,16 @@ impl ProcedureDefinition {
             .as_ref()
             .map(|d| d.get_ref().notify.as_slice())
             .unwrap_or(&[])
+    }
+    /// Where people write to, split and checked: the return address of letters. `None` when the
+    /// procedure is not open by post.
+    pub fn return_address(&self) -> Option<&ReturnAddress> {
+        self.return_address.as_ref()
+    }
+    /// The number people can call and its hours, for letters. `None` when the procedure is not
+    /// open by phone.
+    pub fn phone_line(&self) -> Option<&PhoneLine> {
+        self.phone_line.as_ref()
     }
 }
 

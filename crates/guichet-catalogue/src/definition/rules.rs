@@ -23,6 +23,9 @@ pub enum Rule {
     FormWellFormed,
     /// Identifiers, titles, versions and deadlines are well formed.
     Identity,
+    /// The postal address ends with a five-digit postcode and a town, in at most five parts,
+    /// so that letters can print it as their return address.
+    PostalAddress,
 }
 
 impl Rule {
@@ -35,6 +38,7 @@ impl Rule {
             Rule::ConditionsAcyclic => "conditions-acyclic",
             Rule::FormWellFormed => "form-well-formed",
             Rule::Identity => "identity",
+            Rule::PostalAddress => "postal-address",
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use guichet_catalogue::definition::{FieldKind, load_dir};
+use guichet_catalogue::definition::{FieldKind, PhoneLine, ReturnAddress, load_dir};
 use guichet_catalogue::{CatalogueError, Problems, ProcedureDefinition, Rule};
 use guichet_domain::ProcedureChannel;
 
@@ -243,4 +243,102 @@ fn a_folder_is_all_or_nothing() {
     let err = load_dir(dir.path()).unwrap_err().to_string();
     assert!(err.contains("déjà utilisé"), "{err}");
     assert!(load_dir(&dir.path().join("missing")).is_err());
+}
+
+#[test]
+fn the_sender_block_is_read_once_from_the_channels() {
+    let defs = load_dir(&demo_dir()).unwrap();
+    for d in &defs {
+        let channels = d.channels();
+        assert_eq!(
+            d.return_address().is_some(),
+            channels.post.is_some(),
+            "{}",
+            d.id()
+        );
+        assert_eq!(
+            d.phone_line().is_some(),
+            channels.phone.is_some(),
+            "{}",
+            d.id()
+        );
+    }
+    let ccas = defs
+        .iter()
+        .find(|d| d.id().as_str() == "aide-sociale-urgence")
+        .unwrap();
+    let address = ccas.return_address().unwrap();
+    assert_eq!(
+        address,
+        &ReturnAddress {
+            lines: vec![
+                "CCAS de Saint-Clair-sur-Lys".to_owned(),
+                "2 place de la Mairie".to_owned()
+            ],
+            postcode: "59990".to_owned(),
+            town: "Saint-Clair-sur-Lys".to_owned(),
+        }
+    );
+    assert_eq!(
+        ccas.phone_line(),
+        Some(&PhoneLine {
+            number: "03 20 00 00 00".to_owned(),
+            hours: Some("du lundi au vendredi de 9 h à 12 h".to_owned()),
+        })
+    );
+
+    let d = parse(VALID).unwrap();
+    assert_eq!(d.return_address().unwrap().lines, ["Mairie", "1 place"]);
+    assert_eq!(d.phone_line(), None);
+    let with_phone = VALID.replace(
+        "[channels.post]",
+        "[channels.phone]\nhow = \"Appelez.\"\nnumber = \"03 20 00 00 09\"\n\n[channels.post]",
+    );
+    assert_eq!(
+        parse(&with_phone).unwrap().phone_line(),
+        Some(&PhoneLine {
+            number: "03 20 00 00 09".to_owned(),
+            hours: None,
+        })
+    );
+    let with_hours = with_phone.replace(
+        "number = \"03 20 00 00 09\"\n",
+        "number = \"03 20 00 00 09\"\nhours = \"le mardi de 14 h à 17 h\"\n",
+    );
+    let line = parse(&with_hours).unwrap().phone_line().cloned().unwrap();
+    assert_eq!(line.hours.as_deref(), Some("le mardi de 14 h à 17 h"));
+}
+
+#[test]
+fn a_postal_address_without_postcode_and_town_is_refused_with_its_line() {
+    let text = VALID.replace(
+        "address = \"Mairie, 1 place, 00000 Ville\"",
+        "address = \"Mairie, 1 place, Ville\"",
+    );
+    let p = only_problem(&text);
+    assert_eq!((p.rule, p.line), (Rule::PostalAddress, Some(12)), "{p}");
+    let shown = p.to_string();
+    assert!(
+        shown.starts_with("x/test.toml:12: [postal-address]"),
+        "{shown}"
+    );
+    assert!(shown.contains("code postal et la commune"), "{shown}");
+    assert!(shown.contains("« Ville »"), "{shown}");
+
+    let long = VALID.replace(
+        "address = \"Mairie, 1 place, 00000 Ville\"",
+        "address = \"Mairie, service, bureau 2, bâtiment B, 1 place, 00000 Ville\"",
+    );
+    let p = only_problem(&long);
+    assert_eq!((p.rule, p.line), (Rule::PostalAddress, Some(12)), "{p}");
+    assert!(p.message.contains("6 parties"), "{}", p.message);
+
+    // Written inline, the address is still pointed at.
+    let inline = text.replace(
+        "[channels.post]\nhow = \"Par courrier.\"\naddress = \"Mairie, 1 place, Ville\"\n",
+        "",
+    ) + "\n[channels]\npost = { how = \"Par courrier.\", address = \"Mairie, 1 place, Ville\" }\n";
+    let p = only_problem(&inline);
+    assert_eq!(p.rule, Rule::PostalAddress, "{p}");
+    assert_eq!(p.line, Some(inline.lines().count()), "{p}");
 }
