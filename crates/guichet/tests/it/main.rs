@@ -5,4 +5,5 @@ mod browser;
 mod cli;
 mod serve;
 mod support;
+mod territory;
 mod tidy;
