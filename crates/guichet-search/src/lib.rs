@@ -3,9 +3,9 @@
 //!
 //! [`SearchIndex`] is the engine (values in, hits out); [`hit`] is the result contract that the
 //! JSON API and the search page show; [`eval`] measures relevance against an evaluation set and
-//! a plain SQLite FTS5 BM25 baseline, and benchmarks build time and latency.
+//! (feature `eval`) a plain SQLite FTS5 BM25 baseline. The command line (`guichet search …`,
+//! including the latency benchmark) lives in the `guichet` binary.
 
-pub mod cli;
 pub mod eval;
 pub mod expand;
 pub mod hit;

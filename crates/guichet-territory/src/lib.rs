@@ -5,12 +5,11 @@
 //! Every analysis runs on a [`Network`]: either a real road graph (from an OpenStreetMap
 //! extract, through `guichet-osm` and the engine of `guichet-routing`), or, when none is
 //! available, a clearly labelled straight-line estimate whose detour factor and speed are
-//! stated in every output. Analyses are pure functions of their inputs; reading files and
-//! printing belong to [`cli`], [`sources`] and [`bench`]; [`report`] keeps the analyses a
-//! server shows, computed once.
+//! stated in every output. Analyses are pure functions of their inputs; [`sources`] reads the
+//! files a server loads; [`report`] keeps the analyses a server shows, computed once. The
+//! command line (`guichet territory …`) and the benchmark (`guichet bench territory`) live in
+//! the `guichet` binary.
 
-pub mod bench;
-pub mod cli;
 mod coverage;
 mod error;
 mod maps;
@@ -21,7 +20,6 @@ pub mod report;
 pub mod sources;
 mod travel;
 
-pub use cli::{TerritoryCommand, run};
 pub use coverage::{AreaCoverage, CoverageReport, Thresholds, coverage};
 pub use error::TerritoryError;
 pub use maps::{LegendClass, MapOptions, legend, legend_index, render_png, render_svg};

@@ -2,6 +2,7 @@
 //! the library crates. Every subcommand lives in its own module.
 
 mod bench;
+mod cli;
 mod config;
 mod deadlines;
 mod demo;
@@ -52,16 +53,16 @@ enum Command {
     Bench(bench::BenchCommand),
     /// Territorial analyses: access times, coverage, site selection, maps.
     #[command(subcommand)]
-    Territory(guichet_territory::TerritoryCommand),
+    Territory(cli::territory::TerritoryCommand),
     /// Hosted-procedure definition files: check them, publish them.
     #[command(subcommand)]
-    Procedures(guichet_catalogue::cli::ProceduresCommand),
+    Procedures(cli::catalogue::ProceduresCommand),
     /// The national catalogue of service-public.fr sheets: import it, rebuild the shipped extract.
     #[command(subcommand)]
-    Catalogue(guichet_catalogue::cli::CatalogueCommand),
+    Catalogue(cli::catalogue::CatalogueCommand),
     /// Search the catalogues; measure relevance against a BM25 baseline; benchmark.
     #[command(subcommand)]
-    Search(guichet_search::cli::SearchCommand),
+    Search(cli::search::SearchCommand),
     /// Send notifications (email, SMS) and gather letters into print batches, until stopped.
     Worker(guichet_notify::cli::WorkerArgs),
     /// Postal letters: print batches, returned mail, a sample letter.
@@ -140,34 +141,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Bench(command) => bench::run(command).await,
         Command::Territory(cmd) => {
-            tokio::task::spawn_blocking(move || guichet_territory::run(cmd)).await?
+            tokio::task::spawn_blocking(move || cli::territory::run(cmd)).await?
         }
         Command::Procedures(cmd) => {
             let store = store_if(cmd.needs_store(), &overrides(None)).await?;
-            guichet_catalogue::cli::run_procedures(
-                cmd,
-                store.as_ref(),
-                now(),
-                &mut std::io::stdout(),
-            )
-            .await?;
+            cli::catalogue::run_procedures(cmd, store.as_ref(), now(), &mut std::io::stdout())
+                .await?;
             Ok(())
         }
         Command::Catalogue(cmd) => {
             let store = store_if(cmd.needs_store(), &overrides(None)).await?;
-            guichet_catalogue::cli::run_catalogue(
-                cmd,
-                store.as_ref(),
-                now(),
-                &mut std::io::stdout(),
-            )
-            .await?;
+            cli::catalogue::run_catalogue(cmd, store.as_ref(), now(), &mut std::io::stdout())
+                .await?;
             Ok(())
         }
-        Command::Search(cmd) => Ok(tokio::task::spawn_blocking(move || {
-            guichet_search::cli::run(cmd, &mut std::io::stdout())
-        })
-        .await??),
+        Command::Search(cmd) => {
+            Ok(
+                tokio::task::spawn_blocking(move || cli::search::run(cmd, &mut std::io::stdout()))
+                    .await??,
+            )
+        }
         Command::Worker(args) => {
             let data_dir = Config::load(&overrides(None))?.data_dir;
             let store = open_migrated_store(&overrides(None)).await?;

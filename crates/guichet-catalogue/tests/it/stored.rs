@@ -1,8 +1,8 @@
 //! Publishing and importing into the database, on both engines.
 
 use chrono::{TimeZone, Utc};
-use guichet_catalogue::cli::{self, CatalogueCommand, ProceduresCommand};
-use guichet_catalogue::{CatalogueError, demo, extract, stored};
+use guichet_catalogue::definition::load_dir;
+use guichet_catalogue::{CatalogueError, demo, extract, stored, vdd};
 use guichet_store::Store;
 use guichet_store::testing::on_both_engines;
 
@@ -62,17 +62,9 @@ async fn a_folder_is_refused_whole_when_one_version_was_edited_or_its_operator_i
             .unwrap()
             .replace("Inscription à la restauration scolaire", "Cantine");
         std::fs::write(&cantine, &edited).unwrap();
-        let mut out = Vec::new();
-        let err = cli::run_procedures(
-            ProceduresCommand::Publish {
-                dir: dir.path().into(),
-            },
-            Some(&store),
-            t(1),
-            &mut out,
-        )
-        .await
-        .unwrap_err();
+        let err = stored::publish(&store, &load_dir(dir.path()).unwrap(), t(1))
+            .await
+            .unwrap_err();
         assert!(
             matches!(err, CatalogueError::Refused(ref m) if m.contains("version 1")),
             "{err}"
@@ -86,21 +78,15 @@ async fn a_folder_is_refused_whole_when_one_version_was_edited_or_its_operator_i
         );
         // With a new version number it goes through, and version 1 stays as it was.
         std::fs::write(&cantine, edited.replace("version = 1", "version = 2")).unwrap();
-        cli::run_procedures(
-            ProceduresCommand::Publish {
-                dir: dir.path().into(),
-            },
-            Some(&store),
-            t(1),
-            &mut out,
-        )
-        .await
-        .unwrap();
-        let text = String::from_utf8(out).unwrap();
+        let report = stored::publish(&store, &load_dir(dir.path()).unwrap(), t(1))
+            .await
+            .unwrap();
         assert!(
-            text.contains("publiée    inscription-cantine v2")
-                && text.contains("publiée    garderie v1"),
-            "{text}"
+            report
+                .published
+                .contains(&("inscription-cantine".to_owned(), 2))
+                && report.published.contains(&("garderie".to_owned(), 1)),
+            "{report:?}"
         );
         let v1 = store
             .get_definition("inscription-cantine", Some(1))
@@ -113,16 +99,9 @@ async fn a_folder_is_refused_whole_when_one_version_was_edited_or_its_operator_i
             .replace("version = 1", "version = 3")
             .replace("mairie-saint-clair", "mairie-inconnue");
         std::fs::write(&cantine, other).unwrap();
-        let err = cli::run_procedures(
-            ProceduresCommand::Publish {
-                dir: dir.path().into(),
-            },
-            Some(&store),
-            t(2),
-            &mut Vec::new(),
-        )
-        .await
-        .unwrap_err();
+        let err = stored::publish(&store, &load_dir(dir.path()).unwrap(), t(2))
+            .await
+            .unwrap_err();
         assert!(err.to_string().contains("mairie-inconnue"), "{err}");
     })
     .await;
@@ -145,14 +124,8 @@ async fn the_national_catalogue_comes_from_the_database_or_the_shipped_extract()
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("data/particuliers")).unwrap();
         std::fs::write(dir.path().join("data/particuliers/F1.json"), "{").unwrap();
-        let cmd = CatalogueCommand::Import {
-            path: dir.path().into(),
-        };
-        assert!(
-            cli::run_catalogue(cmd, Some(&store), t(1), &mut Vec::new())
-                .await
-                .is_err()
-        );
+        // (`guichet catalogue import` reads the corpus whole before it writes anything.)
+        assert!(vdd::import(dir.path()).is_err());
         assert_eq!(stored::load_sheets(&store).await.unwrap().len(), 100);
         let import = store.catalogue_import().await.unwrap().unwrap();
         assert!(import.header.contains("Licence Ouverte"));
@@ -160,8 +133,8 @@ async fn the_national_catalogue_comes_from_the_database_or_the_shipped_extract()
     .await;
 }
 
-#[tokio::test]
-async fn check_reports_every_definition_or_every_problem() {
+#[test]
+fn loading_a_folder_gives_every_definition_or_every_problem() {
     let store_free = tempfile::tempdir().unwrap();
     for d in demo::definitions().unwrap() {
         std::fs::write(
@@ -170,17 +143,9 @@ async fn check_reports_every_definition_or_every_problem() {
         )
         .unwrap();
     }
-    let mut out = Vec::new();
-    assert_eq!(cli::check(store_free.path(), &mut out).unwrap().len(), 5);
-    assert!(
-        String::from_utf8(out)
-            .unwrap()
-            .contains("5 définition(s) conforme(s).")
-    );
+    assert_eq!(load_dir(store_free.path()).unwrap().len(), 5);
     std::fs::write(store_free.path().join("web-only.toml"), "id = \"x\"\nversion = 1\ntitle = \"X\"\nsummary = \"\"\noperator = \"o\"\n[channels.web]\nhow = \"en ligne\"\n").unwrap();
-    let err = cli::check(store_free.path(), &mut Vec::new())
-        .unwrap_err()
-        .to_string();
+    let err = load_dir(store_free.path()).unwrap_err().to_string();
     assert!(
         err.contains("web-only.toml:6: [never-digital-only]"),
         "{err}"

@@ -1,6 +1,6 @@
 //! Integration tests of the analyses: site selection against brute force, coverage sums,
 //! road access against the reference Dijkstra on Helsinki, the French estimate on real data,
-//! maps and downloads, and the CLI end to end into a temporary folder.
+//! maps and downloads.
 #![allow(
     clippy::unwrap_used,
     reason = "test helpers too: a panic is a failed test"

@@ -1,9 +1,9 @@
-//! Downloads and maps state the method, and the CLI writes a whole report.
+//! Downloads and maps state the method. (The command line that writes a whole report is tested
+//! with the `guichet` binary, in `crates/guichet/tests/it/territory.rs`.)
 
 use guichet_territory::*;
 
 use crate::analyses::{commune, place};
-use crate::data;
 
 #[test]
 fn csv_geojson_svg_png_state_the_method() {
@@ -51,83 +51,4 @@ fn csv_geojson_svg_png_state_the_method() {
         render_svg(&communes, &access, &places, &none, &m),
         Err(TerritoryError::NoCommunes)
     ));
-}
-
-#[test]
-fn cli_report_on_real_french_data() {
-    use clap::Parser;
-    #[derive(Parser)]
-    struct Cli {
-        #[command(subcommand)]
-        cmd: TerritoryCommand,
-    }
-    let out = std::env::temp_dir().join(format!("guichet-territory-report-{}", std::process::id()));
-    let communes = data("communes-2026.csv");
-    let fs = data("france-services-2024-08-01.csv");
-    let cli = Cli::try_parse_from([
-        "territory",
-        "report",
-        "--communes",
-        communes.to_str().unwrap(),
-        "--france-services",
-        fs.to_str().unwrap(),
-        "--k",
-        "5",
-        "--out-dir",
-        out.to_str().unwrap(),
-    ])
-    .unwrap();
-    run(cli.cmd).unwrap();
-    for f in [
-        "acces.csv",
-        "acces.geojson",
-        "couverture.csv",
-        "sites.csv",
-        "carte.svg",
-        "carte.png",
-    ] {
-        assert!(out.join(f).metadata().unwrap().len() > 100, "{f}");
-    }
-    assert!(out.join("departements/23.svg").exists());
-    let sites = std::fs::read_to_string(out.join("sites.csv")).unwrap();
-    assert_eq!(sites.lines().count(), 6, "{sites}");
-    let cov = std::fs::read_to_string(out.join("couverture.csv")).unwrap();
-    assert!(cov.lines().nth(1).unwrap().starts_with("national,France,"));
-    std::fs::remove_dir_all(&out).unwrap();
-}
-
-#[test]
-fn cli_refuses_missing_inputs_with_a_french_message() {
-    use clap::Parser;
-    #[derive(Parser)]
-    struct Cli {
-        #[command(subcommand)]
-        cmd: TerritoryCommand,
-    }
-    let communes = data("communes-2026.csv");
-    let cli = Cli::try_parse_from([
-        "territory",
-        "access",
-        "--communes",
-        communes.to_str().unwrap(),
-        "--out",
-        "/dev/null",
-    ])
-    .unwrap();
-    let err = format!("{:#}", run(cli.cmd).unwrap_err());
-    assert!(err.contains("--france-services requis"), "{err}");
-    let bad_pbf = std::env::temp_dir().join(format!("bad-{}.osm.pbf", std::process::id()));
-    std::fs::write(&bad_pbf, b"not a pbf").unwrap();
-    let cli = Cli::try_parse_from([
-        "territory",
-        "graph",
-        "--pbf",
-        bad_pbf.to_str().unwrap(),
-        "--out",
-        "/dev/null",
-    ])
-    .unwrap();
-    let err = format!("{:#}", run(cli.cmd).unwrap_err());
-    assert!(err.contains("illisible"), "{err}");
-    std::fs::remove_file(&bad_pbf).unwrap();
 }

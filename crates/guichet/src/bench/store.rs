@@ -1,5 +1,3 @@
-//! `guichet bench …`: performance measurements, printed as figures and one final JSON line.
-//!
 //! `guichet bench store` submits cases through the store as the server does (each submission one
 //! transaction: the case row and its journal events), from concurrent tasks, on SQLite and on
 //! PostgreSQL in the same run.
@@ -8,19 +6,9 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use chrono::Duration;
-use clap::{Args, Subcommand};
+use clap::Args;
 use guichet_domain::*;
 use guichet_store::Store;
-
-#[derive(Debug, Subcommand)]
-pub enum BenchCommand {
-    /// Case submissions per second on SQLite and PostgreSQL.
-    Store(StoreBenchArgs),
-    /// Travel-time engine, site selection, and OSRM/scipy peers.
-    Territory(guichet_territory::bench::BenchArgs),
-    /// Letters typeset per second against WeasyPrint; a 100,000-letter print batch.
-    Letters(guichet_notify::bench::LettersBenchArgs),
-}
 
 #[derive(Debug, Args)]
 pub struct StoreBenchArgs {
@@ -39,19 +27,7 @@ pub struct StoreBenchArgs {
     postgres_url: String,
 }
 
-pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
-    match command {
-        BenchCommand::Store(args) => store(args).await,
-        BenchCommand::Territory(args) => {
-            tokio::task::spawn_blocking(move || guichet_territory::bench::run(args)).await?
-        }
-        BenchCommand::Letters(args) => {
-            tokio::task::spawn_blocking(move || guichet_notify::bench::run(args)).await?
-        }
-    }
-}
-
-async fn store(args: StoreBenchArgs) -> anyhow::Result<()> {
+pub async fn run(args: StoreBenchArgs) -> anyhow::Result<()> {
     anyhow::ensure!(
         args.cases > 0 && args.concurrency > 0,
         "--cases and --concurrency must be positive"

@@ -11,7 +11,7 @@ use clap::{Args, Subcommand};
 use guichet_places::{Commune, CommuneSet, LatLon, Place, PlaceKind};
 use guichet_routing::Graph;
 
-use crate::{
+use guichet_territory::{
     Access, MapOptions, Network, Thresholds, access_csv, access_geojson, access_times, cover_sets,
     coverage, coverage_csv, lazy_greedy_max_cover, render_png, render_svg, sites_csv,
 };
@@ -446,7 +446,7 @@ fn choose_sites(
     access: &[Access],
     k: usize,
     radius: u32,
-) -> anyhow::Result<(Vec<Commune>, Vec<crate::SiteChoice>)> {
+) -> anyhow::Result<(Vec<Commune>, Vec<guichet_territory::SiteChoice>)> {
     let radius_ds = radius.checked_mul(600).context("rayon trop grand")?;
     let (demand, weights): (Vec<LatLon>, Vec<u64>) = l
         .communes
@@ -469,7 +469,7 @@ fn choose_sites(
     Ok((cands, choices))
 }
 
-fn print_coverage(r: &crate::CoverageReport) {
+fn print_coverage(r: &guichet_territory::CoverageReport) {
     println!("Couverture — {}", r.method.describe());
     let n = &r.national;
     for (i, m) in r.thresholds.minutes().iter().enumerate() {
@@ -488,7 +488,7 @@ fn print_coverage(r: &crate::CoverageReport) {
     }
 }
 
-fn print_sites(cands: &[Commune], choices: &[crate::SiteChoice], radius: u32) {
+fn print_sites(cands: &[Commune], choices: &[guichet_territory::SiteChoice], radius: u32) {
     println!(
         "Sites proposés (couverture maximale à {radius} min, glouton paresseux : au moins 63,2 % \
          — (1 − 1/e) — de l’optimum garanti) :"

@@ -1,0 +1,7 @@
+//! The command lines of the library crates, kept out of them: each module parses its flags
+//! with clap, reads and writes files, prints, reads the clock where it times something, and
+//! calls the libraries' pure functions.
+
+pub mod catalogue;
+pub mod search;
+pub mod territory;
