@@ -8,6 +8,8 @@
 pub mod actor;
 pub mod case;
 pub mod channel;
+pub mod clock;
+pub mod notification;
 pub mod operator;
 pub mod person;
 pub mod procedure;
@@ -19,6 +21,8 @@ pub use case::{
     Event, EventKind, Notice, Outcome,
 };
 pub use channel::{Channel, ContactChannel, ProcedureChannel};
+pub use clock::{Clock, ManualClock};
+pub use notification::{AlertKind, Delivery, NotificationKind, Reach};
 pub use operator::{Operator, OperatorId, OperatorKind};
 pub use person::{
     AccessibleFormats, ContactPreferences, Email, Person, PersonId, PersonName, PhoneNumber,

@@ -2,8 +2,8 @@
 //!
 //! A person needs no email, no phone and no computer: a name and a postal address are enough for
 //! Guichet to serve them. Contact preferences are ordered, and refusing digital removes email and
-//! SMS from every output through [`Person::usable_channels`], the only way other code learns how
-//! to reach someone.
+//! SMS: they cannot even be stored as preferences, and [`Person::reach`] (in `notification.rs`),
+//! the only way other code learns how to reach someone, never uses them.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -334,30 +334,6 @@ pub struct Person {
 }
 
 impl Person {
-    /// The channels through which this person can actually be reached, in their order of
-    /// preference: a preferred channel is kept only if the person has the matching detail
-    /// (an address for post, a phone for calls, a mobile for SMS, an email for email) and it is
-    /// not a digital channel they refused. The counter is always possible when preferred.
-    pub fn usable_channels(&self) -> Vec<ContactChannel> {
-        self.preferences
-            .channels()
-            .iter()
-            .copied()
-            .filter(|channel| {
-                if channel.is_digital() && self.preferences.refuses_digital() {
-                    return false;
-                }
-                match channel {
-                    ContactChannel::Post => self.address.is_some(),
-                    ContactChannel::Phone => self.phone.is_some(),
-                    ContactChannel::Sms => self.phone.as_ref().is_some_and(PhoneNumber::is_mobile),
-                    ContactChannel::Email => self.email.is_some(),
-                    ContactChannel::Counter => true,
-                }
-            })
-            .collect()
-    }
-
     /// A person has no digital means at all when they have no email and no phone, or refuse
     /// digital: such a person can still have cases, opened for them by an agent.
     pub fn is_offline(&self) -> bool {
@@ -403,12 +379,11 @@ mod tests {
         );
         assert_eq!(prefs.channels(), &[ContactChannel::Post]);
         let p = person(prefs, true, Some("06 12 34 56 78"));
-        assert_eq!(p.usable_channels(), vec![ContactChannel::Post]);
         assert!(p.is_offline());
     }
 
     #[test]
-    fn usable_channels_keep_order_and_need_the_matching_detail() {
+    fn duplicate_preferences_are_dropped() {
         let prefs = ContactPreferences::new(
             [
                 ContactChannel::Sms,
@@ -419,10 +394,7 @@ mod tests {
             false,
             AccessibleFormats::default(),
         );
-        assert_eq!(prefs.channels().len(), 3, "duplicates are dropped");
-        // A landline cannot receive SMS, and there is no email.
-        let p = person(prefs, false, Some("04 72 00 00 00"));
-        assert_eq!(p.usable_channels(), vec![ContactChannel::Post]);
+        assert_eq!(prefs.channels().len(), 3);
     }
 
     #[test]

@@ -1,3 +1,4 @@
+#![allow(clippy::disallowed_methods)] // a benchmark reads the clock to measure elapsed time
 //! Prints how long one letter takes to typeset in this build profile.
 
 use guichet_letters::{Output, PrintSize, Wording, render, sample_decision};

@@ -13,6 +13,7 @@ pub mod error;
 pub mod model;
 mod print_pdf;
 pub mod render;
+mod samples;
 
 pub use address::{PostalAddress, postal_town};
 pub use batch::{AppendError, PdfBatchWriter};
@@ -22,3 +23,4 @@ pub use model::{
     sample_decision,
 };
 pub use render::{Output, RenderedLetter, RenderedSet, render, render_set};
+pub use samples::{sample_letter, sample_postcode};

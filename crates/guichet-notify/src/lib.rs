@@ -1,26 +1,18 @@
-//! Notifications for Guichet: which channel, what text, and how it is sent.
+//! Notifications for Guichet, the pure part: what a message says and what it carries.
 //!
-//! This crate holds the pure rules (channel choice, templates, SMS length) and
-//! the adapters to the outside world (SMTP, SMS gateway, print batch files).
-//! The outbox tables and their queries live in the store; the worker that
-//! ties both together lives in [`worker`].
+//! Which channels may carry a notice to a person is the domain's rule (`Person::reach`). This
+//! crate plans, for a case change, the messages on those channels ([`plan`]: stored templates
+//! over shipped ones, rendered into letters, emails and SMS), and holds the template language
+//! ([`template`]), the payload stored with each outbox intent ([`payload`]), the HTML of emails
+//! ([`email_body`]) and the GSM-7 length of SMS ([`sms_text`]). It does no I/O: the case service
+//! (`guichet-cases`) writes the plan with the case's events; `guichet-delivery` sends it.
 
-pub mod bench;
-pub mod channel;
-pub mod cli;
-pub mod dispatch;
-pub mod email;
+pub mod email_body;
 pub mod error;
 pub mod payload;
-pub mod print;
-pub mod render_workers;
-pub mod retry;
-pub mod sms;
+pub mod plan;
+pub mod sms_text;
 pub mod template;
-pub mod worker;
 
-pub use channel::{
-    AgentAlert, ChannelPlan, ContactProfile, Delivery, NotificationKind, PreferredChannel,
-    choose_channels,
-};
 pub use error::NotifyError;
+pub use plan::{CaseFacts, Office, Plan, PlannedAlert, PlannedIntent, Recipient, Templates};

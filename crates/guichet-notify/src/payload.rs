@@ -5,8 +5,6 @@
 use guichet_letters::Letter;
 use serde::{Deserialize, Serialize};
 
-use crate::print::PostageClass;
-
 /// The content of one intent, stored as JSON in the outbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "channel", rename_all = "snake_case")]
@@ -38,5 +36,31 @@ impl Payload {
     pub fn from_json(json: &str) -> Result<Self, crate::NotifyError> {
         serde_json::from_str(json)
             .map_err(|e| crate::NotifyError::Permanent(format!("contenu illisible : {e}")))
+    }
+}
+
+/// La Poste's postage classes the provider sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PostageClass {
+    /// "Lettre verte", the default.
+    Standard,
+    /// "Lettre recommandée avec accusé de réception".
+    Registered,
+}
+
+impl PostageClass {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PostageClass::Standard => "standard",
+            PostageClass::Registered => "registered",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "standard" => Some(PostageClass::Standard),
+            "registered" => Some(PostageClass::Registered),
+            _ => None,
+        }
     }
 }

@@ -13,8 +13,8 @@ use chrono::NaiveDate;
 use guichet_letters::{Wording, french_date};
 use serde::{Deserialize, Serialize};
 
-use crate::channel::{Delivery, NotificationKind};
 use crate::error::NotifyError;
+use guichet_domain::{Delivery, NotificationKind};
 
 /// The type of a placeholder's value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -353,7 +353,7 @@ impl Template {
         };
         if template.source.channel == Delivery::Sms {
             let sample = template.render(&sample_values(template.source.kind))?;
-            let measured = crate::sms::measure(&sample.paragraphs.join(" "));
+            let measured = crate::sms_text::measure(&sample.paragraphs.join(" "));
             if measured.parts > 2 {
                 return Err(NotifyError::Template(format!(
                     "Ce SMS ferait {} messages avec des données d’exemple ({} caractères) ; raccourcissez-le \

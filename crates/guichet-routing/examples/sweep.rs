@@ -1,3 +1,4 @@
+#![allow(clippy::disallowed_methods)] // a benchmark reads the clock to measure elapsed time
 //! Times the nearest-place sweep on the synthetic graph as `guichet bench territory` does, on one
 //! thread and on all, without building the whole binary:
 //! `cargo run --release -p guichet-routing --example sweep -- 10000000 5` (nodes, runs).

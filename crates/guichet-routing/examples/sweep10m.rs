@@ -1,3 +1,4 @@
+#![allow(clippy::disallowed_methods)] // a benchmark reads the clock to measure elapsed time
 //! Quick timing of the sweep on the synthetic 10M-node grid (the full benchmark is
 //! `guichet bench territory`).
 use guichet_routing::*;

@@ -1,12 +1,11 @@
-//! Cases and their journal. The journal is the truth; the `cases` row is a projection (state,
-//! version, times) kept in the same transaction for listing and for optimistic concurrency:
-//! an append names the version it was decided on, and fails with
-//! [`StoreError::Conflict`] if another agent appended first.
+//! Cases and their journal, read side. The journal is the truth; the `cases` row is a projection
+//! (state, version, times) kept in the same transaction for listing and for optimistic
+//! concurrency. Changes are written by [`Store::commit_case_change`] (`outbox/case_change.rs`),
+//! which only the case service calls.
 
 use chrono::{DateTime, Utc};
 use guichet_domain::{
-    Actor, Case, CaseError, CaseReference, CaseState, Channel, Command, Context, Decision, Event,
-    HostedProcedure, PersonId, ProcedureId, ProcedureRef,
+    Actor, Case, CaseReference, CaseState, Channel, Event, PersonId, ProcedureId, ProcedureRef,
 };
 use sqlx::Row;
 
@@ -30,16 +29,6 @@ pub struct CaseFilter {
     pub person: Option<PersonId>,
     pub state: Option<CaseState>,
     pub limit: u32,
-}
-
-/// Why a command on a stored case did not go through.
-#[derive(Debug, thiserror::Error)]
-pub enum CommandError {
-    /// The domain refused the command; nothing was written.
-    #[error(transparent)]
-    Case(#[from] CaseError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
 }
 
 pub(crate) struct EventRow {
@@ -110,103 +99,7 @@ macro_rules! insert_events {
 
 pub(crate) use insert_events;
 
-/// Appends `$events` decided on `$case` in one transaction, with the same optimistic check as
-/// [`Store::append_events`], running `$extra` on the open transaction `$tx` before the commit so
-/// that other writes (notification intents) share its fate. Evaluates to the new case.
-macro_rules! append_in_transaction {
-    ($store:expr, $case:expr, $events:expr, |$tx:ident| $extra:block) => {{
-        let case: &guichet_domain::Case = $case;
-        let events: &[guichet_domain::Event] = $events;
-        let mut next = case.clone();
-        for event in events {
-            next = next.apply(event).map_err($crate::StoreError::corrupt)?;
-        }
-        let reference = case.reference.as_str();
-        $crate::with_pool!($store, write pool => {
-            #[allow(unused_mut)]
-            let mut $tx = pool.begin().await?;
-            let updated = sqlx::query(
-                "UPDATE cases SET state = $1, version = $2, updated_at = $3
-                 WHERE reference = $4 AND version = $5",
-            )
-            .bind(next.state.code())
-            .bind($crate::cases::version_i64(next.version)?)
-            .bind($crate::to_micros(next.updated_at))
-            .bind(reference)
-            .bind($crate::cases::version_i64(case.version)?)
-            .execute(&mut *$tx)
-            .await?
-            .rows_affected();
-            if updated == 0 {
-                let actual: Option<i64> = sqlx::query_scalar("SELECT version FROM cases WHERE reference = $1")
-                    .bind(reference)
-                    .fetch_optional(&mut *$tx)
-                    .await?;
-                return Err(match actual {
-                    None => $crate::StoreError::NotFound(format!("case {reference}")),
-                    Some(actual) => $crate::StoreError::Conflict {
-                        reference: reference.to_owned(),
-                        expected: case.version,
-                        actual: u64::try_from(actual).map_err($crate::StoreError::corrupt)?,
-                    },
-                });
-            }
-            $crate::cases::insert_events!($tx, reference, events);
-            $extra
-            $tx.commit().await?;
-        });
-        next
-    }};
-}
-pub(crate) use append_in_transaction;
-
-/// Creates a case from `$events` in one transaction, running `$extra` on the open transaction
-/// `$tx` before the commit. Evaluates to the new case.
-macro_rules! create_in_transaction {
-    ($store:expr, $events:expr, |$tx:ident| $extra:block) => {{
-        let events: &[guichet_domain::Event] = $events;
-        let case = guichet_domain::Case::replay(events).map_err($crate::StoreError::corrupt)?;
-        let reference = case.reference.as_str();
-        $crate::with_pool!($store, write pool => {
-            #[allow(unused_mut)]
-            let mut $tx = pool.begin().await?;
-            sqlx::query(
-                "INSERT INTO cases (reference, procedure_id, procedure_version, person_id, state, version, opened_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(reference)
-            .bind(case.procedure.id.as_str())
-            .bind(i64::from(case.procedure.version))
-            .bind(case.person.to_string())
-            .bind(case.state.code())
-            .bind($crate::cases::version_i64(case.version)?)
-            .bind($crate::to_micros(case.opened_at))
-            .bind($crate::to_micros(case.updated_at))
-            .execute(&mut *$tx)
-            .await
-            .map_err(|e| $crate::duplicate_or(e, format!("case {reference}")))?;
-            $crate::cases::insert_events!($tx, reference, events);
-            $extra
-            $tx.commit().await?;
-        });
-        case
-    }};
-}
-pub(crate) use create_in_transaction;
-
 impl Store {
-    /// Stores a new case from its first events (at least the opening), in one transaction.
-    /// A reference already in use gives [`StoreError::Duplicate`]: draw another one.
-    pub async fn create_case(&self, events: &[Event]) -> Result<Case, StoreError> {
-        Ok(create_in_transaction!(self, events, |_tx| {}))
-    }
-
-    /// Appends events decided on `case` (at its `version`), failing with
-    /// [`StoreError::Conflict`] if the stored case moved on meanwhile. Returns the new case.
-    pub async fn append_events(&self, case: &Case, events: &[Event]) -> Result<Case, StoreError> {
-        Ok(append_in_transaction!(self, case, events, |_tx| {}))
-    }
-
     /// The whole journal of a case, in order.
     pub async fn journal(&self, reference: &CaseReference) -> Result<Vec<Event>, StoreError> {
         let rows: Vec<EventRow> = with_pool!(self, pool => {
@@ -281,38 +174,6 @@ impl Store {
                 },
             )
             .collect()
-    }
-
-    /// Opens a case: checks the command with the domain, then stores it (without notifications;
-    /// see [`Store::execute`]).
-    pub async fn open_case(
-        &self,
-        reference: CaseReference,
-        procedure: &HostedProcedure,
-        person: PersonId,
-        ctx: Context,
-    ) -> Result<(Case, Decision), CommandError> {
-        let decision = Case::open(reference, procedure, person, ctx)?;
-        let case = self.create_case(&decision.events).await?;
-        Ok((case, decision))
-    }
-
-    /// Loads a case, lets the domain decide, and appends the resulting events. Nothing is
-    /// written when the domain refuses or when another writer got there first.
-    ///
-    /// This writes events only: the notifications a command causes (`Decision::actions`) are
-    /// not enqueued. Shells go through `guichet_notify::dispatch::execute`, which appends both
-    /// in one transaction; this stays for store tests and tools that notify nobody.
-    pub async fn execute(
-        &self,
-        reference: &CaseReference,
-        command: Command,
-        ctx: Context,
-    ) -> Result<(Case, Decision), CommandError> {
-        let case = self.load_case(reference).await?;
-        let decision = case.decide(command, ctx)?;
-        let case = self.append_events(&case, &decision.events).await?;
-        Ok((case, decision))
     }
 }
 

@@ -26,8 +26,9 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
-pub use cases::{CaseFilter, CaseSummary, CommandError};
+pub use cases::{CaseFilter, CaseSummary};
 pub use catalogue::{CatalogueImport, DefinitionRow, Published, SheetRow};
+pub use outbox::CaseChange;
 
 /// Errors of the store. Each variant is answered differently by callers.
 #[derive(Debug, thiserror::Error)]
@@ -57,7 +58,7 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    fn corrupt(what: impl std::fmt::Display) -> Self {
+    pub(crate) fn corrupt(what: impl std::fmt::Display) -> Self {
         StoreError::Corrupt(what.to_string())
     }
 }

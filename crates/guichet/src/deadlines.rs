@@ -3,24 +3,24 @@
 //! candidate cases and runs the command as the system.
 //!
 //! The implicit decision is notified like any other: its letter (and the person's preferred
-//! channel) is written to the outbox in the same transaction (`guichet_notify::dispatch`).
+//! channel) is written to the outbox in the same transaction, by the case service.
 //!
 //! Safe to run on several servers at once: two sweeps racing on one case both decide on the same
 //! version, and the store lets only one append; the loser decides again on the newer case, which
 //! the domain refuses (already decided), and moves on.
 
 use chrono::{DateTime, Utc};
+use guichet_cases::{CaseService, CommandError};
 use guichet_domain::{Action, Actor, CaseState, Channel, Command, Context};
-use guichet_notify::dispatch::{self, Templates};
-use guichet_store::{CaseFilter, CommandError, Store, StoreError};
+use guichet_store::{CaseFilter, StoreError};
 
 /// How many open cases one sweep looks at per state.
 const BATCH: u32 = 10_000;
 
 /// Applies every implicit decision due at `now`; returns how many were recorded.
-pub async fn sweep(store: &Store, now: DateTime<Utc>) -> Result<usize, StoreError> {
+pub async fn sweep(cases: &CaseService, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    let store = cases.store();
     let mut applied = 0;
-    let templates = Templates::load(store).await?;
     for state in [CaseState::Submitted, CaseState::UnderExamination] {
         let filter = CaseFilter {
             state: Some(state),
@@ -41,14 +41,9 @@ pub async fn sweep(store: &Store, now: DateTime<Utc>) -> Result<usize, StoreErro
                 channel: Channel::System,
                 now,
             };
-            match dispatch::execute(
-                store,
-                &templates,
-                &case.reference,
-                Command::ApplyImplicitDecision,
-                ctx,
-            )
-            .await
+            match cases
+                .execute(&case.reference, Command::ApplyImplicitDecision, ctx)
+                .await
             {
                 Ok(_) => {
                     applied += 1;
@@ -68,6 +63,7 @@ pub async fn sweep(store: &Store, now: DateTime<Utc>) -> Result<usize, StoreErro
 mod tests {
     use chrono::{Duration, TimeZone};
     use guichet_domain::*;
+    use guichet_store::Store;
     use guichet_store::testing::on_both_engines;
 
     use super::*;
@@ -118,34 +114,40 @@ mod tests {
                 channel: Channel::Phone,
                 now: start,
             };
-            let (case, _) = store
-                .open_case(CaseReference::from_random(3), procedure, person.id, ctx)
+            let cases = CaseService::new(store.clone());
+            let case = cases
+                .open(CaseReference::from_random(3), procedure, person.id, ctx)
                 .await
-                .unwrap();
-            let templates = Templates::load(&store).await.unwrap();
-            dispatch::execute(&store, &templates, &case.reference, Command::Submit, ctx)
+                .unwrap()
+                .case;
+            cases
+                .execute(&case.reference, Command::Submit, ctx)
                 .await
                 .unwrap();
 
             assert_eq!(
-                sweep(&store, start + Duration::days(58)).await.unwrap(),
+                sweep(&cases, start + Duration::days(58)).await.unwrap(),
                 0,
                 "not yet"
             );
             let later = start + Duration::days(61);
-            assert_eq!(sweep(&store, later).await.unwrap(), 1);
+            assert_eq!(sweep(&cases, later).await.unwrap(), 1);
             let decided = store.load_case(&case.reference).await.unwrap();
             assert_eq!(decided.state, CaseState::Decided(Outcome::Granted));
             assert!(decided.decision.unwrap().implicit);
-            assert_eq!(sweep(&store, later).await.unwrap(), 0, "only once");
+            assert_eq!(sweep(&cases, later).await.unwrap(), 0, "only once");
 
             // The receipt and the implicit decision each went out as a letter, and only that.
             let intents = store.list_intents(None, 100).await.unwrap();
-            let sent: Vec<(&str, &str)> = intents
-                .iter()
-                .map(|i| (i.kind.as_str(), i.channel.as_str()))
-                .collect();
-            assert_eq!(sent, vec![("receipt", "letter"), ("decision", "letter")]);
+            let sent: Vec<(NotificationKind, Delivery)> =
+                intents.iter().map(|i| (i.kind, i.channel)).collect();
+            assert_eq!(
+                sent,
+                vec![
+                    (NotificationKind::Receipt, Delivery::Letter),
+                    (NotificationKind::Decision, Delivery::Letter)
+                ]
+            );
             let decision =
                 guichet_notify::payload::Payload::from_json(&intents[1].payload).unwrap();
             let guichet_notify::payload::Payload::Letter { letter, .. } = decision else {

@@ -2,20 +2,20 @@
 //! procedures written in our own words after real French ones, a dozen people — some with no
 //! email, phone or computer, some refusing digital — and cases in every state, on every channel.
 //!
-//! Cases are built by running real commands through the domain, the store and the notification
-//! dispatch, so the demo journals and outbox are exactly what the server would have written:
+//! Cases are built by running real commands through the case service, so the demo journals and
+//! outbox are exactly what the server would have written:
 //! receipts, requests for documents and decisions wait in the outbox (`guichet notifications`),
 //! and people who refuse digital get letters only.
 
 use anyhow::Context as _;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use guichet_cases::CaseService;
 use guichet_domain::*;
-use guichet_notify::dispatch::{self, Templates};
-use guichet_store::Store;
 
 const TOWN_HALL: &str = "mairie-saint-clair";
 
-pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<String> {
+pub async fn load(cases: &CaseService, now: DateTime<Utc>) -> anyhow::Result<String> {
+    let store = cases.store();
     let operators = store.list_operators().await?;
     if operators.iter().any(|o| o.id.as_str() == TOWN_HALL) {
         return Ok("The demonstration data is already loaded.".to_owned());
@@ -35,7 +35,7 @@ pub async fn load(store: &Store, now: DateTime<Utc>) -> anyhow::Result<String> {
     for p in &people {
         store.insert_person(p, now - Duration::days(120)).await?;
     }
-    let cases = load_cases(store, &procedures, &people, now).await?;
+    let cases = load_cases(cases, &procedures, &people, now).await?;
     Ok(format!(
         "Demonstration data loaded: 2 operators, {} procedures, {} people, {cases} cases.",
         procedures.len(),
@@ -274,7 +274,7 @@ fn step(day: i64, who: Who, channel: Channel, command: Command) -> Step {
 }
 
 async fn load_cases(
-    store: &Store,
+    cases: &CaseService,
     procedures: &[HostedProcedure],
     people: &[Person],
     now: DateTime<Utc>,
@@ -586,7 +586,6 @@ async fn load_cases(
         ),
     ];
 
-    let templates = Templates::load(store).await?;
     let mut count = 0;
     for (proc_index, person_index, opener, channel, steps) in scripts {
         let procedure = &procedures[proc_index];
@@ -605,8 +604,12 @@ async fn load_cases(
             channel,
             now: opened_at,
         };
-        let (case, _) =
-            open_with_fresh_reference(store, &templates, procedure, person.id, ctx).await?;
+        let case = cases
+            .open_with_fresh_reference(procedure, person.id, ctx, || {
+                CaseReference::from_random(rand::random::<u64>())
+            })
+            .await?
+            .case;
         for s in steps {
             let at = if s.day < 0 {
                 start + Duration::days(s.day)
@@ -618,7 +621,8 @@ async fn load_cases(
                 channel: s.channel,
                 now: at,
             };
-            dispatch::execute(store, &templates, &case.reference, s.command, ctx)
+            cases
+                .execute(&case.reference, s.command, ctx)
                 .await
                 .with_context(|| {
                     format!("demo case {} for {}", procedure.id(), person.name.display())
@@ -627,24 +631,4 @@ async fn load_cases(
         count += 1;
     }
     Ok(count)
-}
-
-/// Opens a case with a new random reference, drawing again on the (rare) collision.
-pub async fn open_with_fresh_reference(
-    store: &Store,
-    templates: &Templates,
-    procedure: &HostedProcedure,
-    person: PersonId,
-    ctx: Context,
-) -> anyhow::Result<(Case, guichet_domain::Decision)> {
-    for _ in 0..5 {
-        let reference = CaseReference::from_random(rand::random::<u64>());
-        match dispatch::open_case(store, templates, reference, procedure, person, ctx).await {
-            Err(guichet_store::CommandError::Store(guichet_store::StoreError::Duplicate(_))) => {
-                continue;
-            }
-            other => return Ok(other?),
-        }
-    }
-    anyhow::bail!("could not draw an unused case reference")
 }

@@ -50,7 +50,11 @@ pub async fn run(args: ServeArgs, mut overrides: Overrides) -> anyhow::Result<()
     let store = crate::open_store(&config).await?;
     store.migrate().await?;
     if args.demo {
-        let loaded = crate::demo::load(&store, crate::now()).await?;
+        let loaded = crate::demo::load(
+            &guichet_cases::CaseService::new(store.clone()),
+            crate::now(),
+        )
+        .await?;
         tracing::info!("{loaded}");
         // The demo procedures' definition files (forms, paper forms), over the same versions.
         if let Err(e) = guichet_catalogue::demo::publish(&store, crate::now()).await {
@@ -80,12 +84,15 @@ pub async fn run(args: ServeArgs, mut overrides: Overrides) -> anyhow::Result<()
             ""
         }
     );
-    let sweeper = tokio::spawn(sweep_deadlines(store.clone()));
+    let sweeper = tokio::spawn(sweep_deadlines(guichet_cases::CaseService::new(
+        store.clone(),
+    )));
     let worker = match args.worker {
-        true => Some(guichet_notify::cli::spawn_in_server(
+        true => Some(crate::worker::spawn_in_server(
             store.clone(),
             &config.data_dir,
             args.notify_config.as_deref(),
+            std::sync::Arc::new(crate::SystemClock),
         )?),
         false => None,
     };
@@ -133,11 +140,11 @@ fn prepare_demo_dir(dir: &Path) -> anyhow::Result<()> {
 }
 
 /// Records implicit decisions whose legal deadline has passed, at start and every ten minutes.
-async fn sweep_deadlines(store: guichet_store::Store) {
+async fn sweep_deadlines(cases: guichet_cases::CaseService) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
         every.tick().await;
-        if let Err(e) = crate::deadlines::sweep(&store, crate::now()).await {
+        if let Err(e) = crate::deadlines::sweep(&cases, crate::now()).await {
             tracing::warn!(error = %e, "deadline sweep failed; will retry");
         }
     }

@@ -80,8 +80,8 @@ impl Command {
     }
 }
 
-/// What a person must be told. The notifications module picks the channels from the person's
-/// preferences; a notice that [`Notice::requires_paper`] always produces a postal letter too.
+/// What a person must be told. [`crate::Person::reach`] picks the channels from the person's
+/// preferences; a notice whose kind requires paper (a decision) always produces a letter too.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "notice", rename_all = "snake_case")]
 pub enum Notice {
@@ -99,13 +99,6 @@ pub enum Notice {
     },
     Withdrawn,
     Reopened,
-}
-
-impl Notice {
-    /// Decisions on rights always reach people on paper.
-    pub fn requires_paper(&self) -> bool {
-        matches!(self, Notice::Decision { .. })
-    }
 }
 
 /// An effect for the shell to carry out after the events are stored.

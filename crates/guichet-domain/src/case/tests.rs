@@ -135,7 +135,7 @@ fn a_case_opened_at_the_counter_is_finished_online_and_decided_on_paper() {
     let [Action::Notify { notice, .. }] = d.actions.as_slice() else {
         panic!("{:?}", d.actions)
     };
-    assert!(notice.requires_paper());
+    assert!(notice.kind().requires_paper());
     let channels: Vec<Channel> = journal.iter().map(|e| e.channel).collect();
     assert_eq!(
         channels,
@@ -398,7 +398,7 @@ proptest! {
                             prop_assert!(allowed, "closed case changed by {:?}", e.kind);
                         }
                         if let EventKind::Decided { .. } = e.kind {
-                            let on_paper = d.actions.iter().any(|a| matches!(a, Action::Notify { notice, .. } if notice.requires_paper()));
+                            let on_paper = d.actions.iter().any(|a| matches!(a, Action::Notify { notice, .. } if notice.kind().requires_paper()));
                             prop_assert!(on_paper, "decision without a paper notice");
                         }
                         journal.push(e.clone());

@@ -1,11 +1,12 @@
 //! Templates: checked before saving, rendered with typed values.
 
+use guichet_domain::{Delivery, NotificationKind};
 use guichet_letters::Wording;
+use guichet_notify::NotifyError;
 use guichet_notify::template::{
     Template, TemplateSource, Value, default_templates, format_euros, parse_template_file,
     sample_values,
 };
-use guichet_notify::{Delivery, NotificationKind, NotifyError};
 
 fn source(channel: Delivery, subject: Option<&str>, body: &str) -> TemplateSource {
     TemplateSource {

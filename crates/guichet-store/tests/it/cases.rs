@@ -2,54 +2,9 @@
 
 use guichet_domain::*;
 use guichet_store::testing::on_both_engines;
-use guichet_store::{CaseFilter, CommandError, Store, StoreError};
+use guichet_store::{CaseFilter, Store, StoreError};
 
 use crate::fixtures::*;
-
-#[tokio::test]
-async fn a_case_opened_at_the_counter_is_finished_online() {
-    on_both_engines(|store: Store| async move {
-        let (procedure, person) = seed(&store).await;
-        let reference = CaseReference::from_random(12345);
-        let (case, _) = store
-            .open_case(reference.clone(), &procedure, person.id, ctx(front_desk(), Channel::Counter, 0))
-            .await
-            .unwrap();
-        assert_eq!(case.state, CaseState::Draft);
-        let me = Actor::Person { id: person.id };
-        let doc = Document {
-            name: "Avis d’imposition (papier numérisé)".into(),
-            media_type: "application/pdf".into(),
-            sha256: "a".repeat(64),
-            size: 1234,
-            scanned_from_paper: true,
-        };
-        store.execute(&reference, Command::AttachDocument { document: doc }, ctx(front_desk(), Channel::Counter, 0)).await.unwrap();
-        let (case, decision) = store.execute(&reference, Command::Submit, ctx(me, Channel::Web, 1)).await.unwrap();
-        assert_eq!(case.state, CaseState::Submitted);
-        assert_eq!(decision.actions.len(), 1, "a receipt is sent");
-        store.execute(&reference, Command::StartExamination, ctx(officer(), Channel::Web, 2)).await.unwrap();
-        let (decided, decision) = store
-            .execute(&reference, Command::Decide { outcome: Outcome::Granted, motivation: "Conditions remplies.".into() }, ctx(officer(), Channel::Web, 3))
-            .await
-            .unwrap();
-        assert!(matches!(&decision.actions[..], [Action::Notify { notice, .. }] if notice.requires_paper()));
-
-        let loaded = store.load_case(&reference).await.unwrap();
-        assert_eq!(loaded, decided);
-        let journal = store.journal(&reference).await.unwrap();
-        let seen: Vec<(u64, Channel, &'static str)> = journal.iter().map(|e| (e.seq, e.channel, e.actor.kind_code())).collect();
-        assert_eq!(seen, vec![
-            (1, Channel::Counter, "agent"),
-            (2, Channel::Counter, "agent"),
-            (3, Channel::Web, "person"),
-            (4, Channel::Web, "agent"),
-            (5, Channel::Web, "agent"),
-        ]);
-        assert_eq!(journal[2].at, t(1));
-    })
-    .await;
-}
 
 #[tokio::test]
 async fn two_agents_cannot_silently_overwrite_each_other() {

@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use guichet_domain::*;
-use guichet_store::Store;
+use guichet_store::outbox::NewIntent;
+use guichet_store::{CaseChange, Store, StoreError};
 
 pub fn t(day: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 9, 30, 0).unwrap() + Duration::days(day)
@@ -97,4 +98,127 @@ pub async fn seed(store: &Store) -> (HostedProcedure, Person) {
     let person = offline_person(1);
     store.insert_person(&person, t(-1)).await.unwrap();
     (p, person)
+}
+
+/// Why a command did not go through, in these tests.
+#[derive(Debug)]
+pub enum CommandError {
+    Case(CaseError),
+    Store(StoreError),
+}
+
+impl std::fmt::Display for CommandError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CommandError::Case(e) => e.fmt(f),
+            CommandError::Store(e) => e.fmt(f),
+        }
+    }
+}
+
+impl From<CaseError> for CommandError {
+    fn from(e: CaseError) -> Self {
+        CommandError::Case(e)
+    }
+}
+
+impl From<StoreError> for CommandError {
+    fn from(e: StoreError) -> Self {
+        CommandError::Store(e)
+    }
+}
+
+/// Load → decide → commit, without notifications: enough to test the journal, concurrency and
+/// the append-only rule here. Production goes through `guichet-cases`, which also plans and
+/// writes the notifications (and is tested there).
+#[allow(async_fn_in_trait)]
+pub trait EventsOnly {
+    async fn open_case(
+        &self,
+        reference: CaseReference,
+        procedure: &HostedProcedure,
+        person: PersonId,
+        ctx: Context,
+    ) -> Result<(Case, Decision), CommandError>;
+
+    async fn execute(
+        &self,
+        reference: &CaseReference,
+        command: Command,
+        ctx: Context,
+    ) -> Result<(Case, Decision), CommandError>;
+
+    /// Appends events decided on `case`, with intents, at the case's time.
+    async fn append_events_with_intents(
+        &self,
+        case: &Case,
+        events: &[Event],
+        intents: &[NewIntent],
+        at: DateTime<Utc>,
+    ) -> Result<Case, StoreError>;
+
+    async fn append_events(&self, case: &Case, events: &[Event]) -> Result<Case, StoreError> {
+        self.append_events_with_intents(case, events, &[], case.updated_at)
+            .await
+    }
+}
+
+impl EventsOnly for Store {
+    async fn open_case(
+        &self,
+        reference: CaseReference,
+        procedure: &HostedProcedure,
+        person: PersonId,
+        ctx: Context,
+    ) -> Result<(Case, Decision), CommandError> {
+        let decision = Case::open(reference, procedure, person, ctx)?;
+        let case = Case::replay(&decision.events).expect("a fresh journal replays");
+        self.commit_case_change(&CaseChange {
+            base_version: 0,
+            case: &case,
+            events: &decision.events,
+            intents: &[],
+            alerts: &[],
+            at: ctx.now,
+        })
+        .await?;
+        Ok((case, decision))
+    }
+
+    async fn execute(
+        &self,
+        reference: &CaseReference,
+        command: Command,
+        ctx: Context,
+    ) -> Result<(Case, Decision), CommandError> {
+        let case = self.load_case(reference).await?;
+        let decision = case.decide(command, ctx)?;
+        let next = self
+            .append_events_with_intents(&case, &decision.events, &[], ctx.now)
+            .await?;
+        Ok((next, decision))
+    }
+
+    async fn append_events_with_intents(
+        &self,
+        case: &Case,
+        events: &[Event],
+        intents: &[NewIntent],
+        at: DateTime<Utc>,
+    ) -> Result<Case, StoreError> {
+        let mut next = case.clone();
+        for e in events {
+            next = next.apply(e).expect("decided events apply");
+        }
+        self.commit_case_change(&CaseChange {
+            base_version: case.version,
+            case: &next,
+            events,
+            intents,
+            alerts: &[],
+            at,
+        })
+        .await?;
+        Ok(next)
+    }
 }

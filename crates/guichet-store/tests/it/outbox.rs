@@ -11,13 +11,13 @@ use guichet_store::{Store, StoreError};
 
 use crate::fixtures::*;
 
-fn intent(key: &str, channel: &str, postcode: Option<&str>) -> NewIntent {
+fn intent(key: &str, channel: Delivery, postcode: Option<&str>) -> NewIntent {
     NewIntent {
         idempotency_key: key.into(),
         case_reference: Some("CASE-1".into()),
         person_id: Some("person-1".into()),
-        channel: channel.into(),
-        kind: "receipt".into(),
+        channel,
+        kind: NotificationKind::Receipt,
         payload: format!("{{\"key\":\"{key}\"}}"),
         postcode: postcode.map(str::to_owned),
         postage: postcode.map(|_| "standard".to_owned()),
@@ -29,9 +29,9 @@ async fn intents_are_idempotent_claimed_once_and_journaled() {
     on_both_engines(|store: Store| async move {
         let now = t(0);
         let batch = [
-            intent("a", "email", None),
-            intent("b", "sms", None),
-            intent("c", "letter", Some("69003")),
+            intent("a", Delivery::Email, None),
+            intent("b", Delivery::Sms, None),
+            intent("c", Delivery::Letter, Some("69003")),
         ];
         assert_eq!(store.enqueue_intents(&batch, now).await.unwrap(), 3);
         assert_eq!(
@@ -42,7 +42,7 @@ async fn intents_are_idempotent_claimed_once_and_journaled() {
 
         let lease = now + Duration::minutes(5);
         let claimed = store
-            .claim_intents("w1", &["email", "sms"], now, lease, 10)
+            .claim_intents("w1", &[Delivery::Email, Delivery::Sms], now, lease, 10)
             .await
             .unwrap();
         assert_eq!(claimed.len(), 2, "letters are not claimed by the sender");
@@ -53,13 +53,16 @@ async fn intents_are_idempotent_claimed_once_and_journaled() {
         );
         assert!(
             store
-                .claim_intents("w2", &["email", "sms"], now, lease, 10)
+                .claim_intents("w2", &[Delivery::Email, Delivery::Sms], now, lease, 10)
                 .await
                 .unwrap()
                 .is_empty()
         );
 
-        let email = claimed.iter().find(|i| i.channel == "email").unwrap();
+        let email = claimed
+            .iter()
+            .find(|i| i.channel == Delivery::Email)
+            .unwrap();
         let sent = AttemptOutcome::Sent {
             provider_id: Some("msg-1".into()),
         };
@@ -73,7 +76,7 @@ async fn intents_are_idempotent_claimed_once_and_journaled() {
         let statuses: Vec<&str> = events
             .iter()
             .filter(|e| e.outbox_id == email.id)
-            .map(|e| e.status.as_str())
+            .map(|e| e.step.code())
             .collect();
         assert_eq!(statuses, vec!["pending", "sending", "sent"]);
     })
@@ -85,12 +88,12 @@ async fn retries_wait_and_parked_intents_alert_and_can_be_retried() {
     on_both_engines(|store: Store| async move {
         let now = t(0);
         store
-            .enqueue_intents(&[intent("a", "email", None)], now)
+            .enqueue_intents(&[intent("a", Delivery::Email, None)], now)
             .await
             .unwrap();
         let lease = now + Duration::minutes(5);
         let i = store
-            .claim_intents("w", &["email"], now, lease, 1)
+            .claim_intents("w", &[Delivery::Email], now, lease, 1)
             .await
             .unwrap()
             .remove(0);
@@ -102,14 +105,14 @@ async fn retries_wait_and_parked_intents_alert_and_can_be_retried() {
         assert!(store.record_attempt(&i, "w", &retry, now).await.unwrap());
         assert!(
             store
-                .claim_intents("w", &["email"], now, lease, 1)
+                .claim_intents("w", &[Delivery::Email], now, lease, 1)
                 .await
                 .unwrap()
                 .is_empty(),
             "not before its time"
         );
         let i = store
-            .claim_intents("w", &["email"], later, lease, 1)
+            .claim_intents("w", &[Delivery::Email], later, lease, 1)
             .await
             .unwrap()
             .remove(0);
@@ -129,7 +132,7 @@ async fn retries_wait_and_parked_intents_alert_and_can_be_retried() {
         assert!(alerts[0].message.contains("550"));
         assert_eq!(store.retry_failed(None, later).await.unwrap(), 1);
         let again = store
-            .claim_intents("w", &["email"], later, lease, 1)
+            .claim_intents("w", &[Delivery::Email], later, lease, 1)
             .await
             .unwrap();
         assert_eq!(again.len(), 1);
@@ -146,11 +149,17 @@ async fn the_sweep_requeues_intents_of_a_dead_worker_and_fences_it() {
     on_both_engines(|store: Store| async move {
         let now = t(0);
         store
-            .enqueue_intents(&[intent("a", "email", None)], now)
+            .enqueue_intents(&[intent("a", Delivery::Email, None)], now)
             .await
             .unwrap();
         let dead = store
-            .claim_intents("dead", &["email"], now, now + Duration::seconds(30), 1)
+            .claim_intents(
+                "dead",
+                &[Delivery::Email],
+                now,
+                now + Duration::seconds(30),
+                1,
+            )
             .await
             .unwrap()
             .remove(0);
@@ -171,7 +180,13 @@ async fn the_sweep_requeues_intents_of_a_dead_worker_and_fences_it() {
         );
         let later = now + Duration::seconds(40);
         let alive = store
-            .claim_intents("alive", &["email"], later, later + Duration::seconds(30), 1)
+            .claim_intents(
+                "alive",
+                &[Delivery::Email],
+                later,
+                later + Duration::seconds(30),
+                1,
+            )
             .await
             .unwrap();
         assert_eq!(alive.len(), 1);
@@ -194,7 +209,7 @@ async fn the_sweep_requeues_intents_of_a_dead_worker_and_fences_it() {
             .await
             .unwrap()
             .into_iter()
-            .map(|e| e.status)
+            .map(|e| e.step.code().to_owned())
             .collect();
         assert_eq!(
             statuses,
@@ -209,7 +224,7 @@ async fn concurrent_claims_never_overlap() {
     on_both_engines(|store: Store| async move {
         let now = t(0);
         let intents: Vec<NewIntent> = (0..200)
-            .map(|n| intent(&format!("k{n}"), "email", None))
+            .map(|n| intent(&format!("k{n}"), Delivery::Email, None))
             .collect();
         store.enqueue_intents(&intents, now).await.unwrap();
         let mut handles = Vec::new();
@@ -221,7 +236,7 @@ async fn concurrent_claims_never_overlap() {
                     let got = store
                         .claim_intents(
                             &format!("w{w}"),
-                            &["email"],
+                            &[Delivery::Email],
                             now,
                             now + Duration::minutes(1),
                             7,
@@ -252,9 +267,9 @@ async fn a_letter_joins_one_batch_which_is_handed_over_once() {
     on_both_engines(|store: Store| async move {
         let now = t(0);
         let mut letters = vec![
-            intent("l1", "letter", Some("75011")),
-            intent("l2", "letter", Some("01000")),
-            intent("l3", "letter", Some("69003")),
+            intent("l1", Delivery::Letter, Some("75011")),
+            intent("l2", Delivery::Letter, Some("01000")),
+            intent("l3", Delivery::Letter, Some("69003")),
         ];
         letters[2].postage = Some("registered".into());
         store.enqueue_intents(&letters, now).await.unwrap();
@@ -264,7 +279,7 @@ async fn a_letter_joins_one_batch_which_is_handed_over_once() {
             .unwrap()
             .unwrap();
         assert_eq!(batch.letters, 3);
-        assert_eq!(batch.status, "writing");
+        assert_eq!(batch.status.code(), "writing");
         assert!(
             store
                 .start_print_batch("B2", now, 1000)
@@ -314,7 +329,7 @@ async fn a_letter_joins_one_batch_which_is_handed_over_once() {
         );
         let b = store.print_batch("B1").await.unwrap();
         assert_eq!(
-            (b.status.as_str(), b.letters, b.pages, b.exports),
+            (b.status.code(), b.letters, b.pages, b.exports),
             ("handed_over", 2, 4, 2)
         );
         assert_eq!(
@@ -347,7 +362,7 @@ async fn returned_mail_makes_the_address_suspect_and_alerts() {
     on_both_engines(|store: Store| async move {
         let now = t(0);
         store
-            .enqueue_intents(&[intent("l1", "letter", Some("75011"))], now)
+            .enqueue_intents(&[intent("l1", Delivery::Letter, Some("75011"))], now)
             .await
             .unwrap();
         store.start_print_batch("B1", now, 10).await.unwrap();
@@ -380,7 +395,7 @@ async fn returned_mail_makes_the_address_suspect_and_alerts() {
                 .await
                 .unwrap()
                 .iter()
-                .any(|a| a.kind == "returned_mail")
+                .any(|a| a.kind == AlertKind::ReturnedMail)
         );
         store.clear_suspect_address("person-1").await.unwrap();
         assert!(!store.address_is_suspect("person-1").await.unwrap());
@@ -393,26 +408,51 @@ async fn templates_are_versioned() {
     on_both_engines(|store: Store| async move {
         assert_eq!(
             store
-                .save_template("receipt", "sms", "standard", "v1", "admin", t(0))
+                .save_template(
+                    NotificationKind::Receipt,
+                    Delivery::Sms,
+                    "standard",
+                    "v1",
+                    "admin",
+                    t(0)
+                )
                 .await
                 .unwrap(),
             1
         );
         assert_eq!(
             store
-                .save_template("receipt", "sms", "standard", "v2", "admin", t(1))
+                .save_template(
+                    NotificationKind::Receipt,
+                    Delivery::Sms,
+                    "standard",
+                    "v2",
+                    "admin",
+                    t(1)
+                )
                 .await
                 .unwrap(),
             2
         );
         store
-            .save_template("receipt", "email", "standard", "e1", "admin", t(1))
+            .save_template(
+                NotificationKind::Receipt,
+                Delivery::Email,
+                "standard",
+                "e1",
+                "admin",
+                t(1),
+            )
             .await
             .unwrap();
         let latest = store.list_templates(false).await.unwrap();
         assert_eq!(latest.len(), 2);
         assert_eq!(
-            latest.iter().find(|r| r.channel == "sms").unwrap().source,
+            latest
+                .iter()
+                .find(|r| r.channel == Delivery::Sms)
+                .unwrap()
+                .source,
             "v2"
         );
         assert_eq!(store.list_templates(true).await.unwrap().len(), 3);
@@ -437,7 +477,7 @@ async fn intents_share_the_fate_of_the_case_change() {
         let decision = case
             .decide(Command::Submit, ctx(front_desk(), Channel::Counter, 1))
             .unwrap();
-        let mut receipt = intent("submit-receipt", "letter", Some("69003"));
+        let mut receipt = intent("submit-receipt", Delivery::Letter, Some("69003"));
         receipt.case_reference = Some(reference.to_string());
         store
             .append_events_with_intents(&case, &decision.events, &[receipt.clone()], t(1))

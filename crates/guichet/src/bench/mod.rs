@@ -1,8 +1,10 @@
 //! `guichet bench …`: performance measurements, printed as figures and one final JSON line.
 //!
-//! One module per measured part: [`store`] (case submissions through the store), [`territory`]
-//! (the travel-time engine and its peers); `letters` is guichet-notify's.
+//! One module per measured part: [`store`] (case submissions through the case service),
+//! [`territory`] (the travel-time engine and its peers), [`letters`] (typesetting against
+//! WeasyPrint, a 100,000-letter print batch).
 
+pub mod letters;
 mod store;
 mod territory;
 
@@ -15,7 +17,7 @@ pub enum BenchCommand {
     /// Travel-time engine, site selection, and OSRM/scipy peers.
     Territory(territory::BenchArgs),
     /// Letters typeset per second against WeasyPrint; a 100,000-letter print batch.
-    Letters(guichet_notify::bench::LettersBenchArgs),
+    Letters(letters::LettersBenchArgs),
 }
 
 pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
@@ -25,7 +27,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
             tokio::task::spawn_blocking(move || territory::run(args)).await?
         }
         BenchCommand::Letters(args) => {
-            tokio::task::spawn_blocking(move || guichet_notify::bench::run(args)).await?
+            tokio::task::spawn_blocking(move || letters::run(args)).await?
         }
     }
 }

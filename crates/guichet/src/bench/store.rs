@@ -1,6 +1,7 @@
-//! `guichet bench store` submits cases through the store as the server does (each submission one
-//! transaction: the case row and its journal events), from concurrent tasks, on SQLite and on
-//! PostgreSQL in the same run.
+//! `guichet bench store` submits cases through the case service as the pages will (open, fill
+//! the form, submit: three commands, each one transaction with its journal events, and the
+//! submission's receipt letter planned and written to the outbox), from concurrent tasks, on
+//! SQLite and on PostgreSQL in the same run.
 
 use std::time::Instant;
 
@@ -122,10 +123,12 @@ async fn submissions_per_second(store: &Store, args: &StoreBenchArgs) -> anyhow:
     };
     store.insert_person(&person, now).await?;
 
+    let cases = guichet_cases::CaseService::new(store.clone());
+    #[allow(clippy::disallowed_methods)] // a benchmark measures elapsed time
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for task in 0..args.concurrency {
-        let store = store.clone();
+        let cases = cases.clone();
         let procedure = procedure.clone();
         let count = args.cases / args.concurrency + u32::from(task < args.cases % args.concurrency);
         tasks.spawn(async move {
@@ -140,23 +143,20 @@ async fn submissions_per_second(store: &Store, args: &StoreBenchArgs) -> anyhow:
                     channel: Channel::Counter,
                     now: at,
                 };
-                // Opening, the form and the submission, decided by the domain and stored in one
-                // transaction, as the counter page does.
-                let reference = CaseReference::from_random(rand::random::<u64>());
-                let opened = Case::open(reference, &procedure, person.id, ctx)?;
-                let draft = Case::replay(&opened.events)?;
+                // Opening, the form and the submission through the case service, as the pages
+                // do; the submission writes its receipt letter to the outbox.
+                let case = cases
+                    .open_with_fresh_reference(&procedure, person.id, ctx, || {
+                        CaseReference::from_random(rand::random::<u64>())
+                    })
+                    .await?
+                    .case;
                 let mut fields = std::collections::BTreeMap::new();
                 fields.insert("motif".to_owned(), "Facture d’énergie impayée".to_owned());
-                let filled = draft.decide(Command::UpdateForm { fields }, ctx)?;
-                let draft = draft.apply(&filled.events[0])?;
-                let submitted = draft.decide(Command::Submit, ctx)?;
-                let events: Vec<Event> = opened
-                    .events
-                    .into_iter()
-                    .chain(filled.events)
-                    .chain(submitted.events)
-                    .collect();
-                store.create_case(&events).await?;
+                cases
+                    .execute(&case.reference, Command::UpdateForm { fields }, ctx)
+                    .await?;
+                cases.execute(&case.reference, Command::Submit, ctx).await?;
             }
             anyhow::Ok(())
         });

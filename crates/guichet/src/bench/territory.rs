@@ -1,3 +1,4 @@
+#![allow(clippy::disallowed_methods)] // a benchmark reads the clock to measure elapsed time
 //! `guichet bench territory`: the travel-time engine measured at country scale and against
 //! the tools planners use today.
 //!

@@ -132,6 +132,7 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 }
 
 /// Times `rounds` passes over the evaluation queries after one warm-up pass.
+#[allow(clippy::disallowed_methods)] // a benchmark reads the clock to measure latency
 fn bench(
     sheets: &[Sheet],
     build: impl Fn() -> Result<SearchIndex, SearchError>,

@@ -14,6 +14,7 @@
 //!
 //! Chromium, Node and the npm packages are installed by `scripts/test`; without them this test
 //! fails and says so rather than skipping (a skipped accessibility check looks like a pass).
+#![allow(clippy::disallowed_methods)] // waits for a real browser process against the wall clock
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};

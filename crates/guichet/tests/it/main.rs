@@ -4,6 +4,8 @@
 mod browser;
 mod catalogue;
 mod cli;
+mod kill;
+mod render_workers;
 mod serve;
 mod support;
 mod territory;

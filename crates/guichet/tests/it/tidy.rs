@@ -207,14 +207,6 @@ fn nothing_but_the_binary_depends_on_the_web_crate_and_the_store_never_on_the_we
 /// terminal, installing a log subscriber. A library takes values and returns typed errors.
 const SHELL_CRATES: &[&str] = &["clap", "anyhow", "tracing-subscriber"];
 
-/// Libraries that still carry a command line, each with the reason; remove an entry when its
-/// shell has moved into the binary (the rule then holds for it too).
-const SHELL_NOT_YET_MOVED: &[(&str, &str)] = &[(
-    "guichet-notify",
-    "its worker, letters, templates and notifications subcommands, `guichet bench letters` and \
-     the guichet-outbox-worker binary still live in the crate",
-)];
-
 #[test]
 fn only_the_binary_depends_on_shell_crates() {
     let crates = workspace_crates();
@@ -224,19 +216,11 @@ fn only_the_binary_depends_on_shell_crates() {
             .into_iter()
             .filter(|d| SHELL_CRATES.contains(&d.as_str()))
             .collect();
-        let waiver = SHELL_NOT_YET_MOVED.iter().find(|(k, _)| k == krate);
-        match waiver {
-            None => assert!(
-                shell.is_empty(),
-                "{krate} is a library and must not depend on {shell:?}: its command line \
-                 belongs in crates/guichet (src/cli, src/bench), errors stay thiserror enums"
-            ),
-            Some((_, why)) => assert!(
-                !shell.is_empty(),
-                "{krate} no longer depends on {SHELL_CRATES:?} ({why}): remove it from \
-                 SHELL_NOT_YET_MOVED"
-            ),
-        }
+        assert!(
+            shell.is_empty(),
+            "{krate} is a library and must not depend on {shell:?}: its command line \
+             belongs in crates/guichet (src/cli, src/bench), errors stay thiserror enums"
+        );
     }
 }
 
@@ -246,6 +230,8 @@ const ENGINES: &[(&str, &[&str])] = &[
     ("guichet-routing", &[]),
     ("guichet-letters", &[]),
     ("guichet-search", &["tantivy"]),
+    // Planning messages: compile-time HTML templates for emails, nothing that touches the world.
+    ("guichet-notify", &["askama"]),
 ];
 
 /// I/O crates an engine may have as an optional dependency behind a feature, never by default.
@@ -311,4 +297,99 @@ fn the_rule_reads_real_manifests() {
             .get("rusqlite")
             .is_some_and(is_optional)
     );
+}
+
+/// Every `.rs` file under a crate's folder, with its path.
+fn rust_files(krate: &str) -> Vec<(PathBuf, String)> {
+    fn walk(dir: &Path, out: &mut Vec<(PathBuf, String)>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                if path
+                    .file_name()
+                    .is_some_and(|n| n != "target" && n != "node_modules")
+                {
+                    walk(&path, out);
+                }
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                out.push((path, text));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&crates_dir().join(krate), &mut out);
+    out
+}
+
+/// The store's write primitive for cases. Only the case service may call it (and the store's
+/// own tests, which check the journal without notifications): a page or a tool that wrote a
+/// case change through it would store the change without the notifications it causes.
+const CASE_WRITE_PRIMITIVES: &[&str] = &["commit_case_change("];
+
+fn calls_to_case_writes(krate: &str) -> Vec<String> {
+    rust_files(krate)
+        .into_iter()
+        .flat_map(|(path, text)| {
+            text.lines()
+                .enumerate()
+                .filter(|(_, line)| CASE_WRITE_PRIMITIVES.iter().any(|p| line.contains(p)))
+                .filter(|(_, line)| !line.contains("pub async fn commit_case_change("))
+                .map(|(i, _)| format!("{}:{}", path.display(), i + 1))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[test]
+fn only_the_case_service_writes_case_changes() {
+    for krate in workspace_crates() {
+        if krate == "guichet-cases" || krate == "guichet-store" {
+            continue;
+        }
+        let calls = calls_to_case_writes(&krate);
+        assert!(
+            calls.is_empty(),
+            "{krate} writes case changes without the case service (use guichet_cases::CaseService): {calls:?}"
+        );
+    }
+    // Guards against a vacuous pass: the service does call it.
+    assert!(!calls_to_case_writes("guichet-cases").is_empty());
+}
+
+#[test]
+fn the_store_depends_on_no_guichet_crate_but_the_domain() {
+    for dep in dependencies("guichet-store") {
+        assert!(
+            !dep.starts_with("guichet-") || dep == "guichet-domain",
+            "guichet-store must not depend on {dep}: other crates depend on the store, not the reverse"
+        );
+    }
+}
+
+#[test]
+fn time_is_an_input_outside_the_binary() {
+    // clippy.toml bans the wall clock (`disallowed-methods`); this checks the ban is there, so
+    // that removing it fails a test rather than passing silently.
+    let text = std::fs::read_to_string(crates_dir().join("../clippy.toml")).unwrap();
+    let config: toml::Table = toml::from_str(&text).unwrap();
+    let banned: Vec<String> = config["disallowed-methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["path"].as_str().unwrap().to_owned())
+        .collect();
+    for path in [
+        "chrono::Utc::now",
+        "std::time::SystemTime::now",
+        "std::time::Instant::now",
+    ] {
+        assert!(
+            banned.iter().any(|b| b == path),
+            "clippy.toml must ban {path}"
+        );
+    }
 }

@@ -1,0 +1,106 @@
+//! What a case's letters need beyond the case: the procedure's title, the operator in charge,
+//! and the sender block from the procedure's published definition, typed once.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use guichet_catalogue::definition::ProcedureDefinition;
+use guichet_domain::{Case, PersonId, ProcedureRef};
+use guichet_notify::{CaseFacts, Office, Recipient};
+use guichet_store::{Store, StoreError};
+
+/// Published definitions, parsed once per version. A published version never changes, so an
+/// entry never goes stale, on one server or several.
+#[derive(Debug, Clone, Default)]
+pub struct Definitions {
+    parsed: Arc<Mutex<HashMap<ProcedureRef, Option<Arc<ProcedureDefinition>>>>>,
+}
+
+impl Definitions {
+    /// The definition a case follows, or `None` for a procedure published without one (built
+    /// in code, as in tests). A stored definition that no longer passes the rules (after an
+    /// upgrade that added one) is logged and treated as absent: letters then carry the
+    /// operator's name only, they are not blocked.
+    pub async fn get(
+        &self,
+        store: &Store,
+        procedure: &ProcedureRef,
+    ) -> Result<Option<Arc<ProcedureDefinition>>, StoreError> {
+        if let Some(found) = self.lock().get(procedure) {
+            return Ok(found.clone());
+        }
+        let row = store
+            .get_definition(procedure.id.as_str(), Some(procedure.version))
+            .await?;
+        let parsed = row.and_then(|row| {
+            let file = Path::new(procedure.id.as_str());
+            match ProcedureDefinition::parse(file, &row.source) {
+                Ok(d) => Some(Arc::new(d)),
+                Err(problems) => {
+                    tracing::error!(procedure = %procedure.id, version = procedure.version,
+                        %problems, "published definition no longer passes the rules");
+                    None
+                }
+            }
+        });
+        self.lock().insert(procedure.clone(), parsed.clone());
+        Ok(parsed)
+    }
+
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<ProcedureRef, Option<Arc<ProcedureDefinition>>>> {
+        self.parsed.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Who sends the letters of a case: the operator in charge, with the return address and phone
+/// of the procedure's definition when there is one.
+pub(crate) async fn case_facts(
+    store: &Store,
+    definitions: &Definitions,
+    case: &Case,
+) -> Result<CaseFacts, StoreError> {
+    let procedure = store
+        .get_procedure(&case.procedure.id, Some(case.procedure.version))
+        .await?;
+    let (title, operator_id) = match &procedure {
+        Some(p) => (p.title().to_owned(), Some(p.operator().clone())),
+        None => (case.procedure.id.to_string(), None),
+    };
+    let operator = match &operator_id {
+        Some(id) => store
+            .list_operators()
+            .await?
+            .into_iter()
+            .find(|o| &o.id == id)
+            .map_or_else(|| id.to_string(), |o| o.name),
+        None => "l’administration".to_owned(),
+    };
+    let definition = definitions.get(store, &case.procedure).await?;
+    let address = definition.as_ref().and_then(|d| d.return_address());
+    let phone = definition.as_ref().and_then(|d| d.phone_line());
+    let office = Office::new(
+        &operator,
+        address.map(|a| (a.lines.as_slice(), a.postcode.as_str(), a.town.as_str())),
+        phone.map(|p| (p.number.as_str(), p.hours.as_deref())),
+    );
+    Ok(CaseFacts {
+        procedure_title: title,
+        office,
+    })
+}
+
+/// The person a case is about, with what returned mail taught about their address.
+pub(crate) async fn recipient(store: &Store, person: PersonId) -> Result<Recipient, StoreError> {
+    let found = store
+        .get_person(person)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("person {person}")))?;
+    let address_suspect = store.address_is_suspect(&person.to_string()).await?;
+    Ok(Recipient {
+        person: found,
+        address_suspect,
+    })
+}

@@ -1,0 +1,269 @@
+//! Load, decide, plan, commit — and decide again on a conflict.
+
+use guichet_domain::{
+    Action, AlertKind, Case, CaseError, CaseReference, Command, Context, Decision, HostedProcedure,
+    PersonId,
+};
+use guichet_notify::{Plan, Templates};
+use guichet_store::outbox::{NewAlert, NewIntent};
+use guichet_store::{CaseChange, Store, StoreError};
+
+use crate::facts::{Definitions, case_facts, recipient};
+
+/// How many times a command is decided again when another writer got there first.
+const ATTEMPTS: usize = 5;
+
+/// Why a command on a case did not go through. Nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    /// The domain refused the command (its message is in French, for the person who tried).
+    #[error(transparent)]
+    Case(#[from] CaseError),
+    /// The database refused or failed: a case reference already taken
+    /// ([`StoreError::Duplicate`]: draw another), a case that kept moving
+    /// ([`StoreError::Conflict`] after several attempts: reload), an unknown case or person.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A case change that was stored.
+#[derive(Debug, Clone)]
+pub struct Committed {
+    /// The case after the change.
+    pub case: Case,
+    /// What the domain decided: the events appended and the actions they call for.
+    pub decision: Decision,
+    /// The notifications and alerts written with the events.
+    pub plan: Plan,
+}
+
+/// The case service. Cheap to clone; shares the store's pools and the parsed definitions.
+#[derive(Debug, Clone)]
+pub struct CaseService {
+    store: Store,
+    definitions: Definitions,
+}
+
+impl CaseService {
+    pub fn new(store: Store) -> Self {
+        Self {
+            store,
+            definitions: Definitions::default(),
+        }
+    }
+
+    /// The store, for reads.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Opens a case on `procedure` for `person`, with whatever notification the opening causes.
+    /// A reference already in use gives [`StoreError::Duplicate`]: draw another one.
+    pub async fn open(
+        &self,
+        reference: CaseReference,
+        procedure: &HostedProcedure,
+        person: PersonId,
+        ctx: Context,
+    ) -> Result<Committed, CommandError> {
+        let decision = Case::open(reference, procedure, person, ctx)?;
+        let case = Case::replay(&decision.events).map_err(corrupt)?;
+        let plan = self.plan(&case, &decision, ctx).await?;
+        self.commit(0, &case, &decision, &plan, ctx).await?;
+        Ok(Committed {
+            case,
+            decision,
+            plan,
+        })
+    }
+
+    /// Opens a case under a reference drawn by `draw` (randomness stays with the caller), drawing
+    /// again on the rare collision with an existing one.
+    pub async fn open_with_fresh_reference(
+        &self,
+        procedure: &HostedProcedure,
+        person: PersonId,
+        ctx: Context,
+        mut draw: impl FnMut() -> CaseReference,
+    ) -> Result<Committed, CommandError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.open(draw(), procedure, person, ctx).await {
+                Err(CommandError::Store(StoreError::Duplicate(_))) if attempt < ATTEMPTS => {}
+                other => return other,
+            }
+        }
+    }
+
+    /// Runs `command` on the case `reference`: load, decide, plan, commit in one transaction.
+    /// When another writer appended first, the command is decided again on the newer case (a
+    /// few times); a command the domain refuses writes nothing.
+    pub async fn execute(
+        &self,
+        reference: &CaseReference,
+        command: Command,
+        ctx: Context,
+    ) -> Result<Committed, CommandError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let (base, case, decision, plan) = self.decide(reference, command.clone(), ctx).await?;
+            match self.commit(base, &case, &decision, &plan, ctx).await {
+                Ok(()) => {
+                    return Ok(Committed {
+                        case,
+                        decision,
+                        plan,
+                    });
+                }
+                Err(StoreError::Conflict { .. }) if attempt < ATTEMPTS => {
+                    tracing::debug!(case = %reference, attempt, "conflict, deciding again");
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// What `command` would do to the case, and the messages it would send, without writing
+    /// anything: for an officer to read the letter before confirming a decision.
+    pub async fn preview(
+        &self,
+        reference: &CaseReference,
+        command: Command,
+        ctx: Context,
+    ) -> Result<Committed, CommandError> {
+        let (_, case, decision, plan) = self.decide(reference, command, ctx).await?;
+        Ok(Committed {
+            case,
+            decision,
+            plan,
+        })
+    }
+
+    /// Loads the case, lets the domain decide, applies the events once and plans the messages.
+    /// Returns the version decided on with the rest.
+    async fn decide(
+        &self,
+        reference: &CaseReference,
+        command: Command,
+        ctx: Context,
+    ) -> Result<(u64, Case, Decision, Plan), CommandError> {
+        let before = self.store.load_case(reference).await?;
+        let decision = before.decide(command, ctx)?;
+        let mut case = before.clone();
+        for event in &decision.events {
+            case = case.apply(event).map_err(corrupt)?;
+        }
+        let plan = self.plan(&case, &decision, ctx).await?;
+        Ok((before.version, case, decision, plan))
+    }
+
+    async fn plan(
+        &self,
+        case: &Case,
+        decision: &Decision,
+        ctx: Context,
+    ) -> Result<Plan, StoreError> {
+        if !decision
+            .actions
+            .iter()
+            .any(|a| matches!(a, Action::Notify { .. }))
+        {
+            return Ok(Plan::default());
+        }
+        let recipient = recipient(&self.store, case.person).await?;
+        let facts = case_facts(&self.store, &self.definitions, case).await?;
+        let templates = self.templates().await?;
+        Ok(guichet_notify::plan::plan_intents(
+            case,
+            &decision.events,
+            &recipient,
+            &facts,
+            &decision.actions,
+            &templates,
+            ctx.now,
+        ))
+    }
+
+    /// The templates in use: stored versions over the shipped ones, read at each notifying
+    /// command so that an edited template applies from the next message on, on every server.
+    async fn templates(&self) -> Result<Templates, StoreError> {
+        let rows = self.store.list_templates(false).await?;
+        let (templates, skipped) =
+            Templates::with_stored(rows.iter().map(|r| r.source.as_str()))
+                .map_err(|e| StoreError::Corrupt(format!("shipped templates: {e}")))?;
+        for e in skipped {
+            tracing::warn!(error = %e, "stored template unusable, shipped one kept");
+        }
+        Ok(templates)
+    }
+
+    async fn commit(
+        &self,
+        base_version: u64,
+        case: &Case,
+        decision: &Decision,
+        plan: &Plan,
+        ctx: Context,
+    ) -> Result<(), StoreError> {
+        let (intents, alerts) = outbox_rows(case, plan);
+        self.store
+            .commit_case_change(&CaseChange {
+                base_version,
+                case,
+                events: &decision.events,
+                intents: &intents,
+                alerts: &alerts,
+                at: ctx.now,
+            })
+            .await
+    }
+}
+
+/// The plan as outbox rows. A payload that cannot be serialised (never seen) becomes an alert
+/// rather than blocking the case.
+fn outbox_rows(case: &Case, plan: &Plan) -> (Vec<NewIntent>, Vec<NewAlert>) {
+    let reference = Some(case.reference.to_string());
+    let person = Some(case.person.to_string());
+    let alert = |kind, message| NewAlert {
+        kind,
+        person_id: person.clone(),
+        case_reference: reference.clone(),
+        message,
+    };
+    let mut alerts: Vec<NewAlert> = plan
+        .alerts
+        .iter()
+        .map(|a| alert(a.kind, a.message.clone()))
+        .collect();
+    let mut intents = Vec::with_capacity(plan.intents.len());
+    for i in &plan.intents {
+        match i.payload.to_json() {
+            Ok(payload) => intents.push(NewIntent {
+                idempotency_key: i.idempotency_key.clone(),
+                case_reference: reference.clone(),
+                person_id: person.clone(),
+                channel: i.channel,
+                kind: i.kind,
+                payload,
+                postcode: i.postcode.clone(),
+                postage: i.postage.map(|p| p.as_str().to_owned()),
+            }),
+            Err(e) => alerts.push(alert(
+                AlertKind::NotificationUnprepared,
+                format!(
+                    "{} ({}, dossier {}) n’a pas pu être préparé : {e}",
+                    i.channel.label_fr(),
+                    i.kind.label_fr(),
+                    case.reference
+                ),
+            )),
+        }
+    }
+    (intents, alerts)
+}
+
+fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
