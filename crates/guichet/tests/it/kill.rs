@@ -338,11 +338,23 @@ async fn sigkill_loses_no_text_message_and_sends_none_twice() {
     )
     .expect("config");
 
+    // Each worker is killed once the gateway has received a random number of new messages (up
+    // to half of what is left), so every kill lands in the middle of the work whatever the size
+    // and the machine's speed.
+    let received = || gateway.received.lock().expect("lock").len();
     let mut killed_with_work_left = 0;
     for _ in 0..TEXT_KILLS {
+        let before = received();
+        let remaining = texts_n.saturating_sub(before);
+        if remaining == 0 {
+            break;
+        }
+        let target = before + rng.random_range(1..=(remaining / 2).max(1));
         let mut child = spawn_worker(&url, &config, dir.path(), false);
-        let wait = rng.random_range(300..1500);
-        tokio::time::sleep(Duration::from_millis(wait)).await;
+        let started = Instant::now();
+        while received() < target && started.elapsed() < Duration::from_secs(60) {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
         child.kill().expect("SIGKILL");
         child.wait().expect("reaped");
         let sent = gateway.received.lock().expect("lock").len();

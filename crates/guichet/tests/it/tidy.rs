@@ -328,7 +328,8 @@ fn rust_files(krate: &str) -> Vec<(PathBuf, String)> {
 /// The store's write primitive for cases. Only the case service may call it (and the store's
 /// own tests, which check the journal without notifications): a page or a tool that wrote a
 /// case change through it would store the change without the notifications it causes.
-const CASE_WRITE_PRIMITIVES: &[&str] = &["commit_case_change("];
+/// (Spelt in two halves so that this file does not count as a caller.)
+const CASE_WRITE_PRIMITIVES: &[&str] = &[concat!("commit_case_", "change(")];
 
 fn calls_to_case_writes(krate: &str) -> Vec<String> {
     rust_files(krate)
@@ -337,7 +338,7 @@ fn calls_to_case_writes(krate: &str) -> Vec<String> {
             text.lines()
                 .enumerate()
                 .filter(|(_, line)| CASE_WRITE_PRIMITIVES.iter().any(|p| line.contains(p)))
-                .filter(|(_, line)| !line.contains("pub async fn commit_case_change("))
+                .filter(|(_, line)| !line.contains(concat!("pub async fn commit_case_", "change(")))
                 .map(|(i, _)| format!("{}:{}", path.display(), i + 1))
                 .collect::<Vec<_>>()
         })
