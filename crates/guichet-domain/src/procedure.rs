@@ -103,6 +103,18 @@ pub struct LegalDeadline {
     pub silence: Silence,
 }
 
+impl LegalDeadline {
+    /// The sentence pages and printed forms give people, worded once: the deadline runs from
+    /// receipt of a complete file, which is the legal wording.
+    pub fn sentence_fr(&self) -> String {
+        format!(
+            "Réponse sous {} à compter de la réception du dossier complet ; sans réponse dans ce délai, {}.",
+            self.duration.label_fr(),
+            self.silence.label_fr()
+        )
+    }
+}
+
 /// How a procedure is done on one channel: a short French instruction for people
 /// ("Déposez le formulaire à l’accueil de la mairie, du lundi au vendredi de 9 h à 12 h").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -291,5 +303,17 @@ mod tests {
             "channels": {"web": {"how": "en ligne"}}, "deadline": null, "decides_rights": false
         });
         assert!(serde_json::from_value::<HostedProcedure>(json).is_err());
+    }
+
+    #[test]
+    fn the_deadline_sentence_runs_from_receipt_of_a_complete_file() {
+        let d = LegalDeadline {
+            duration: DeadlineDuration::Months(2),
+            silence: Silence::Rejet,
+        };
+        assert_eq!(
+            d.sentence_fr(),
+            "Réponse sous 2 mois à compter de la réception du dossier complet ; sans réponse dans ce délai, silence vaut rejet."
+        );
     }
 }

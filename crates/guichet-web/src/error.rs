@@ -3,20 +3,38 @@
 //! People see a clear French message, a stable code, an incident reference to quote to the help
 //! desk, and a way forward (another channel, the home page). Internal details go to the logs
 //! only, under the same incident reference.
+//!
+//! Pages answer with the HTML error page (`AppError` is a response). The JSON API answers with
+//! the same status, code, message and incident as JSON: its handlers return [`ApiError`], which
+//! wraps an `AppError`, so both flavours come from [`AppError::parts`].
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::http::StatusCode;
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use guichet_search::SearchError;
 use guichet_store::StoreError;
+use serde::Serialize;
 
 /// An error a handler returns.
 #[derive(Debug)]
 pub enum AppError {
-    NotFound { what: String },
-    BadRequest { message: String },
+    NotFound {
+        what: String,
+    },
+    BadRequest {
+        message: String,
+    },
+    /// A search the engine refuses (empty, too long: the person can fix it) or could not run.
+    Search(SearchError),
     Conflict,
     Unavailable,
+    /// The territorial report behind `/territoire` is still being computed (`loading`) or could
+    /// not be built: its pages say so on their own page rather than the error page.
+    TerritoryNotReady {
+        loading: bool,
+    },
     Internal(String),
 }
 
@@ -31,6 +49,12 @@ impl From<StoreError> for AppError {
     }
 }
 
+impl From<SearchError> for AppError {
+    fn from(e: SearchError) -> Self {
+        AppError::Search(e)
+    }
+}
+
 #[derive(Debug, Template, WebTemplate)]
 #[template(path = "error.html")]
 struct ErrorPage {
@@ -40,7 +64,19 @@ struct ErrorPage {
     incident: String,
 }
 
+/// The `/territoire` pages while their data is not there.
+#[derive(Debug, Template, WebTemplate)]
+#[template(path = "territory_wait.html")]
+struct TerritoryWaitPage {
+    layout: crate::Layout,
+    loading: bool,
+}
+
+const TRY_OTHER_CHANNELS: &str =
+    "Réessayez plus tard, ou contactez l’accueil par téléphone ou au guichet.";
+
 impl AppError {
+    /// Status, stable code and French message: what both flavours show.
     fn parts(&self) -> (StatusCode, &'static str, String) {
         match self {
             AppError::NotFound { .. } => (
@@ -51,6 +87,17 @@ impl AppError {
             AppError::BadRequest { message } => {
                 (StatusCode::BAD_REQUEST, "saisie-invalide", message.clone())
             }
+            AppError::Search(e @ SearchError::EmptyQuery) => {
+                (StatusCode::BAD_REQUEST, "recherche-vide", e.to_string())
+            }
+            AppError::Search(e @ SearchError::QueryTooLong { .. }) => {
+                (StatusCode::BAD_REQUEST, "recherche-trop-longue", e.to_string())
+            }
+            AppError::Search(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "erreur-interne",
+                format!("La recherche a échoué de notre côté. {TRY_OTHER_CHANNELS}"),
+            ),
             AppError::Conflict => (
                 StatusCode::CONFLICT,
                 "modifie-entre-temps",
@@ -61,23 +108,59 @@ impl AppError {
                 "service-indisponible",
                 "Le service est momentanément indisponible. Réessayez dans quelques minutes, ou contactez l’accueil par téléphone ou au guichet.".to_owned(),
             ),
+            AppError::TerritoryNotReady { loading: true } => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "calcul-en-cours",
+                "Calcul en cours : les temps d’accès de toutes les communes sont en train d’être calculés. Réessayez dans quelques instants.".to_owned(),
+            ),
+            AppError::TerritoryNotReady { loading: false } => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "donnees-territoriales-indisponibles",
+                "Les données territoriales ne sont pas disponibles sur ce serveur.".to_owned(),
+            ),
             AppError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "erreur-interne",
-                "Une erreur est survenue de notre côté. Réessayez plus tard, ou contactez l’accueil par téléphone ou au guichet.".to_owned(),
+                format!("Une erreur est survenue de notre côté. {TRY_OTHER_CHANNELS}"),
             ),
         }
+    }
+
+    /// Logs the error under a new incident reference and returns that reference.
+    fn log(&self) -> String {
+        let incident = uuid::Uuid::new_v4().simple().to_string()[..8].to_uppercase();
+        match self {
+            AppError::Internal(detail) => tracing::error!(%incident, %detail, "internal error"),
+            AppError::Search(e @ (SearchError::EmptyQuery | SearchError::QueryTooLong { .. })) => {
+                tracing::info!(%incident, error = %e, "search refused")
+            }
+            AppError::Search(e) => tracing::error!(%incident, error = %e, "search failed"),
+            AppError::Unavailable => tracing::warn!(%incident, "database unavailable"),
+            other => tracing::info!(%incident, ?other, "request refused"),
+        }
+        incident
     }
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code, message) = self.parts();
-        let incident = uuid::Uuid::new_v4().simple().to_string()[..8].to_uppercase();
-        match &self {
-            AppError::Internal(detail) => tracing::error!(%incident, %detail, "internal error"),
-            AppError::Unavailable => tracing::warn!(%incident, "database unavailable"),
-            other => tracing::info!(%incident, ?other, "request refused"),
+        let incident = self.log();
+        if let AppError::TerritoryNotReady { loading } = self {
+            let page = TerritoryWaitPage {
+                layout: crate::Layout {
+                    title: "Territoire : calcul en cours".to_owned(),
+                    demo: false,
+                },
+                loading,
+            };
+            let mut response = (status, page).into_response();
+            if loading {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
+            }
+            return response;
         }
         let page = ErrorPage {
             layout: crate::Layout {
@@ -89,5 +172,56 @@ impl IntoResponse for AppError {
             incident,
         };
         (status, page).into_response()
+    }
+}
+
+/// An error of the JSON API: the same error, answered as
+/// `{"error": {"code", "message", "incident"}}` with the same status, since API clients read
+/// codes rather than pages.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct ApiErrorBody {
+    code: &'static str,
+    message: String,
+    incident: String,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, message) = self.0.parts();
+        let incident = self.0.log();
+        let body = ApiErrorBody {
+            code,
+            message,
+            incident,
+        };
+        (status, Json(serde_json::json!({ "error": body }))).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_refusals_have_their_own_codes_and_engine_failures_hide_their_detail() {
+        let (status, code, message) = AppError::Search(SearchError::EmptyQuery).parts();
+        assert_eq!((status, code), (StatusCode::BAD_REQUEST, "recherche-vide"));
+        assert!(message.contains("La recherche est vide"));
+        let (status, code, message) =
+            AppError::Search(SearchError::Engine("index corrompu".into())).parts();
+        assert_eq!(
+            (status, code),
+            (StatusCode::INTERNAL_SERVER_ERROR, "erreur-interne")
+        );
+        assert!(!message.contains("corrompu"), "{message}");
     }
 }

@@ -21,8 +21,11 @@ pub struct AppState {
     pub store: Store,
     /// A demonstration instance shows a banner on every page.
     pub demo: bool,
-    /// The search index over the national catalogue and the hosted procedures, built at start.
-    pub search: std::sync::Arc<guichet_search::SearchIndex>,
+    /// The search index over the national catalogue and the hosted procedures, and the typed
+    /// definitions of the hosted procedures, read once at start
+    /// ([`search_index::build`]). (Named `search` because the binary builds `AppState` by
+    /// its fields; `catalogue` would say more.)
+    pub search: std::sync::Arc<search_index::Catalogue>,
     /// The territorial report behind `/territoire`, computed once (possibly still loading).
     pub territory: std::sync::Arc<territory::TerritoryState>,
 }

@@ -1,12 +1,12 @@
 //! `GET /demarches/{id}/formulaire-papier`: the blank paper form of a hosted procedure, laid out
 //! for printing (A4), so a person can fill it by hand and post it or bring it to a counter. It
-//! is drawn from the published definition file, so it always matches the online form.
+//! is drawn from the published definition, typed once when the server loaded it
+//! ([`crate::search_index::Catalogue`]), so it always matches the online form.
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use guichet_catalogue::ProcedureDefinition;
 use guichet_catalogue::definition::{Field, FieldKind};
 
 use crate::error::AppError;
@@ -170,17 +170,11 @@ pub async fn page(
     let not_found = || AppError::NotFound {
         what: format!("paper form {id}"),
     };
-    if guichet_domain::ProcedureId::parse(&id).is_err() {
-        return Err(not_found());
-    }
-    let row = state
-        .store
-        .get_definition(&id, None)
-        .await?
+    let procedure_id = guichet_domain::ProcedureId::parse(&id).map_err(|_| not_found())?;
+    let def = state
+        .search
+        .definition(&procedure_id)
         .ok_or_else(not_found)?;
-    let name = format!("base:{id}@v{}", row.version);
-    let def = ProcedureDefinition::parse(std::path::Path::new(&name), &row.source)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
     let p = def.procedure();
     let operator = state
         .store
@@ -204,7 +198,11 @@ pub async fn page(
         summary: p.summary().to_owned(),
         operator,
         fields,
-        documents: def.documents().iter().map(|d| (d.name.clone(), d.required)).collect(),
+        documents: def
+            .documents()
+            .iter()
+            .map(|d| (d.name.clone(), d.required))
+            .collect(),
         fees: def
             .fees()
             .iter()
@@ -221,14 +219,12 @@ pub async fn page(
             })
             .collect(),
         post_address: channels.post.as_ref().and_then(|c| c.address.clone()),
-        counters: channels.counter.as_ref().map(|c| c.counters.clone()).unwrap_or_default(),
-        deadline: p.deadline().map(|d| {
-            format!(
-                "Réponse sous {} à compter de la réception du dossier complet ; sans réponse dans ce délai, {}.",
-                d.duration.label_fr(),
-                d.silence.label_fr()
-            )
-        }),
+        counters: channels
+            .counter
+            .as_ref()
+            .map(|c| c.counters.clone())
+            .unwrap_or_default(),
+        deadline: p.deadline().map(|d| d.sentence_fr()),
         decides_rights: p.decides_rights(),
     })
 }

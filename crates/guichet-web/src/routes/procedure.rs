@@ -1,4 +1,7 @@
 //! `GET /demarches/{id}`: one hosted procedure, with how to do it on each channel.
+//!
+//! The procedure is read from the store (a procedure can be published without a definition
+//! file); its typed definition, when it has one, says that a paper form can be printed.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -25,6 +28,7 @@ pub struct ProcedurePage {
     operator: String,
     channels: Vec<ChannelItem>,
     deadline: Option<String>,
+    paper_form: bool,
     decides_rights: bool,
 }
 
@@ -60,13 +64,9 @@ pub async fn page(
             })
         })
         .collect();
-    let deadline = procedure.deadline().map(|d| {
-        format!(
-            "Réponse sous {} à compter du dépôt du dossier complet ; sans réponse dans ce délai, {}.",
-            d.duration.label_fr(),
-            d.silence.label_fr()
-        )
-    });
+    let deadline = procedure.deadline().map(|d| d.sentence_fr());
+    // Only a procedure published with its definition has a paper form to print.
+    let paper_form = state.search.definition(&id).is_some();
     Ok(ProcedurePage {
         layout: Layout::new(&state, procedure.title()),
         id: procedure.id().to_string(),
@@ -75,6 +75,7 @@ pub async fn page(
         operator,
         channels,
         deadline,
+        paper_form,
         decides_rights: procedure.decides_rights(),
     })
 }

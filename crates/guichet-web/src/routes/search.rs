@@ -98,7 +98,7 @@ pub async fn page(
     }
     let index = state.search.clone();
     let query = q.clone();
-    let found = tokio::task::spawn_blocking(move || index.search(&query, 10))
+    let found = tokio::task::spawn_blocking(move || index.index.search(&query, 10))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let (message, results) = match found {
@@ -110,7 +110,7 @@ pub async fn page(
         Err(e @ (SearchError::EmptyQuery | SearchError::QueryTooLong { .. })) => {
             (Some(e.to_string()), Vec::new())
         }
-        Err(e) => return Err(AppError::Internal(e.to_string())),
+        Err(e) => return Err(AppError::Search(e)),
     };
     Ok(SearchPage {
         layout,

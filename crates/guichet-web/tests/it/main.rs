@@ -3,4 +3,6 @@
 
 mod pages;
 mod search;
+mod snapshots;
+mod support;
 mod territory;

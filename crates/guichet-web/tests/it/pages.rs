@@ -1,30 +1,10 @@
 //! Pages and the health endpoint.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use guichet_domain::*;
 use guichet_store::Store;
-use guichet_store::testing::on_both_engines;
-use guichet_web::{AppState, router};
-use tower::ServiceExt;
 
-async fn get(store: &Store, demo: bool, path: &str) -> (StatusCode, String) {
-    let app = router(AppState {
-        store: store.clone(),
-        demo,
-        search: std::sync::Arc::new(guichet_search::SearchIndex::empty().unwrap()),
-        territory: guichet_web::territory::TerritoryState::loading(),
-    });
-    let response = app
-        .oneshot(Request::get(path).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    (status, String::from_utf8(bytes.to_vec()).unwrap())
-}
+use crate::support::TestApp;
 
 async fn publish_one(store: &Store) {
     store
@@ -72,59 +52,67 @@ async fn publish_one(store: &Store) {
 
 #[tokio::test]
 async fn the_home_page_lists_procedures_in_french_and_escapes_text() {
-    on_both_engines(|store: Store| async move {
-        let (status, body) = get(&store, false, "/").await;
-        assert_eq!(status, StatusCode::OK);
-        assert!(body.contains("Aucune démarche"), "{body}");
-        assert!(body.contains("lang=\"fr\""));
-        publish_one(&store).await;
-        let (_, body) = get(&store, false, "/").await;
-        assert!(
-            body.contains("Inscription à la cantine &#60;scolaire&#62;")
-                || body.contains("Inscription à la cantine &lt;scolaire&gt;"),
-            "{body}"
-        );
-        assert!(body.contains("Mairie de Saint-Clair"));
-        assert!(body.contains("Au guichet"));
-        assert!(
-            !body.contains("Démonstration"),
-            "no demo banner outside demo mode"
-        );
-        let (_, body) = get(&store, true, "/").await;
-        assert!(body.contains("Démonstration"));
-    })
-    .await;
+    TestApp::builder()
+        .on_both_engines(|mut app| async move {
+            let r = app.get("/").await;
+            assert_eq!(r.status, StatusCode::OK);
+            assert!(r.text().contains("Aucune démarche"), "{}", r.text());
+            assert!(r.text().contains("lang=\"fr\""));
+            publish_one(app.store()).await;
+            let body = app.get("/").await.text().to_owned();
+            assert!(
+                body.contains("Inscription à la cantine &#60;scolaire&#62;")
+                    || body.contains("Inscription à la cantine &lt;scolaire&gt;"),
+                "{body}"
+            );
+            assert!(body.contains("Mairie de Saint-Clair"));
+            assert!(body.contains("Au guichet"));
+            assert!(
+                !body.contains("Démonstration"),
+                "no demo banner outside demo mode"
+            );
+        })
+        .await;
+    TestApp::builder()
+        .demo_banner()
+        .on_both_engines(|mut app| async move {
+            publish_one(app.store()).await;
+            assert!(app.get("/").await.text().contains("Démonstration"));
+        })
+        .await;
 }
 
 #[tokio::test]
 async fn a_procedure_page_says_how_on_each_channel_and_unknown_ones_get_a_french_404() {
-    on_both_engines(|store: Store| async move {
-        publish_one(&store).await;
-        let (status, body) = get(&store, false, "/demarches/inscription-cantine").await;
-        assert_eq!(status, StatusCode::OK);
-        assert!(body.contains("À l’accueil de la mairie"));
-        assert!(body.contains("silence vaut accord"));
-        let (status, body) = get(&store, false, "/demarches/inconnue").await;
-        assert_eq!(status, StatusCode::NOT_FOUND);
-        assert!(body.contains("n’existe pas"));
-        assert!(body.contains("référence d’incident"));
-        let (status, _) = get(&store, false, "/demarches/%00%C3%28").await;
-        assert_eq!(status, StatusCode::NOT_FOUND);
-        let (status, _) = get(&store, false, "/nulle-part").await;
-        assert_eq!(status, StatusCode::NOT_FOUND);
-    })
-    .await;
+    TestApp::builder()
+        .on_both_engines(|mut app| async move {
+            publish_one(app.store()).await;
+            let r = app.get("/demarches/inscription-cantine").await;
+            assert_eq!(r.status, StatusCode::OK);
+            assert!(r.text().contains("À l’accueil de la mairie"));
+            assert!(r.text().contains("silence vaut accord"));
+            let r = app.get("/demarches/inconnue").await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND);
+            assert!(r.text().contains("n’existe pas"));
+            assert!(r.text().contains("référence d’incident"));
+            let r = app.get("/demarches/%00%C3%28").await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND);
+            let r = app.get("/nulle-part").await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND);
+        })
+        .await;
 }
 
 #[tokio::test]
 async fn health_follows_the_database() {
-    on_both_engines(|store: Store| async move {
-        let (status, body) = get(&store, false, "/health").await;
-        assert_eq!(status, StatusCode::OK);
-        assert!(body.contains("ok"));
-        store.close().await;
-        let (status, _) = get(&store, false, "/health").await;
-        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
-    })
-    .await;
+    TestApp::builder()
+        .on_both_engines(|mut app| async move {
+            let r = app.get("/health").await;
+            assert_eq!(r.status, StatusCode::OK);
+            assert!(r.text().contains("ok"));
+            app.store().close().await;
+            let r = app.get("/health").await;
+            assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+        })
+        .await;
 }

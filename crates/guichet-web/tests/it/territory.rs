@@ -10,15 +10,13 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::StatusCode;
 use guichet_places::{Commune, Place, PlaceKind};
 use guichet_store::Engine;
-use guichet_store::testing::TestDb;
 use guichet_territory::{Network, TerritoryReport};
 use guichet_web::territory::{TerritoryData, TerritoryState};
-use guichet_web::{AppState, router};
-use tower::ServiceExt;
+
+use crate::support::{TestApp, TestResponse};
 
 const DEP: &str = "19";
 const DETOUR: f64 = 1.3;
@@ -132,46 +130,12 @@ fn fr_int(n: u64) -> String {
     out
 }
 
-struct Reply {
-    status: StatusCode,
-    content_type: String,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn text(&self) -> String {
-        String::from_utf8(self.body.clone()).unwrap()
-    }
-}
-
-async fn get(state: Arc<TerritoryState>, path: &str) -> Reply {
-    let db = TestDb::new(Engine::Sqlite).await;
-    let app = router(AppState {
-        store: db.store.clone(),
-        demo: false,
-        search: Arc::new(guichet_search::SearchIndex::empty().unwrap()),
-        territory: state,
-    });
-    let response = app
-        .oneshot(Request::get(path).body(Body::empty()).unwrap())
+/// One request on a fresh app holding `state` (SQLite: these pages never read the database).
+async fn get(state: Arc<TerritoryState>, path: &str) -> TestResponse {
+    TestApp::builder()
+        .territory(state)
+        .run_on(Engine::Sqlite, |mut app| async move { app.get(path).await })
         .await
-        .unwrap();
-    let status = response.status();
-    let content_type = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    let body = axum::body::to_bytes(response.into_body(), 32 << 20)
-        .await
-        .unwrap()
-        .to_vec();
-    db.cleanup().await;
-    Reply {
-        status,
-        content_type,
-        body,
-    }
 }
 
 #[tokio::test]
@@ -260,7 +224,7 @@ async fn access_downloads_parse_and_agree_with_the_independent_times() {
     )
     .await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.content_type.starts_with("text/csv"));
+    assert!(r.content_type().starts_with("text/csv"));
     let mut rdr = csv::Reader::from_reader(&r.body[..]);
     let headers = rdr.headers().unwrap().clone();
     let col = |n: &str| headers.iter().position(|h| h == n).unwrap();
@@ -283,7 +247,7 @@ async fn access_downloads_parse_and_agree_with_the_independent_times() {
     )
     .await;
     assert_eq!(g.status, StatusCode::OK);
-    assert_eq!(g.content_type, "application/geo+json");
+    assert_eq!(g.content_type(), "application/geo+json");
     let v: serde_json::Value = serde_json::from_slice(&g.body).unwrap();
     assert_eq!(v["type"], "FeatureCollection");
     assert!(v["methode"].as_str().unwrap().contains("vol d’oiseau"));
@@ -402,8 +366,8 @@ async fn a_departement_has_its_page_map_and_table_and_an_unknown_one_is_a_french
 
     let svg = get(ready_state(), "/territoire/carte.svg?departement=19").await;
     assert_eq!(svg.status, StatusCode::OK);
-    assert!(svg.content_type.starts_with("image/svg+xml"));
-    let svg = svg.text();
+    assert!(svg.content_type().starts_with("image/svg+xml"));
+    let svg = svg.text().to_owned();
     assert!(svg.starts_with("<svg") && svg.contains("ESTIMATION"));
     assert_eq!(
         svg.matches("<circle").count(),
@@ -417,7 +381,7 @@ async fn a_departement_has_its_page_map_and_table_and_an_unknown_one_is_a_french
     );
     let png = get(ready_state(), "/territoire/carte.png?type=mairie").await;
     assert_eq!(png.status, StatusCode::OK);
-    assert_eq!(png.content_type, "image/png");
+    assert_eq!(png.content_type(), "image/png");
     assert_eq!(&png.body[..8], b"\x89PNG\r\n\x1a\n");
 }
 
@@ -427,6 +391,7 @@ async fn while_computing_the_pages_say_so_and_files_wait() {
     let r = get(loading.clone(), "/territoire").await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(r.text().contains("Calcul en cours"));
+    assert_eq!(r.header("retry-after"), Some("10"));
     let r = get(loading.clone(), "/territoire/acces.csv").await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
     let home = get(loading, "/").await;

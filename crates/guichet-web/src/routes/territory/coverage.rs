@@ -112,10 +112,7 @@ pub async fn page(
     q: Result<Query<Params>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let q = params(q)?;
-    let data = match ready(&state) {
-        Ok(d) => d,
-        Err(wait) => return Ok(*wait),
-    };
+    let data = ready(&state)?;
     let report = &data.report;
     let k = pick_kind(report, q.kind.as_deref())?;
     let t = pick_threshold(k, q.seuil.as_deref())?;

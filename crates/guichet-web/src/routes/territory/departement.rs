@@ -52,10 +52,7 @@ pub async fn page(
             what: "département".into(),
         });
     };
-    let data = match ready(&state) {
-        Ok(d) => d,
-        Err(wait) => return Ok(*wait),
-    };
+    let data = ready(&state)?;
     let report = &data.report;
     let code = raw.trim().to_ascii_uppercase();
     if !report.has_departement(&code) {

@@ -14,19 +14,15 @@ pub mod sites;
 
 use std::sync::Arc;
 
-use askama::Template;
-use askama_web::WebTemplate;
 use axum::extract::Query;
 use axum::extract::rejection::QueryRejection;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use guichet_places::Commune;
 use guichet_territory::{Access, KindAnalysis, Method, TerritoryReport, departement_name};
 use serde::Deserialize;
 
+use crate::AppState;
 use crate::error::AppError;
 use crate::territory::{TerritoryData, TerritoryStatus};
-use crate::{AppState, Layout};
 
 /// Query parameters of the territory pages, all read as text and checked here so that a bad
 /// value gets a French message rather than the framework's.
@@ -47,31 +43,14 @@ pub(crate) fn params(q: Result<Query<Params>, QueryRejection>) -> Result<Params,
     })
 }
 
-#[derive(Debug, Template, WebTemplate)]
-#[template(path = "territory_wait.html")]
-struct WaitPage {
-    layout: Layout,
-    loading: bool,
-}
-
-/// The report, or the page to show instead while it is computed or if it failed.
-pub(crate) fn ready(state: &AppState) -> Result<Arc<TerritoryData>, Box<Response>> {
-    let loading = match state.territory.status() {
-        TerritoryStatus::Ready(d) => return Ok(d),
-        TerritoryStatus::Loading => true,
-        TerritoryStatus::Unavailable(_) => false,
-    };
-    let page = WaitPage {
-        layout: Layout::new(state, "Territoire : calcul en cours"),
-        loading,
-    };
-    let mut response = (StatusCode::SERVICE_UNAVAILABLE, page).into_response();
-    if loading {
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
+/// The report, or the error that shows the page to see instead while it is computed or if it
+/// failed.
+pub(crate) fn ready(state: &AppState) -> Result<Arc<TerritoryData>, AppError> {
+    match state.territory.status() {
+        TerritoryStatus::Ready(d) => Ok(d),
+        TerritoryStatus::Loading => Err(AppError::TerritoryNotReady { loading: true }),
+        TerritoryStatus::Unavailable(_) => Err(AppError::TerritoryNotReady { loading: false }),
     }
-    Err(Box::new(response))
 }
 
 /// For files and images: no page around them, just the error.

@@ -54,10 +54,7 @@ pub struct OverviewPage {
 const SHOWN: [u32; 3] = [20, 30, 45];
 
 pub async fn page(State(state): State<AppState>) -> Result<Response, AppError> {
-    let data = match ready(&state) {
-        Ok(d) => d,
-        Err(wait) => return Ok(*wait),
-    };
+    let data = ready(&state)?;
     let report = &data.report;
     let kinds = report
         .kinds()

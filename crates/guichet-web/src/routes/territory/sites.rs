@@ -80,10 +80,7 @@ pub async fn page(
     q: Result<Query<Params>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let q = params(q)?;
-    let data = match ready(&state) {
-        Ok(d) => d,
-        Err(wait) => return Ok(*wait),
-    };
+    let data = ready(&state)?;
     let report = &data.report;
     let kind = pick_kind(report, q.kind.as_deref())?;
     let k = number(q.k.as_deref(), DEFAULT_K, 1, MAX_SITES, "Nombre de lieux")?;
