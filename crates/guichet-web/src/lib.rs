@@ -1,7 +1,8 @@
 //! Guichet's web interface: French pages that work without JavaScript, and the JSON API.
 //!
-//! Handlers are thin (one file per page under [`routes`]): they read the request, call the store
-//! and the domain, and render an askama template. HTML is only ever produced by auto-escaping
+//! Handlers are thin (one file per page under [`routes`]): they read the request, read through
+//! the store or change a case through the case service ([`AppState::cases`]), and render an
+//! askama template. HTML is only ever produced by auto-escaping
 //! templates. Errors become responses in one place, [`error::AppError`].
 
 pub mod error;
@@ -18,14 +19,18 @@ use guichet_store::Store;
 /// What every handler can reach.
 #[derive(Debug, Clone)]
 pub struct AppState {
+    /// For reads. A handler that changes a case calls [`AppState::cases`], never the store.
     pub store: Store,
+    /// The one way to open or change a case: it writes the notifications the change causes in
+    /// the same transaction.
+    pub cases: guichet_cases::CaseService,
+    /// Where handlers get "now" (the system clock in production, a manual one in tests).
+    pub clock: std::sync::Arc<dyn guichet_domain::Clock>,
     /// A demonstration instance shows a banner on every page.
     pub demo: bool,
     /// The search index over the national catalogue and the hosted procedures, and the typed
-    /// definitions of the hosted procedures, read once at start
-    /// ([`search_index::build`]). (Named `search` because the binary builds `AppState` by
-    /// its fields; `catalogue` would say more.)
-    pub search: std::sync::Arc<search_index::Catalogue>,
+    /// definitions of the hosted procedures, read once at start ([`search_index::build`]).
+    pub catalogue: std::sync::Arc<search_index::Catalogue>,
     /// The territorial report behind `/territoire`, computed once (possibly still loading).
     pub territory: std::sync::Arc<territory::TerritoryState>,
 }

@@ -49,19 +49,18 @@ pub async fn run(args: ServeArgs, mut overrides: Overrides) -> anyhow::Result<()
     }
     let store = crate::open_store(&config).await?;
     store.migrate().await?;
+    // One case service for the pages, the deadline sweep and the demo: they share its cache
+    // of parsed definitions.
+    let cases = guichet_cases::CaseService::new(store.clone());
     if args.demo {
-        let loaded = crate::demo::load(
-            &guichet_cases::CaseService::new(store.clone()),
-            crate::now(),
-        )
-        .await?;
+        let loaded = crate::demo::load(&cases, crate::now()).await?;
         tracing::info!("{loaded}");
         // The demo procedures' definition files (forms, paper forms), over the same versions.
         if let Err(e) = guichet_catalogue::demo::publish(&store, crate::now()).await {
             tracing::warn!("demo procedure definitions not published: {e}");
         }
     }
-    let search = guichet_web::search_index::build(&store).await?;
+    let catalogue = guichet_web::search_index::build(&store).await?;
     // Computed in the background: the pages say « calcul en cours » until it is ready.
     let territory = guichet_web::territory::TerritoryState::loading();
     territory.spawn_load(config.territory_dir_for(args.demo));
@@ -72,7 +71,9 @@ pub async fn run(args: ServeArgs, mut overrides: Overrides) -> anyhow::Result<()
     let app = guichet_web::router(guichet_web::AppState {
         store: store.clone(),
         demo: args.demo,
-        search,
+        cases: cases.clone(),
+        clock: std::sync::Arc::new(crate::SystemClock),
+        catalogue,
         territory,
     });
     println!(
@@ -84,9 +85,7 @@ pub async fn run(args: ServeArgs, mut overrides: Overrides) -> anyhow::Result<()
             ""
         }
     );
-    let sweeper = tokio::spawn(sweep_deadlines(guichet_cases::CaseService::new(
-        store.clone(),
-    )));
+    let sweeper = tokio::spawn(sweep_deadlines(cases));
     let worker = match args.worker {
         true => Some(crate::worker::spawn_in_server(
             store.clone(),

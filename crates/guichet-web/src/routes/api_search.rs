@@ -34,7 +34,7 @@ pub async fn search(
         q: String::new(),
         limit: None,
     });
-    let index = state.search.clone();
+    let index = state.catalogue.clone();
     let limit = limit.unwrap_or(10);
     let query = q.clone();
     // Searching is CPU work (well under a millisecond, but never on the async request path).

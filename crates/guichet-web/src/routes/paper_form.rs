@@ -172,7 +172,7 @@ pub async fn page(
     };
     let procedure_id = guichet_domain::ProcedureId::parse(&id).map_err(|_| not_found())?;
     let def = state
-        .search
+        .catalogue
         .definition(&procedure_id)
         .ok_or_else(not_found)?;
     let p = def.procedure();

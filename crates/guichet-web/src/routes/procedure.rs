@@ -66,7 +66,7 @@ pub async fn page(
         .collect();
     let deadline = procedure.deadline().map(|d| d.sentence_fr());
     // Only a procedure published with its definition has a paper form to print.
-    let paper_form = state.search.definition(&id).is_some();
+    let paper_form = state.catalogue.definition(&id).is_some();
     Ok(ProcedurePage {
         layout: Layout::new(&state, procedure.title()),
         id: procedure.id().to_string(),

@@ -96,7 +96,7 @@ pub async fn page(
             results: Vec::new(),
         });
     }
-    let index = state.search.clone();
+    let index = state.catalogue.clone();
     let query = q.clone();
     let found = tokio::task::spawn_blocking(move || index.index.search(&query, 10))
         .await

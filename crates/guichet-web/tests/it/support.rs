@@ -148,8 +148,12 @@ impl TestAppBuilder {
         };
         let state = AppState {
             store: store.clone(),
+            cases: guichet_cases::CaseService::new(store.clone()),
+            clock: Arc::new(guichet_domain::ManualClock::new(
+                chrono::DateTime::UNIX_EPOCH + chrono::Duration::days(20_500),
+            )),
             demo: self.demo,
-            search: Arc::new(catalogue),
+            catalogue: Arc::new(catalogue),
             territory: self.territory.unwrap_or_else(TerritoryState::loading),
         };
         TestApp {
