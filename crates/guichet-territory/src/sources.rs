@@ -138,8 +138,10 @@ pub fn load_sources(dir: Option<&Path>) -> Result<LoadedSources, TerritoryError>
                     .collect();
                 files.sort();
             }
+            // Named, not shown by its path: notes reach public pages, and the operator knows
+            // which folder they configured.
             Err(e) => notes.push(SourceNote {
-                source: dir.display().to_string(),
+                source: "dossier territoire".into(),
                 outcome: SourceOutcome::Refused(format!("dossier illisible : {e}")),
             }),
         }

@@ -227,14 +227,31 @@ pub fn fr_decimal(x: f64, places: usize) -> String {
     s.replace('.', ",")
 }
 
-/// 0.9431 → « 94,3 % ».
+/// 0.9431 → « 94,3 % ». A share that is not exactly all or nothing never prints as « 100,0 % »
+/// or « 0,0 % » (« > 99,9 % », « < 0,1 % »): the page would contradict the people it counts
+/// beyond the threshold.
 pub fn fr_percent(share: f64) -> String {
-    format!("{:.1}", share * 100.0).replace('.', ",") + "\u{a0}%"
+    percent_with(share, 1)
 }
 
 /// 0.99943 → « 99,94 % »: near full coverage, one decimal would hide what a site adds.
 pub fn fr_percent_fine(share: f64) -> String {
-    format!("{:.2}", share * 100.0).replace('.', ",") + "\u{a0}%"
+    percent_with(share, 2)
+}
+
+fn percent_with(share: f64, decimals: usize) -> String {
+    let pct = share * 100.0;
+    let step = 10f64.powi(-(decimals as i32));
+    let shown = format!("{pct:.decimals$}");
+    let bound = |b: f64| format!("{b:.decimals$}").replace('.', ",");
+    let text = if pct < 100.0 && shown == format!("{:.decimals$}", 100.0) {
+        format!("> {}", bound(100.0 - step))
+    } else if pct > 0.0 && shown == format!("{:.decimals$}", 0.0) {
+        format!("< {}", bound(step))
+    } else {
+        shown.replace('.', ",")
+    };
+    text + "\u{a0}%"
 }
 
 /// Minutes with one decimal, « — » when unknown.
@@ -331,6 +348,17 @@ fn encode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_share_short_of_all_never_prints_as_all() {
+        assert_eq!(fr_percent(0.9431), "94,3\u{a0}%");
+        assert_eq!(fr_percent(1.0), "100,0\u{a0}%");
+        assert_eq!(fr_percent(0.99984), "> 99,9\u{a0}%");
+        assert_eq!(fr_percent(0.0), "0,0\u{a0}%");
+        assert_eq!(fr_percent(0.0002), "< 0,1\u{a0}%");
+        assert_eq!(fr_percent_fine(0.999_99), "> 99,99\u{a0}%");
+        assert_eq!(fr_percent_fine(0.99943), "99,94\u{a0}%");
+    }
 
     #[test]
     fn french_numbers() {

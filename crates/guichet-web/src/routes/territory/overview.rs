@@ -46,7 +46,6 @@ pub struct OverviewPage {
     legend: Vec<LegendRow>,
     sources: Vec<SourceRow>,
     has_france_services: bool,
-    dir: Option<String>,
     departements: Vec<DepOption>,
     skipped: Vec<String>,
 }
@@ -127,7 +126,6 @@ pub async fn page(State(state): State<AppState>) -> Result<Response, AppError> {
         legend: legend_rows(report, shown, None),
         sources,
         has_france_services: report.kind("france-services").is_some(),
-        dir: data.dir.as_ref().map(|d| d.display().to_string()),
         departements: dep_options(report, None),
         skipped: report
             .skipped()
