@@ -62,9 +62,17 @@ pub(crate) async fn case_facts(
     definitions: &Definitions,
     case: &Case,
 ) -> Result<CaseFacts, StoreError> {
-    let procedure = store
-        .get_procedure(&case.procedure.id, Some(case.procedure.version))
-        .await?;
+    // The parsed definition (cached) carries the procedure itself; the store is read only for
+    // a procedure published without a definition file.
+    let definition = definitions.get(store, &case.procedure).await?;
+    let procedure = match &definition {
+        Some(d) => Some(d.procedure().clone()),
+        None => {
+            store
+                .get_procedure(&case.procedure.id, Some(case.procedure.version))
+                .await?
+        }
+    };
     let (title, operator_id) = match &procedure {
         Some(p) => (p.title().to_owned(), Some(p.operator().clone())),
         None => (case.procedure.id.to_string(), None),
@@ -78,7 +86,6 @@ pub(crate) async fn case_facts(
             .map_or_else(|| id.to_string(), |o| o.name),
         None => "l’administration".to_owned(),
     };
-    let definition = definitions.get(store, &case.procedure).await?;
     let address = definition.as_ref().and_then(|d| d.return_address());
     let phone = definition.as_ref().and_then(|d| d.phone_line());
     let office = Office::new(
