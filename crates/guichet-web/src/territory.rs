@@ -15,8 +15,6 @@ pub struct TerritoryData {
     pub report: TerritoryReport,
     /// One note per input (imported, refused with its reason, ignored).
     pub notes: Vec<SourceNote>,
-    /// The territory directory read, if any.
-    pub dir: Option<PathBuf>,
 }
 
 /// Where the computation stands.
@@ -81,7 +79,6 @@ impl TerritoryState {
                     state.set(TerritoryStatus::Ready(Arc::new(TerritoryData {
                         report,
                         notes,
-                        dir,
                     })));
                 }
                 Err(e) => {

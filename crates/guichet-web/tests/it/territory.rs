@@ -86,7 +86,6 @@ fn ready_state() -> Arc<TerritoryState> {
     TerritoryState::ready(TerritoryData {
         report,
         notes: Vec::new(),
-        dir: None,
     })
 }
 
