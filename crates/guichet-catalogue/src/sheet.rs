@@ -131,6 +131,10 @@ pub struct Sheet {
     pub online: Vec<OnlineService>,
     pub references: Vec<LegalReference>,
     pub related: Vec<SheetId>,
+    /// The date of the sheet's last update by its publisher (`dc:date`, « modified
+    /// 2019-08-28 »), ISO `YYYY-MM-DD`; the licence asks reusers to show it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated: Option<String>,
 }
 
 impl Sheet {

@@ -259,7 +259,16 @@ pub fn parse_sheet(file: &str, audience: Audience, json: &[u8]) -> Result<Sheet,
         online,
         references,
         related,
+        updated: modified_date(&meta("dc:date")),
     })
+}
+
+/// The ISO date in a Dublin Core `dc:date` such as « modified 2019-08-28 ».
+fn modified_date(raw: &str) -> Option<String> {
+    let date = raw.trim().strip_prefix("modified").unwrap_or(raw).trim();
+    chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+        .ok()
+        .map(|d| d.format("%Y-%m-%d").to_string())
 }
 
 /// Every `OuSAdresser` block below `node`, with the number of conditional `Cas` blocks around it.

@@ -52,6 +52,12 @@ pub struct Hit {
     /// The life event this result was ranked first for, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub situation: Option<String>,
+    /// Who publishes the information: « service-public.fr » for a national sheet, the
+    /// operator's name for a procedure hosted here.
+    pub source: String,
+    /// A national sheet's last update by its publisher (ISO date), when the corpus gives it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated: Option<String>,
 }
 
 fn view(op: &guichet_catalogue::NationalOperator) -> OperatorView {
@@ -125,6 +131,8 @@ pub fn for_sheet(sheet: &Sheet, operators: &OperatorDirectory) -> Hit {
         channels,
         url: sheet.public_url(),
         situation: None,
+        source: "service-public.fr (Direction de l’information légale et administrative)".into(),
+        updated: sheet.updated.clone(),
     }
 }
 
@@ -199,5 +207,7 @@ pub fn for_procedure(def: &ProcedureDefinition, operator_name: Option<&str>) -> 
         channels,
         url: format!("/demarches/{}", p.id()),
         situation: None,
+        source: operator_name.unwrap_or(p.operator().as_str()).to_owned(),
+        updated: None,
     }
 }

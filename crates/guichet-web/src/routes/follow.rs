@@ -33,30 +33,9 @@ pub const MAX_FAILURES: u64 = 5;
 /// The window over which wrong codes are counted.
 pub const FAILURE_WINDOW: Duration = Duration::minutes(15);
 
-/// A date in French, « 14 mars 2026 ».
+/// A date in French, « 14 mars 2026 » (the letters' own wording, one place for it).
 pub fn date_fr(t: DateTime<Utc>) -> String {
-    const MONTHS: [&str; 12] = [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ];
-    use chrono::Datelike;
-    let d = t.date_naive();
-    let day = if d.day() == 1 {
-        "1er".to_owned()
-    } else {
-        d.day().to_string()
-    };
-    format!("{day} {} {}", MONTHS[d.month0() as usize], d.year())
+    guichet_letters::french_date(t.date_naive())
 }
 
 /// Compares follow-up codes as people type them: any case, with or without the hyphen or

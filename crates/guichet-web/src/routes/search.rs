@@ -37,6 +37,8 @@ pub struct ResultCard {
     pub others: Vec<String>,
     pub situation: Option<String>,
     pub channels: Vec<ChannelLine>,
+    /// « Source : service-public.fr, mise à jour le 28 août 2019 ».
+    pub source: String,
 }
 
 #[derive(Debug, Template, WebTemplate)]
@@ -58,6 +60,18 @@ fn channel_label(code: &str) -> &'static str {
     }
 }
 
+/// Where a result's information comes from and how old it is (the sheets' licence asks for
+/// both, and a person should know a national sheet may have changed since).
+fn source_line(source: &str, updated: Option<&str>) -> String {
+    let date = updated
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .map(guichet_letters::french_date);
+    match date {
+        Some(d) => format!("Source : {source}, fiche mise à jour le {d}."),
+        None => format!("Source : {source}."),
+    }
+}
+
 fn card(hit: Hit) -> ResultCard {
     ResultCard {
         kind_label: match hit.kind {
@@ -70,6 +84,7 @@ fn card(hit: Hit) -> ResultCard {
         operator: hit.operator.map(|o| o.name),
         others: hit.other_operators.into_iter().map(|o| o.name).collect(),
         situation: hit.situation,
+        source: source_line(&hit.source, hit.updated.as_deref()),
         channels: hit
             .channels
             .into_iter()

@@ -42,6 +42,16 @@ async fn the_api_answers_in_rank_order_with_operator_and_channels() {
             assert_eq!(first["kind"], "sheet");
             assert_eq!(first["operator"]["id"], "mairie");
             assert!(
+                first["source"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("service-public.fr")
+            );
+            assert!(
+                first["updated"].as_str().is_some_and(|d| d.len() == 10),
+                "{first}"
+            );
+            assert!(
                 first["channels"]
                     .as_array()
                     .unwrap()
@@ -108,6 +118,14 @@ async fn the_search_page_works_without_javascript_and_escapes_the_query() {
             assert_eq!(status, StatusCode::OK);
             assert!(body.contains("Je déménage"), "{body}");
             assert!(body.contains("Situation : Déménagement"));
+            // Every national sheet says where it comes from and when it was last updated.
+            let sheets = body.matches("Fiche service-public.fr").count();
+            assert!(sheets > 0);
+            assert_eq!(
+                body.matches("Source : service-public.fr (Direction de l’information légale et administrative), fiche mise à jour le ").count(),
+                sheets,
+                "{body}"
+            );
             let (_, body) = app.get("/recherche?q=APL").await.status_and_text();
             assert!(
                 body.contains("Qui s’en occupe")
