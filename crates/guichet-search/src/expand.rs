@@ -23,7 +23,12 @@ struct SynonymsRaw {
 pub struct Situation {
     pub name: String,
     pub triggers: Vec<String>,
+    #[serde(default)]
     pub sheets: Vec<String>,
+    /// Words of the hosted procedures that answer this situation (their title or keywords),
+    /// since every instance hosts its own: « secours » finds a CCAS's emergency aid.
+    #[serde(default)]
+    pub hosted: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

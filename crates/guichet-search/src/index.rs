@@ -86,6 +86,9 @@ struct Entry {
     hit: Hit,
     audiences: Vec<Audience>,
     kind: String,
+    /// A hosted procedure's title and keywords, folded (situations name hosted procedures by
+    /// these, since each instance hosts its own); empty for a national sheet.
+    hosted_words: Vec<String>,
 }
 
 /// A built index, ready to answer queries. Cheap to share behind an `Arc`.
@@ -193,6 +196,7 @@ impl SearchIndex {
                 hit: hit::for_sheet(sheet, operators),
                 audiences: sheet.audiences.clone(),
                 kind: sheet.kind.clone(),
+                hosted_words: Vec::new(),
             });
         }
         for def in procedures {
@@ -226,6 +230,10 @@ impl SearchIndex {
                 hit: hit::for_procedure(def, operator_name),
                 audiences: def.audience().to_vec(),
                 kind: "Démarche".to_owned(),
+                hosted_words: std::iter::once(def.procedure().title())
+                    .chain(def.keywords().iter().map(String::as_str))
+                    .map(text::fold)
+                    .collect(),
             });
         }
         writer.commit().map_err(engine)?;
@@ -325,8 +333,36 @@ impl SearchIndex {
             ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         }
 
+        let situations = self.expansions.situations_for(&folded);
         let mut out: Vec<Hit> = Vec::new();
-        for situation in self.expansions.situations_for(&folded) {
+        // The instance's own procedures first: those a situation calls for (distress leads to
+        // the CCAS's emergency aid), then those that answer the query almost as well as the
+        // best national sheet (« acte de naissance » is the town hall's own procedure here).
+        for situation in &situations {
+            // In the order of the situation's words: its first word names the best answer.
+            for word in situation.hosted.iter().map(|k| text::fold(k)) {
+                for entry in &self.entries {
+                    let wanted = entry.hosted_words.iter().any(|w| w.contains(&word));
+                    if !wanted || out.iter().any(|h| h.id == entry.hit.id) {
+                        continue;
+                    }
+                    let mut h = entry.hit.clone();
+                    h.situation = Some(situation.name.clone());
+                    out.push(h);
+                }
+            }
+        }
+        let best = ranked.first().map_or(0.0, |r| r.0);
+        for (score, i) in &ranked {
+            let h = &self.entries[*i].hit;
+            if h.kind == HitKind::Procedure
+                && *score >= HOSTED_SHARE * best
+                && !out.iter().any(|o| o.id == h.id)
+            {
+                out.push(h.clone());
+            }
+        }
+        for situation in situations {
             for id in &situation.sheets {
                 if let Some(i) = self.by_id.get(id)
                     && !out.iter().any(|h| &h.id == id)
@@ -414,6 +450,10 @@ impl SearchIndex {
         self.get(id).is_some_and(|h| h.kind == HitKind::Procedure)
     }
 }
+
+/// A hosted procedure scoring at least this share of the best result goes first: it is what
+/// the person can do here, with the instance's own counters and phone.
+const HOSTED_SHARE: f32 = 0.5;
 
 /// Words that say the person asks as a business or an association.
 const PRO_WORDS: &[&str] = &[

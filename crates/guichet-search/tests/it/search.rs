@@ -156,3 +156,44 @@ fn bad_input_gives_clear_errors_and_never_panics() {
     assert!(index.search("le la les", 10).unwrap().is_empty());
     assert_eq!(index.search("passeport", 500).unwrap().len(), 50);
 }
+
+#[test]
+fn the_instances_own_procedure_comes_first_when_it_answers() {
+    for (query, hosted) in [
+        ("acte de naissance", "copie-acte-etat-civil"),
+        ("inscrire mon fils à la cantine", "inscription-cantine"),
+    ] {
+        assert_eq!(ids(query)[0], hosted, "{query}: {:?}", ids(query));
+    }
+    // A national question the town does not handle keeps its national sheet first.
+    assert_eq!(ids("carte grise voiture d'occasion")[0], "F1050");
+}
+
+#[test]
+fn distress_leads_to_the_social_services_never_to_an_unrelated_sheet() {
+    for (query, first) in [
+        ("je n'ai plus d'argent pour manger", "aide-sociale-urgence"),
+        (
+            "on va nous couper l'électricité, factures impayées",
+            "aide-sociale-urgence",
+        ),
+        (
+            "je vais être expulsée de mon logement",
+            "aide-sociale-urgence",
+        ),
+        ("ma mère ne peut plus cuisiner", "portage-repas-domicile"),
+    ] {
+        let got = ids(query);
+        assert_eq!(got[0], first, "{query}: {got:?}");
+    }
+    let hits = index()
+        .1
+        .search("je n'ai plus d'argent pour manger", 5)
+        .unwrap();
+    assert!(hits[0].situation.is_some(), "the situation is named");
+    assert!(
+        hits.iter().any(|h| h.id == "F19778"),
+        "the national help follows: {:?}",
+        hits.iter().map(|h| &h.id).collect::<Vec<_>>()
+    );
+}
