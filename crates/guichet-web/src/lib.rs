@@ -46,6 +46,7 @@ pub fn router(state: AppState) -> Router {
             get(routes::paper_form::page),
         )
         .route("/recherche", get(routes::search::page))
+        .route("/lieux", get(routes::places::page))
         .route("/api/search", get(routes::api_search::search))
         .route("/territoire", get(routes::territory::overview::page))
         .route(
