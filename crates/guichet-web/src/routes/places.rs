@@ -307,7 +307,7 @@ pub async fn page(
             let message = if page.suggestions.is_empty() {
                 format!("Nous ne trouvons pas de commune nommée « {shown} ». Vérifiez l’orthographe, ou indiquez son code postal.")
             } else {
-                format!("Nous ne trouvons pas de commune nommée « {shown} ». Vouliez-vous dire l’une des communes ci-dessous ?")
+                format!("Nous ne trouvons pas de commune nommée « {shown} ». Vouliez-vous dire l’une des communes ci-dessous\u{a0}?")
             };
             Ok(page.error(StatusCode::NOT_FOUND, message))
         }
@@ -392,6 +392,24 @@ fn guidance(kind: OperatorKind, operator: &str) -> String {
             "Cette démarche se fait auprès de : {operator}. Les lieux ci-dessous peuvent vous aider à la faire en ligne ou vous orienter."
         )
     }
+}
+
+/// What ANCT's `format_fs` (with « (antenne) » added by the importer) means for a visit; a
+/// fixed counter needs no word.
+fn format_fr(format: &str) -> Option<String> {
+    let f = format.to_lowercase();
+    let text = if f.starts_with("bus") {
+        "France Services en bus : appelez pour connaître ses jours et lieux de passage"
+    } else if f.starts_with("itin") {
+        "Service itinérant : appelez pour connaître ses jours et lieux de passage"
+    } else if f.starts_with("multisites") {
+        "Accueil sur plusieurs sites : appelez pour savoir où aller"
+    } else if f.contains("antenne") {
+        "Antenne d’une France Services"
+    } else {
+        return None;
+    };
+    Some(text.to_owned())
 }
 
 /// How times were obtained, in one sentence, from where.
@@ -504,11 +522,7 @@ fn cards(
                     Hours::Unreadable { raw, .. } => Some(raw.clone()),
                     _ => None,
                 },
-                format: place
-                    .format
-                    .as_deref()
-                    .filter(|f| !f.trim().is_empty() && !f.trim().eq_ignore_ascii_case("fixe"))
-                    .map(str::to_owned),
+                format: place.format.as_deref().and_then(format_fr),
                 preferred: preferred(p),
             }
         })

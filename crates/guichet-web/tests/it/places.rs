@@ -272,6 +272,15 @@ async fn phones_are_tel_links_and_hours_are_plain_french() {
         assert!(mairie.contains("Horaires non communiqués : appelez avant de vous déplacer"));
         assert!(!mairie.contains("Ouvert") && !mairie.contains("Fermé"));
         assert!(text.contains("Téléphone : non communiqué"), "{text}");
+        // A France Services bus is not a counter open every day in one place.
+        let bus = t
+            .split("<li class=\"lieux-lieu\">")
+            .find(|c| c.contains("Bus France services UDAF"))
+            .unwrap();
+        assert!(bus.contains(
+            "France Services en bus : appelez pour connaître ses jours et lieux de passage"
+        ));
+        assert!(!t.contains("Bus_équivalent"));
     })
     .await;
 }
@@ -499,6 +508,38 @@ async fn a_town_procedure_names_its_counters_and_keeps_the_procedure_in_links() 
     .await;
 }
 
+/// Publishes a procedure of `operator` (created) open online and at the counter.
+async fn publish(app: &TestApp, id: &str, title: &str, operator: &Operator) {
+    app.store().save_operator(operator).await.unwrap();
+    let mut channels = std::collections::BTreeMap::new();
+    for c in [ProcedureChannel::Web, ProcedureChannel::Counter] {
+        channels.insert(
+            c,
+            ChannelAccess {
+                how: "Avec un conseiller.".into(),
+            },
+        );
+    }
+    let procedure = HostedProcedure::try_from(HostedProcedureFields {
+        id: ProcedureId::parse(id).unwrap(),
+        version: 1,
+        title: title.into(),
+        summary: String::new(),
+        operator: operator.id.clone(),
+        channels,
+        deadline: None,
+        decides_rights: true,
+    })
+    .unwrap();
+    app.store()
+        .publish_procedure(
+            &procedure,
+            Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap(),
+        )
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn a_national_procedure_puts_france_services_first() {
     with_app(builder(), |mut app| async move {
@@ -507,31 +548,7 @@ async fn a_national_procedure_puts_france_services_first() {
             name: "CAF de la Loire".into(),
             kind: OperatorKind::Caf,
         };
-        app.store().save_operator(&caf).await.unwrap();
-        let mut channels = std::collections::BTreeMap::new();
-        for c in [ProcedureChannel::Web, ProcedureChannel::Counter] {
-            channels.insert(
-                c,
-                ChannelAccess {
-                    how: "Avec un conseiller.".into(),
-                },
-            );
-        }
-        let procedure = HostedProcedure::try_from(HostedProcedureFields {
-            id: ProcedureId::parse("prime-activite").unwrap(),
-            version: 1,
-            title: "Prime d’activité".into(),
-            summary: String::new(),
-            operator: caf.id.clone(),
-            channels,
-            deadline: None,
-            decides_rights: true,
-        })
-        .unwrap();
-        app.store()
-            .publish_procedure(&procedure, Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap())
-            .await
-            .unwrap();
+        publish(&app, "prime-activite", "Prime d’activité", &caf).await;
         // Without the procedure, the town hall (0 min) comes first.
         let r = app.get("/lieux?q=42000").await;
         assert_eq!(listed(&r)[0].0, "Mairie");
@@ -543,6 +560,39 @@ async fn a_national_procedure_puts_france_services_first() {
         assert!(places[first_other..].iter().all(|p| p.0 != "France Services"), "{places:?}");
         assert!(r.text().contains("Vous accompagne pour cette démarche"));
         assert!(r.page_text().contains("Les conseillers France Services vous accompagnent pour les démarches de cet organisme (CAF de la Loire)"));
+        assert!(!r.text().contains("Traite cette démarche"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_persons_own_town_hall_is_marked_for_its_procedures() {
+    with_app(builder(), |mut app| async move {
+        let mairie = Operator {
+            id: OperatorId::parse("mairie-saint-etienne").unwrap(),
+            name: "Mairie de Saint-Étienne".into(),
+            kind: OperatorKind::TownHall,
+        };
+        publish(&app, "permis-de-louer", "Permis de louer", &mairie).await;
+        let r = app.get("/lieux?q=42000&demarche=permis-de-louer").await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(listed(&r)[0].1, "Mairie de Saint-Étienne");
+        let card = r
+            .text()
+            .split("<li class=\"lieux-lieu\">")
+            .nth(1)
+            .unwrap()
+            .to_owned();
+        assert!(card.contains("Traite cette démarche"), "{card}");
+        assert_eq!(r.text().matches("Traite cette démarche").count(), 1);
+        // From another commune, that town hall is not the person's: nothing is marked.
+        let r = app.get("/lieux?q=01000&demarche=permis-de-louer").await;
+        assert!(!r.text().contains("Traite cette démarche"));
+        let r = app
+            .get("/lieux?commune=01053&demarche=permis-de-louer")
+            .await;
+        assert!(!r.text().contains("Traite cette démarche"));
+        assert!(!r.text().contains("Vous accompagne pour cette démarche"));
     })
     .await;
 }
