@@ -11,6 +11,8 @@
 //! procedure, the store and the catalogue. GET only; works without JavaScript; every input is
 //! checked and answered in French (400 for what cannot be read, 404 for what does not exist).
 
+use std::sync::Arc;
+
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::rejection::QueryRejection;
@@ -161,6 +163,7 @@ impl PlacesPage {
 }
 
 /// Who handles the procedure, for the preference rules.
+#[derive(Debug, Clone)]
 struct Handler {
     kind: OperatorKind,
     /// The operator's name, folded, to recognise the person's own town hall.
@@ -261,7 +264,8 @@ pub async fn page(
             return Ok((StatusCode::SERVICE_UNAVAILABLE, page).into_response());
         }
     };
-    let report = &report.report;
+    let data = report;
+    let report = &data.report;
     let directory = report.directory();
 
     let found = if !commune_code.is_empty() {
@@ -333,7 +337,13 @@ pub async fn page(
                 page.q = c.name.clone();
             }
             page.method = Some(method_note(report, i));
-            page.places = cards(report, i, handler.as_ref(), now);
+            // On roads this is a graph search: off the async runtime.
+            let data = Arc::clone(&data);
+            page.places = tokio::task::spawn_blocking(move || {
+                cards(&data.report, i, handler.as_ref(), now)
+            })
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
             page.commune = Some(name);
             Ok(page.into_response())
         }
