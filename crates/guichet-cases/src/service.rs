@@ -2,7 +2,7 @@
 
 use guichet_domain::{
     Action, AlertKind, Case, CaseError, CaseReference, Command, Context, Decision, HostedProcedure,
-    PersonId,
+    Person, PersonId,
 };
 use guichet_notify::{Plan, Templates};
 use guichet_store::outbox::{NewAlert, NewIntent};
@@ -66,15 +66,8 @@ impl CaseService {
         person: PersonId,
         ctx: Context,
     ) -> Result<Committed, CommandError> {
-        let decision = Case::open(reference, procedure, person, ctx)?;
-        let case = Case::replay(&decision.events).map_err(corrupt)?;
-        let plan = self.plan(&case, &decision, ctx).await?;
-        self.commit(0, &case, &decision, &plan, ctx).await?;
-        Ok(Committed {
-            case,
-            decision,
-            plan,
-        })
+        self.open_inner(reference, procedure, person, None, ctx)
+            .await
     }
 
     /// Opens a case under a reference drawn by `draw` (randomness stays with the caller), drawing
@@ -84,16 +77,66 @@ impl CaseService {
         procedure: &HostedProcedure,
         person: PersonId,
         ctx: Context,
+        draw: impl FnMut() -> CaseReference,
+    ) -> Result<Committed, CommandError> {
+        self.open_drawing(procedure, person, None, ctx, draw).await
+    }
+
+    /// Registers `person` and opens their first case in one transaction: someone the instance
+    /// did not know who starts a request online. Either both are stored or neither.
+    pub async fn open_for_new_person(
+        &self,
+        procedure: &HostedProcedure,
+        person: &Person,
+        ctx: Context,
+        draw: impl FnMut() -> CaseReference,
+    ) -> Result<Committed, CommandError> {
+        self.open_drawing(procedure, person.id, Some(person), ctx, draw)
+            .await
+    }
+
+    async fn open_drawing(
+        &self,
+        procedure: &HostedProcedure,
+        person: PersonId,
+        new_person: Option<&Person>,
+        ctx: Context,
         mut draw: impl FnMut() -> CaseReference,
     ) -> Result<Committed, CommandError> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match self.open(draw(), procedure, person, ctx).await {
-                Err(CommandError::Store(StoreError::Duplicate(_))) if attempt < ATTEMPTS => {}
+            match self
+                .open_inner(draw(), procedure, person, new_person, ctx)
+                .await
+            {
+                Err(CommandError::Store(StoreError::Duplicate(what)))
+                    if attempt < ATTEMPTS && what.starts_with("case ") => {}
                 other => return other,
             }
         }
+    }
+
+    async fn open_inner(
+        &self,
+        reference: CaseReference,
+        procedure: &HostedProcedure,
+        person: PersonId,
+        new_person: Option<&Person>,
+        ctx: Context,
+    ) -> Result<Committed, CommandError> {
+        let decision = Case::open(reference, procedure, person, ctx)?;
+        let case = Case::replay(&decision.events).map_err(corrupt)?;
+        // Opening notifies nobody (the receipt comes with the submission), so a person not yet
+        // stored is never looked up here.
+        let plan = self.plan(&case, &decision, ctx).await?;
+        self.commit(0, &case, new_person, &decision, &plan, ctx)
+            .await?;
+        Ok(Committed {
+            case,
+            decision,
+            plan,
+        })
     }
 
     /// Runs `command` on the case `reference`: load, decide, plan, commit in one transaction.
@@ -109,7 +152,7 @@ impl CaseService {
         loop {
             attempt += 1;
             let (base, case, decision, plan) = self.decide(reference, command.clone(), ctx).await?;
-            match self.commit(base, &case, &decision, &plan, ctx).await {
+            match self.commit(base, &case, None, &decision, &plan, ctx).await {
                 Ok(()) => {
                     return Ok(Committed {
                         case,
@@ -139,6 +182,37 @@ impl CaseService {
             decision,
             plan,
         })
+    }
+
+    /// The published definition a case follows (its own version, even when a newer one was
+    /// published since), or `None` for a procedure published without one.
+    pub async fn definition(
+        &self,
+        procedure: &guichet_domain::ProcedureRef,
+    ) -> Result<
+        Option<std::sync::Arc<guichet_catalogue::definition::ProcedureDefinition>>,
+        StoreError,
+    > {
+        self.definitions.get(&self.store, procedure).await
+    }
+
+    /// The letter `notice` gives for the case `reference` now, without writing anything: a
+    /// receipt or a summary to download or print on demand. An error in French when it cannot
+    /// be produced (no postal address, for instance).
+    pub async fn letter(
+        &self,
+        reference: &CaseReference,
+        notice: &guichet_domain::Notice,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Result<guichet_letters::Letter, guichet_notify::NotifyError>, StoreError> {
+        let case = self.store.load_case(reference).await?;
+        let journal = self.store.journal(reference).await?;
+        let recipient = recipient(&self.store, case.person).await?;
+        let facts = case_facts(&self.store, &self.definitions, &case).await?;
+        let templates = self.templates().await?;
+        Ok(guichet_notify::plan::notice_letter(
+            &case, &journal, &recipient, &facts, notice, &templates, now,
+        ))
     }
 
     /// Loads the case, lets the domain decide, applies the events once and plans the messages.
@@ -203,6 +277,7 @@ impl CaseService {
         &self,
         base_version: u64,
         case: &Case,
+        new_person: Option<&Person>,
         decision: &Decision,
         plan: &Plan,
         ctx: Context,
@@ -212,6 +287,7 @@ impl CaseService {
             .commit_case_change(&CaseChange {
                 base_version,
                 case,
+                new_person,
                 events: &decision.events,
                 intents: &intents,
                 alerts: &alerts,

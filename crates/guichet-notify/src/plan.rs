@@ -285,6 +285,44 @@ pub fn plan_intents(
     plan
 }
 
+/// The letter a notice gives, whatever channels the person chose: the receipt a person
+/// downloads after submitting online, or that an agent prints for them. The same templates and
+/// values as the letter the post would carry. `events` is the journal, latest last.
+pub fn notice_letter(
+    case: &Case,
+    events: &[Event],
+    recipient: &Recipient,
+    facts: &CaseFacts,
+    notice: &Notice,
+    templates: &Templates,
+    now: DateTime<Utc>,
+) -> Result<Letter, NotifyError> {
+    let person = &recipient.person;
+    let values = values(case, events, person, facts, notice, now);
+    let wording = if person.preferences.formats.easy_read {
+        Wording::EasyToRead
+    } else {
+        Wording::Standard
+    };
+    let intent = prepare(
+        case,
+        person,
+        facts,
+        notice.kind(),
+        Delivery::Letter,
+        wording,
+        &values,
+        templates,
+        now,
+    )?;
+    match intent.payload {
+        Payload::Letter { letter, .. } => Ok(*letter),
+        _ => Err(NotifyError::Permanent(
+            "le courrier n’a pas pu être préparé".to_owned(),
+        )),
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn prepare(
     case: &Case,

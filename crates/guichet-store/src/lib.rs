@@ -13,6 +13,7 @@ mod catalogue;
 mod operators;
 pub mod outbox;
 mod persons;
+pub mod portal;
 mod procedures;
 #[cfg(feature = "testing")]
 pub mod testing;

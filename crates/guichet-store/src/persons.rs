@@ -6,25 +6,54 @@ use sqlx::Row;
 
 use crate::{Store, StoreError, duplicate_or, to_micros, with_pool};
 
+/// Inserts a person; shared with the case-change transaction that registers a person with
+/// their first case.
+pub(crate) const INSERT_PERSON: &str =
+    "INSERT INTO persons (id, family_name, given_name, birth_date, postcode, data, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+/// The columns of a person's row, in the order of [`INSERT_PERSON`] (without the time).
+pub(crate) struct PersonColumns {
+    pub id: String,
+    pub family: String,
+    pub given: String,
+    pub birth_date: Option<String>,
+    pub postcode: Option<String>,
+    pub data: String,
+}
+
+impl PersonColumns {
+    pub(crate) fn of(person: &Person) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: person.id.to_string(),
+            family: person.name.family().to_owned(),
+            given: person.name.given().to_owned(),
+            birth_date: person.birth_date.map(|d| d.to_string()),
+            postcode: person
+                .address
+                .as_ref()
+                .map(|a| a.postcode().as_str().to_owned()),
+            data: serde_json::to_string(person).map_err(StoreError::corrupt)?,
+        })
+    }
+}
+
 impl Store {
     pub async fn insert_person(
         &self,
         person: &Person,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let data = serde_json::to_string(person).map_err(StoreError::corrupt)?;
         let what = format!("person {}", person.id);
         with_pool!(self, write pool => {
-            sqlx::query(
-                "INSERT INTO persons (id, family_name, given_name, birth_date, postcode, data, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(person.id.to_string())
-            .bind(person.name.family())
-            .bind(person.name.given())
-            .bind(person.birth_date.map(|d| d.to_string()))
-            .bind(person.address.as_ref().map(|a| a.postcode().as_str().to_owned()))
-            .bind(&data)
+            let c = PersonColumns::of(person)?;
+            sqlx::query(INSERT_PERSON)
+            .bind(c.id)
+            .bind(c.family)
+            .bind(c.given)
+            .bind(c.birth_date)
+            .bind(c.postcode)
+            .bind(c.data)
             .bind(to_micros(now))
             .execute(pool)
             .await
@@ -60,5 +89,30 @@ impl Store {
         rows.iter()
             .map(|d| serde_json::from_str(d).map_err(StoreError::corrupt))
             .collect()
+    }
+
+    /// Replaces what is known of a person (contact details, preferences). The caller records
+    /// the change in the journal of the person's cases, through the case service.
+    pub async fn update_person(&self, person: &Person) -> Result<(), StoreError> {
+        let data = serde_json::to_string(person).map_err(StoreError::corrupt)?;
+        let updated = with_pool!(self, write pool => {
+            sqlx::query(
+                "UPDATE persons SET family_name = $1, given_name = $2, birth_date = $3, postcode = $4, data = $5
+                 WHERE id = $6",
+            )
+            .bind(person.name.family())
+            .bind(person.name.given())
+            .bind(person.birth_date.map(|d| d.to_string()))
+            .bind(person.address.as_ref().map(|a| a.postcode().as_str().to_owned()))
+            .bind(&data)
+            .bind(person.id.to_string())
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        if updated == 0 {
+            return Err(StoreError::NotFound(format!("person {}", person.id)));
+        }
+        Ok(())
     }
 }

@@ -29,6 +29,13 @@ pub enum AppError {
     /// A search the engine refuses (empty, too long: the person can fix it) or could not run.
     Search(SearchError),
     Conflict,
+    /// A form arrived without the session it was shown in (expired, or the CSRF token is
+    /// missing or wrong): nothing was changed.
+    Expired,
+    /// Too many wrong follow-up codes for one case: wait `minutes` before trying again.
+    TooManyAttempts {
+        minutes: i64,
+    },
     Unavailable,
     /// The territorial report behind `/territoire` is still being computed (`loading`) or could
     /// not be built: its pages say so on their own page rather than the error page.
@@ -103,6 +110,16 @@ impl AppError {
                 "modifie-entre-temps",
                 "Ce dossier a été modifié par quelqu’un d’autre pendant que vous le consultiez. Rechargez la page : rien de ce qui était enregistré n’a été perdu.".to_owned(),
             ),
+            AppError::Expired => (
+                StatusCode::FORBIDDEN,
+                "page-expiree",
+                "Cette page a expiré : nous n’avons rien enregistré de ce dernier envoi. Les réponses que vous aviez déjà enregistrées sont conservées. Revenez en arrière, rechargez la page et envoyez-la de nouveau.".to_owned(),
+            ),
+            AppError::TooManyAttempts { minutes } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "trop-de-tentatives",
+                format!("Trop de codes de suivi erronés pour ce dossier. Par sécurité, attendez {minutes} minute{} avant de réessayer. Vous pouvez aussi appeler l’accueil ou venir au guichet avec votre courrier.", if *minutes > 1 { "s" } else { "" }),
+            ),
             AppError::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "service-indisponible",
@@ -142,37 +159,74 @@ impl AppError {
     }
 }
 
+/// What the error page shows; the response carries it to [`render_error_pages`], which lays it
+/// out with the site's header (an error response is built without the application state).
+#[derive(Debug, Clone)]
+pub struct ErrorView {
+    code: &'static str,
+    message: String,
+    incident: String,
+    /// `Some(loading)` for the `/territoire` waiting page.
+    territory: Option<bool>,
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code, message) = self.parts();
         let incident = self.log();
-        if let AppError::TerritoryNotReady { loading } = self {
-            let page = TerritoryWaitPage {
-                layout: crate::Layout {
-                    title: "Territoire : calcul en cours".to_owned(),
-                    demo: false,
-                },
-                loading,
-            };
-            let mut response = (status, page).into_response();
-            if loading {
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
-            }
-            return response;
+        let territory = match self {
+            AppError::TerritoryNotReady { loading } => Some(loading),
+            _ => None,
+        };
+        let mut response = (status, message.clone()).into_response();
+        if territory == Some(true) {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
         }
-        let page = ErrorPage {
-            layout: crate::Layout {
-                title: "Une erreur est survenue".to_owned(),
-                demo: false,
-            },
+        response.extensions_mut().insert(ErrorView {
             code,
             message,
             incident,
-        };
-        (status, page).into_response()
+            territory,
+        });
+        response
     }
+}
+
+/// Middleware: turns an [`AppError`] response into the HTML error page, with the site's name,
+/// the demo banner and the same status and headers.
+pub async fn render_error_pages(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let response = next.run(request).await;
+    let Some(view) = response.extensions().get::<ErrorView>().cloned() else {
+        return response;
+    };
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_TYPE);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let page = match view.territory {
+        Some(loading) => TerritoryWaitPage {
+            layout: crate::Layout::new(&state, "Territoire : calcul en cours"),
+            loading,
+        }
+        .into_response(),
+        None => ErrorPage {
+            layout: crate::Layout::new(&state, "Une erreur est survenue").with_error(),
+            code: view.code,
+            message: view.message,
+            incident: view.incident,
+        }
+        .into_response(),
+    };
+    let (page_parts, body) = page.into_parts();
+    for (name, value) in &page_parts.headers {
+        parts.headers.insert(name, value.clone());
+    }
+    Response::from_parts(parts, body)
 }
 
 /// An error of the JSON API: the same error, answered as

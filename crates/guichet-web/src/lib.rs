@@ -6,15 +6,24 @@
 //! templates. Errors become responses in one place, [`error::AppError`].
 
 pub mod error;
+pub mod form_input;
 pub mod routes;
 pub mod search_index;
+pub mod security;
+pub mod session;
+pub mod site;
 pub mod territory;
 
+use std::sync::Arc;
+
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use guichet_store::Store;
+
+pub use site::Site;
 
 /// What every handler can reach.
 #[derive(Debug, Clone)]
@@ -33,10 +42,16 @@ pub struct AppState {
     pub catalogue: std::sync::Arc<search_index::Catalogue>,
     /// The territorial report behind `/territoire`, computed once (possibly still loading).
     pub territory: std::sync::Arc<territory::TerritoryState>,
+    /// Who runs this instance: the name in every header, the facts of the legal pages.
+    pub site: Arc<Site>,
 }
+
+/// The largest request body: a form step with its files (see [`routes::online::MAX_FILE_BYTES`]).
+pub const MAX_REQUEST_BYTES: usize = 12 << 20;
 
 /// Builds the application's router.
 pub fn router(state: AppState) -> Router {
+    use axum::routing::post;
     Router::new()
         .route("/", get(routes::home::page))
         .route("/health", get(routes::health::check))
@@ -45,9 +60,50 @@ pub fn router(state: AppState) -> Router {
             "/demarches/{id}/formulaire-papier",
             get(routes::paper_form::page),
         )
+        .route("/demarches/{id}/en-ligne", get(routes::online::start))
+        .route(
+            "/demarches/{id}/en-ligne/coordonnees",
+            get(routes::online::identity_page).post(routes::online::identity_save),
+        )
+        .route(
+            "/demarches/{id}/en-ligne/etape/{step}",
+            get(routes::online::step_page).post(routes::online::step_save),
+        )
+        .route(
+            "/demarches/{id}/en-ligne/verification",
+            get(routes::online::review_page).post(routes::online::submit),
+        )
+        .route(
+            "/suivi",
+            get(routes::follow::form).post(routes::follow::open),
+        )
+        .route("/suivi/{reference}", get(routes::follow::case_page))
+        .route(
+            "/suivi/{reference}/pieces",
+            post(routes::follow::send_documents),
+        )
+        .route(
+            "/suivi/{reference}/preferences",
+            get(routes::follow::preferences_page).post(routes::follow::preferences_save),
+        )
+        .route(
+            "/suivi/{reference}/recepisse.pdf",
+            get(routes::follow::receipt_pdf),
+        )
+        .route(
+            "/avis/{id}",
+            get(routes::feedback::form).post(routes::feedback::save),
+        )
+        .route("/demo", get(routes::demo::page))
+        .route("/mentions-legales", get(routes::legal::notice))
+        .route("/accessibilite", get(routes::legal::accessibility))
+        .route("/donnees-personnelles", get(routes::legal::personal_data))
         .route("/recherche", get(routes::search::page))
         .route("/lieux", get(routes::places::page))
         .route("/api/search", get(routes::api_search::search))
+        .route("/api/procedures/{id}", get(routes::api_cases::procedure))
+        .route("/api/cases/status", post(routes::api_cases::status))
+        .route("/api/openapi.json", get(routes::api_cases::openapi))
         .route("/territoire", get(routes::territory::overview::page))
         .route(
             "/territoire/couverture",
@@ -71,17 +127,66 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/static/guichet.css", get(stylesheet))
         .route("/static/territoire.css", get(territory_stylesheet))
+        .route("/static/logo", get(logo))
         .fallback(routes::not_found::page)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            error::render_error_pages,
+        ))
+        .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
+        .layer(axum::middleware::from_fn(security::headers))
+        .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
+}
+
+async fn logo(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> axum::response::Response {
+    match &state.site.logo {
+        Some(logo) => (
+            [
+                (header::CONTENT_TYPE, logo.media_type),
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+            ],
+            logo.bytes.clone(),
+        )
+            .into_response(),
+        None => error::AppError::NotFound {
+            what: "logo".to_owned(),
+        }
+        .into_response(),
+    }
 }
 
 const STYLESHEET: &str = include_str!("../static/guichet.css");
 
-async fn stylesheet() -> impl IntoResponse {
+/// A short digest of the stylesheet: pages link `/static/guichet.css?v=DIGEST`, so a browser
+/// may keep it a year and still gets the new one the day it changes.
+pub fn stylesheet_version() -> &'static str {
+    static VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        use sha2::Digest;
+        sha2::Sha256::digest(STYLESHEET.as_bytes())
+            .iter()
+            .take(5)
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    });
+    &VERSION
+}
+
+async fn stylesheet(uri: axum::http::Uri) -> impl IntoResponse {
+    let versioned = uri.query().is_some_and(|q| q.starts_with("v="));
     (
         [
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
+            (
+                header::CACHE_CONTROL,
+                if versioned {
+                    "public, max-age=31536000, immutable"
+                } else {
+                    "public, max-age=3600"
+                },
+            ),
         ],
         STYLESHEET,
     )
@@ -104,6 +209,9 @@ async fn territory_stylesheet() -> impl IntoResponse {
 pub struct Layout {
     pub title: String,
     pub demo: bool,
+    pub site: Arc<Site>,
+    /// The page shows errors: its title starts with « Erreur : ».
+    pub error: bool,
 }
 
 impl Layout {
@@ -111,6 +219,24 @@ impl Layout {
         Self {
             title: title.into(),
             demo: state.demo,
+            site: Arc::clone(&state.site),
+            error: false,
         }
+    }
+
+    /// The same layout for a page that shows errors.
+    pub fn with_error(mut self) -> Self {
+        self.error = true;
+        self
+    }
+
+    /// The stylesheet's version, for its long-cached address.
+    pub fn css_version(&self) -> &'static str {
+        stylesheet_version()
+    }
+
+    /// The switchboard's `tel:` link, when the site has a phone number.
+    pub fn phone_href(&self) -> Option<String> {
+        self.site.phone.as_deref().and_then(site::tel_href)
     }
 }

@@ -61,6 +61,24 @@ pub struct Config {
     /// Folder of place files (France Services CSV, mediation JSON, optionally a communes CSV
     /// and a road graph) read by the `/territoire` pages; without it, town halls only.
     pub territory_dir: Option<PathBuf>,
+    /// Who runs the instance (`[site]`): the name in every page's header, the legal pages.
+    pub site: Option<SiteConfig>,
+}
+
+/// The `[site]` section: the operator's identity, shown on every page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig {
+    pub name: String,
+    pub territory: Option<String>,
+    /// A PNG or SVG file, shown beside the name.
+    pub logo: Option<PathBuf>,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub publisher: Option<String>,
+    pub host: Option<String>,
+    pub data_protection_contact: Option<String>,
 }
 
 /// What the operator gave, before defaults and checks.
@@ -79,6 +97,7 @@ struct FileConfig {
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
     territory_dir: Option<PathBuf>,
+    site: Option<SiteConfig>,
 }
 
 /// Why the configuration cannot be used.
@@ -104,7 +123,7 @@ impl fmt::Display for ConfigError {
             }
             ConfigError::Parse { path, error } => write!(
                 f,
-                "invalid configuration file {}: {} (known settings: listen, data_dir, database_url, territory_dir)",
+                "invalid configuration file {}: {} (known settings: listen, data_dir, database_url, territory_dir, [site])",
                 path.display(),
                 error.to_string().trim_end()
             ),
@@ -161,6 +180,7 @@ impl Config {
             data_dir,
             database,
             territory_dir,
+            site: file.site,
         })
     }
 }
@@ -237,6 +257,32 @@ mod tests {
                 Some(PathBuf::from("/srv/territoire"))
             );
         }
+    }
+
+    #[test]
+    fn the_site_section_names_the_operator_and_refuses_unknown_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("guichet.toml");
+        std::fs::write(
+            &file,
+            "[site]\nname = \"Mairie de Lys\"\nphone = \"03 20 00 00 00\"\n",
+        )
+        .unwrap();
+        let c = Config::load(&Overrides {
+            config_file: Some(file.clone()),
+            ..Default::default()
+        })
+        .unwrap();
+        let site = c.site.unwrap();
+        assert_eq!(site.name, "Mairie de Lys");
+        assert_eq!(site.phone.as_deref(), Some("03 20 00 00 00"));
+        std::fs::write(&file, "[site]\nname = \"Mairie\"\nslogan = \"x\"\n").unwrap();
+        let e = Config::load(&Overrides {
+            config_file: Some(file),
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert!(e.to_string().contains("slogan"), "{e}");
     }
 
     #[test]

@@ -64,6 +64,7 @@ pub async fn run(args: ServeArgs, mut overrides: Overrides) -> anyhow::Result<()
     // Computed in the background: the pages say « calcul en cours » until it is ready.
     let territory = guichet_web::territory::TerritoryState::loading();
     territory.spawn_load(config.territory_dir_for(args.demo));
+    let site = site(&config, args.demo)?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -75,6 +76,7 @@ pub async fn run(args: ServeArgs, mut overrides: Overrides) -> anyhow::Result<()
         clock: std::sync::Arc::new(crate::SystemClock),
         catalogue,
         territory,
+        site: std::sync::Arc::new(site),
     });
     println!(
         "Guichet is listening on http://{address}/ ({}{})",
@@ -109,6 +111,48 @@ pub async fn run(args: ServeArgs, mut overrides: Overrides) -> anyhow::Result<()
 
 /// Empties a demo directory from a previous run, or creates it. A non-empty directory without
 /// the demo marker is refused: it may hold real data.
+/// The operator's identity: the `[site]` section; the fictional town hall for a demonstration
+/// without one; « Guichet » alone otherwise (with a warning: people should see who runs it).
+fn site(config: &Config, demo: bool) -> anyhow::Result<guichet_web::Site> {
+    let Some(c) = &config.site else {
+        if demo {
+            return Ok(guichet_web::Site::demo());
+        }
+        tracing::warn!(
+            "no [site] section in the configuration: pages show « Guichet » instead of the operator's name"
+        );
+        return Ok(guichet_web::Site::unconfigured());
+    };
+    let logo = match &c.logo {
+        None => None,
+        Some(path) => {
+            let bytes = std::fs::read(path)
+                .with_context(|| format!("cannot read the logo {}", path.display()))?;
+            let media_type = match path.extension().and_then(|e| e.to_str()) {
+                Some("png") => "image/png",
+                Some("svg") => "image/svg+xml",
+                _ => bail!("the logo {} must be a .png or .svg file", path.display()),
+            };
+            Some(guichet_web::site::Logo {
+                media_type,
+                bytes,
+                alt: c.name.clone(),
+            })
+        }
+    };
+    Ok(guichet_web::Site {
+        name: c.name.clone(),
+        territory: c.territory.clone(),
+        logo,
+        address: c.address.clone(),
+        phone: c.phone.clone(),
+        email: c.email.clone(),
+        publisher: c.publisher.clone(),
+        host: c.host.clone(),
+        data_protection_contact: c.data_protection_contact.clone(),
+    })
+}
+
 fn prepare_demo_dir(dir: &Path) -> anyhow::Result<()> {
     if dir.exists() {
         let marker = dir.join(DEMO_MARKER);

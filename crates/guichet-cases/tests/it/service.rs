@@ -303,6 +303,7 @@ async fn a_command_retried_after_a_conflict_does_not_enqueue_twice() {
             .commit_case_change(&CaseChange {
                 base_version: stale.version,
                 case: &planned.case,
+                new_person: None,
                 events: &planned.decision.events,
                 intents: &stale_intents,
                 alerts: &[],

@@ -16,6 +16,7 @@
 //! from the stored text by each letter. Everything public is re-exported here, so callers only
 //! ever write `guichet_catalogue::definition::X`.
 
+pub mod answers;
 mod check;
 mod form;
 mod raw;

@@ -6,7 +6,7 @@
 //! through that service, so no change can be stored without its notifications.
 
 use chrono::{DateTime, Utc};
-use guichet_domain::{Case, Event};
+use guichet_domain::{Case, Event, Person};
 
 use super::*;
 use crate::cases::{insert_events, version_i64};
@@ -19,6 +19,10 @@ pub struct CaseChange<'a> {
     pub base_version: u64,
     /// The case after the change: the fold of its journal and `events`.
     pub case: &'a Case,
+    /// A person registered together with the case they open (an online request by someone the
+    /// instance did not know): stored in the same transaction, so no person is left without
+    /// their case. `None` otherwise.
+    pub new_person: Option<&'a Person>,
     /// The events to append, numbered from `base_version + 1` to `case.version`.
     pub events: &'a [Event],
     pub intents: &'a [NewIntent],
@@ -36,6 +40,7 @@ impl Store {
         let CaseChange {
             base_version,
             case,
+            new_person,
             events,
             intents,
             alerts,
@@ -56,6 +61,20 @@ impl Store {
         let now = to_micros(at);
         with_pool!(self, write pool => {
             let mut tx = pool.begin().await?;
+            if let Some(person) = new_person {
+                let c = crate::persons::PersonColumns::of(person)?;
+                sqlx::query(crate::persons::INSERT_PERSON)
+                .bind(c.id)
+                .bind(c.family)
+                .bind(c.given)
+                .bind(c.birth_date)
+                .bind(c.postcode)
+                .bind(c.data)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| crate::duplicate_or(e, format!("person {}", person.id)))?;
+            }
             if base_version == 0 {
                 sqlx::query(
                     "INSERT INTO cases (reference, procedure_id, procedure_version, person_id, state, version, opened_at, updated_at)

@@ -176,6 +176,7 @@ impl EventsOnly for Store {
         self.commit_case_change(&CaseChange {
             base_version: 0,
             case: &case,
+            new_person: None,
             events: &decision.events,
             intents: &[],
             alerts: &[],
@@ -213,6 +214,7 @@ impl EventsOnly for Store {
         self.commit_case_change(&CaseChange {
             base_version: case.version,
             case: &next,
+            new_person: None,
             events,
             intents,
             alerts: &[],

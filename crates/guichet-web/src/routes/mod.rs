@@ -1,9 +1,15 @@
 //! One module per page or action.
 
+pub mod api_cases;
 pub mod api_search;
+pub mod demo;
+pub mod feedback;
+pub mod follow;
 pub mod health;
 pub mod home;
+pub mod legal;
 pub mod not_found;
+pub mod online;
 pub mod paper_form;
 pub mod places;
 pub mod procedure;

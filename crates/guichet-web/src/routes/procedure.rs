@@ -16,6 +16,10 @@ use crate::{AppState, Layout};
 pub struct ChannelItem {
     pub label: &'static str,
     pub how: String,
+    /// The online form, when this is the web channel and the form exists.
+    pub online: Option<String>,
+    /// The number to call (`tel:` link and number as shown), for the phone channel.
+    pub phone: Option<(String, String)>,
 }
 
 #[derive(Debug, Template, WebTemplate)]
@@ -55,18 +59,27 @@ pub async fn page(
         .find(|o| &o.id == procedure.operator())
         .map(|o| o.name)
         .unwrap_or_else(|| procedure.operator().to_string());
+    let definition = state.catalogue.definition(&id);
     let channels = ProcedureChannel::ALL
         .into_iter()
         .filter_map(|c| {
             procedure.channels().get(&c).map(|a| ChannelItem {
                 label: c.label_fr(),
                 how: a.how.clone(),
+                online: (c == ProcedureChannel::Web && definition.is_some())
+                    .then(|| format!("/demarches/{}/en-ligne", procedure.id())),
+                phone: match (c, definition.and_then(|d| d.phone_line())) {
+                    (ProcedureChannel::Phone, Some(line)) => {
+                        crate::site::tel_href(&line.number).map(|href| (href, line.number.clone()))
+                    }
+                    _ => None,
+                },
             })
         })
         .collect();
     let deadline = procedure.deadline().map(|d| d.sentence_fr());
     // Only a procedure published with its definition has a paper form to print.
-    let paper_form = state.catalogue.definition(&id).is_some();
+    let paper_form = definition.is_some();
     Ok(ProcedurePage {
         layout: Layout::new(&state, procedure.title()),
         id: procedure.id().to_string(),

@@ -3,6 +3,7 @@
 
 mod pages;
 mod places;
+mod portal;
 mod search;
 mod snapshots;
 mod support;

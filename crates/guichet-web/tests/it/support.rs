@@ -155,6 +155,11 @@ impl TestAppBuilder {
             demo: self.demo,
             catalogue: Arc::new(catalogue),
             territory: self.territory.unwrap_or_else(TerritoryState::loading),
+            site: Arc::new(if self.demo {
+                guichet_web::Site::demo()
+            } else {
+                guichet_web::Site::unconfigured()
+            }),
         };
         TestApp {
             router: router(state),
@@ -184,6 +189,17 @@ impl TestApp {
             operator_names: None,
             territory: None,
             csrf_field: "csrf".to_owned(),
+        }
+    }
+
+    /// Another visitor of the same app: same router and store, an empty cookie jar.
+    pub fn fresh_visitor(&self) -> TestApp {
+        TestApp {
+            router: self.router.clone(),
+            store: self.store.clone(),
+            cookies: CookieJar::default(),
+            csrf_field: self.csrf_field.clone(),
+            csrf: None,
         }
     }
 
@@ -220,6 +236,49 @@ impl TestApp {
         let body = form_urlencode(&pairs);
         let request = Request::post(path)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        self.send(request).await
+    }
+
+    /// Posts a `multipart/form-data` form, as a page with a file input does: `fields`, then
+    /// `files` as (input name, file name, bytes). The last page's CSRF token is added like
+    /// [`Self::post_form`].
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> TestResponse {
+        const BOUNDARY: &str = "----guichet-test-boundary-7MA4YWxkTrZu0gW";
+        let mut pairs: Vec<(&str, &str)> = fields.to_vec();
+        let token = self.csrf.clone();
+        if let Some(token) = &token
+            && !pairs.iter().any(|(k, _)| *k == self.csrf_field)
+        {
+            pairs.push((self.csrf_field.as_str(), token));
+        }
+        let mut body: Vec<u8> = Vec::new();
+        for (name, value) in pairs {
+            body.extend_from_slice(
+                format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        for (name, file_name, bytes) in files {
+            body.extend_from_slice(
+                format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                    .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+        let request = Request::post(path)
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
             .body(Body::from(body))
             .unwrap();
         self.send(request).await

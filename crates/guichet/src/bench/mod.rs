@@ -2,11 +2,13 @@
 //!
 //! One module per measured part: [`store`] (case submissions through the case service),
 //! [`territory`] (the travel-time engine and its peers), [`letters`] (typesetting against
-//! WeasyPrint, a 100,000-letter print batch).
+//! WeasyPrint, a 100,000-letter print batch), [`web`] (pages and online submissions under
+//! load, against a minimal route).
 
 pub mod letters;
 mod store;
 mod territory;
+mod web;
 
 use clap::Subcommand;
 
@@ -18,6 +20,8 @@ pub enum BenchCommand {
     Territory(territory::BenchArgs),
     /// Letters typeset per second against WeasyPrint; a 100,000-letter print batch.
     Letters(letters::LettersBenchArgs),
+    /// The web pages and online submissions under load, against a minimal route (the ceiling).
+    Web(web::WebBenchArgs),
 }
 
 pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
@@ -26,6 +30,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Territory(args) => {
             tokio::task::spawn_blocking(move || territory::run(args)).await?
         }
+        BenchCommand::Web(args) => web::run(args).await,
         BenchCommand::Letters(args) => {
             tokio::task::spawn_blocking(move || letters::run(args)).await?
         }

@@ -55,7 +55,7 @@ const PLANNER_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
 
 const WCAG_TAGS: &[&str] = &["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
 
-fn is_wcag(tags: &[String]) -> bool {
+pub(crate) fn is_wcag(tags: &[String]) -> bool {
     tags.iter().any(|t| WCAG_TAGS.contains(&t.as_str()))
 }
 
@@ -64,7 +64,7 @@ fn browser_dir() -> PathBuf {
 }
 
 /// Fails with the way to fix it when the browser tooling is not installed.
-fn require_tooling() -> PathBuf {
+pub(crate) fn require_tooling() -> PathBuf {
     let chromium = std::env::var("GUICHET_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     let dir = browser_dir();
     let mut missing = Vec::new();
@@ -222,7 +222,7 @@ fn run_axe(dir: &Path, base: &str, paths: &[String]) -> Value {
     })
 }
 
-fn strings(v: &Value) -> Vec<String> {
+pub(crate) fn strings(v: &Value) -> Vec<String> {
     v.as_array()
         .map(|a| {
             a.iter()
@@ -233,7 +233,7 @@ fn strings(v: &Value) -> Vec<String> {
 }
 
 /// Everything wrong with one page, one line per problem.
-fn problems(page: &Value, expected_status: u16) -> Vec<String> {
+pub(crate) fn problems(page: &Value, expected_status: u16) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(error) = page["error"].as_str() {
         out.push(format!("the browser could not check the page: {error}"));

@@ -4,6 +4,7 @@
 mod browser;
 mod catalogue;
 mod cli;
+mod journey;
 mod kill;
 mod render_workers;
 mod serve;

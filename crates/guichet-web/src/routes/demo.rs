@@ -1,0 +1,81 @@
+//! `/demo`: what a demonstration instance (`guichet serve --demo`) lets anyone try: each
+//! procedure online, and demo cases to follow with their reference and follow-up code (as the
+//! letters print them). Only in demonstration mode; elsewhere the page does not exist.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use guichet_store::CaseFilter;
+
+use crate::error::AppError;
+use crate::{AppState, Layout};
+
+#[derive(Debug)]
+pub struct DemoCase {
+    pub person: String,
+    pub procedure: String,
+    pub state: &'static str,
+    pub reference: String,
+    pub code: String,
+}
+
+#[derive(Debug, Template, WebTemplate)]
+#[template(path = "demo.html")]
+pub struct DemoPage {
+    layout: Layout,
+    online: Vec<(String, String)>,
+    cases: Vec<DemoCase>,
+}
+
+pub async fn page(State(state): State<AppState>) -> Result<DemoPage, AppError> {
+    if !state.demo {
+        return Err(AppError::NotFound {
+            what: "/demo".into(),
+        });
+    }
+    let procedures = state.store.list_procedures().await?;
+    let title_of = |id: &str| {
+        procedures
+            .iter()
+            .find(|p| p.id().as_str() == id)
+            .map(|p| p.title().to_owned())
+            .unwrap_or_else(|| id.to_owned())
+    };
+    let online = procedures
+        .iter()
+        .filter(|p| {
+            state.catalogue.definition(p.id()).is_some()
+                && p.offers(guichet_domain::ProcedureChannel::Web)
+        })
+        .map(|p| (p.id().to_string(), p.title().to_owned()))
+        .collect();
+    let mut cases = Vec::new();
+    for summary in state
+        .store
+        .list_cases(&CaseFilter {
+            limit: 12,
+            ..CaseFilter::default()
+        })
+        .await?
+    {
+        let case = state.store.load_case(&summary.reference).await?;
+        let person = state
+            .store
+            .get_person(case.person)
+            .await?
+            .map(|p| p.name.display())
+            .unwrap_or_default();
+        cases.push(DemoCase {
+            person,
+            procedure: title_of(case.procedure.id.as_str()),
+            state: case.state.label_fr(),
+            reference: case.reference.to_string(),
+            code: guichet_notify::plan::follow_up_code(&case),
+        });
+    }
+    Ok(DemoPage {
+        layout: Layout::new(&state, "Essayer la démonstration"),
+        online,
+        cases,
+    })
+}

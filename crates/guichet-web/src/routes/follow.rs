@@ -1,0 +1,714 @@
+//! `/suivi`: follow a case with the reference and the follow-up code printed on every letter
+//! and receipt, with no account and no email. Wrong codes are counted per case in the database
+//! (so several servers count together): after [`MAX_FAILURES`] within [`FAILURE_WINDOW`], the
+//! case cannot be opened for the rest of the window, and the person is told how long to wait.
+//!
+//! A visitor who proved the code (or submitted the case in this session) follows it in their
+//! session: status and history in plain French, the channel of each step, the legal deadline
+//! and what silence means, what is expected next, documents to send, their contact
+//! preferences, and the receipt as PDF.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Duration, Utc};
+use guichet_catalogue::definition::answers::InputError;
+use guichet_domain::{
+    Actor, Case, CaseReference, CaseState, Channel, Command, Context, DeadlineStatus, EventKind,
+    Notice,
+};
+use serde::Deserialize;
+
+use crate::error::AppError;
+use crate::form_input::FormInput;
+use crate::routes::online::{ErrorLink, InputView};
+use crate::session::Session;
+use crate::{AppState, Layout};
+
+/// Wrong codes accepted for one case within [`FAILURE_WINDOW`].
+pub const MAX_FAILURES: u64 = 5;
+/// The window over which wrong codes are counted.
+pub const FAILURE_WINDOW: Duration = Duration::minutes(15);
+
+/// A date in French, « 14 mars 2026 ».
+pub fn date_fr(t: DateTime<Utc>) -> String {
+    const MONTHS: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    use chrono::Datelike;
+    let d = t.date_naive();
+    let day = if d.day() == 1 {
+        "1er".to_owned()
+    } else {
+        d.day().to_string()
+    };
+    format!("{day} {} {}", MONTHS[d.month0() as usize], d.year())
+}
+
+/// Compares follow-up codes as people type them: any case, with or without the hyphen or
+/// spaces, and the letters O/I/L read as the digits they look like (the code's alphabet has
+/// no O, I or L).
+pub fn same_code(typed: &str, expected: &str) -> bool {
+    let norm = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .map(|c| match c.to_ascii_uppercase() {
+                'O' => '0',
+                'I' | 'L' => '1',
+                c => c,
+            })
+            .collect()
+    };
+    let (a, b) = (norm(typed), norm(expected));
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// What a reference and a follow-up code gave.
+#[derive(Debug)]
+pub enum CodeCheck {
+    Right(Box<Case>),
+    /// Wrong code (or no such case: the same answer, so references cannot be probed); `left`
+    /// tries before the wait.
+    Wrong {
+        left: u64,
+    },
+}
+
+/// Checks a follow-up code for `reference`, counting wrong ones; refuses with
+/// [`AppError::TooManyAttempts`] once the case's tries are used up. The pages and the API share
+/// it, so they share the count.
+pub async fn check_code(
+    state: &AppState,
+    reference: &CaseReference,
+    code: &str,
+) -> Result<CodeCheck, AppError> {
+    let now = state.clock.now();
+    let (failures, oldest) = state
+        .store
+        .follow_up_failures(reference.as_str(), now - FAILURE_WINDOW)
+        .await?;
+    if failures >= MAX_FAILURES {
+        let free_at = oldest.unwrap_or(now) + FAILURE_WINDOW;
+        let minutes = ((free_at - now).num_seconds() + 59) / 60;
+        return Err(AppError::TooManyAttempts {
+            minutes: minutes.max(1),
+        });
+    }
+    let case = match state.store.load_case(reference).await {
+        Ok(c) => Some(c),
+        Err(guichet_store::StoreError::NotFound(_)) => None,
+        Err(e) => return Err(e.into()),
+    };
+    match case {
+        Some(c) if same_code(code, &guichet_notify::plan::follow_up_code(&c)) => {
+            Ok(CodeCheck::Right(Box::new(c)))
+        }
+        _ => {
+            state
+                .store
+                .record_follow_up_failure(reference.as_str(), now)
+                .await?;
+            Ok(CodeCheck::Wrong {
+                left: MAX_FAILURES.saturating_sub(failures + 1),
+            })
+        }
+    }
+}
+
+#[derive(Debug, Template, WebTemplate)]
+#[template(path = "follow_form.html")]
+pub struct FollowForm {
+    layout: Layout,
+    csrf: String,
+    reference: String,
+    code: String,
+    errors: Vec<ErrorLink>,
+    reference_error: Option<String>,
+    code_error: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct FollowQuery {
+    #[serde(default)]
+    reference: Option<String>,
+    #[serde(default)]
+    envoye: Option<String>,
+    #[serde(default)]
+    pause: Option<String>,
+}
+
+fn follow_form(
+    state: &AppState,
+    session: &Session,
+    reference: &str,
+    code: &str,
+    errors: &[InputError],
+) -> FollowForm {
+    let mut layout = Layout::new(state, "Suivre un dossier");
+    if !errors.is_empty() {
+        layout = layout.with_error();
+    }
+    let find = |input: &str| {
+        errors
+            .iter()
+            .find(|e| e.input == input)
+            .map(|e| e.message.clone())
+    };
+    FollowForm {
+        layout,
+        csrf: session.csrf.clone(),
+        reference: reference.to_owned(),
+        code: code.to_owned(),
+        reference_error: find("reference"),
+        code_error: find("code"),
+        errors: errors
+            .iter()
+            .map(|e| ErrorLink {
+                input: e.input.clone(),
+                message: e.message.clone(),
+            })
+            .collect(),
+    }
+}
+
+fn with_cookie(session: &Session, response: impl IntoResponse) -> Response {
+    let mut response = response.into_response();
+    if let Some((name, value)) = session.set_cookie() {
+        response.headers_mut().append(name, value);
+    }
+    response
+}
+
+/// `GET /suivi`: the form (reference and code).
+pub async fn form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<FollowQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let session = Session::load_or_create(&state, &headers).await?;
+    let reference = query
+        .ok()
+        .and_then(|Query(q)| q.reference)
+        .unwrap_or_default()
+        .chars()
+        .take(40)
+        .collect::<String>();
+    let page = follow_form(&state, &session, &reference, "", &[]);
+    Ok(with_cookie(&session, page))
+}
+
+/// `POST /suivi`: checks the code and opens the case page.
+pub async fn open(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: FormInput,
+) -> Result<Response, AppError> {
+    let mut session = crate::session::require(&state, &headers, form.get("csrf")).await?;
+    let typed_reference: String = form
+        .get("reference")
+        .unwrap_or("")
+        .trim()
+        .chars()
+        .take(40)
+        .collect();
+    let typed_code: String = form
+        .get("code")
+        .unwrap_or("")
+        .trim()
+        .chars()
+        .take(20)
+        .collect();
+    let now = state.clock.now();
+    let err = |input: &str, message: String| InputError {
+        input: input.to_owned(),
+        message,
+    };
+    let mut errors = Vec::new();
+    if typed_reference.is_empty() {
+        errors.push(err("reference", "Indiquez la référence du dossier : elle figure en haut de chaque courrier, par exemple GX-8B4X-WD7C.".into()));
+    }
+    if typed_code.is_empty() {
+        errors.push(err("code", "Indiquez le code de suivi : il figure sous la référence, sur chaque courrier et sur le récépissé.".into()));
+    }
+    let reference = if typed_reference.is_empty() {
+        None
+    } else {
+        match CaseReference::parse(&typed_reference) {
+            Ok(r) => Some(r),
+            Err(_) => {
+                errors.push(err("reference", format!("La référence « {typed_reference} » ne peut pas être juste : vérifiez chaque caractère (une lettre ou un chiffre mal recopié se détecte).")));
+                None
+            }
+        }
+    };
+    let show = |errors: Vec<InputError>| {
+        let page = follow_form(&state, &session, &typed_reference, &typed_code, &errors);
+        (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+    };
+    let Some(reference) = reference.filter(|_| errors.is_empty()) else {
+        return Ok(show(errors));
+    };
+    let case = match check_code(&state, &reference, &typed_code).await? {
+        CodeCheck::Right(case) => case,
+        CodeCheck::Wrong { left } => {
+            let message = if left == 0 {
+                format!(
+                    "La référence et le code ne correspondent pas. Par sécurité, ce dossier ne peut plus être ouvert ici pendant {} minutes. Vous pouvez appeler l’accueil ou venir au guichet avec votre courrier.",
+                    FAILURE_WINDOW.num_minutes()
+                )
+            } else {
+                format!(
+                    "La référence et le code ne correspondent pas. Vérifiez-les sur votre courrier ({left} essai{} encore possible{} avant une attente de {} minutes).",
+                    if left > 1 { "s" } else { "" },
+                    if left > 1 { "s" } else { "" },
+                    FAILURE_WINDOW.num_minutes()
+                )
+            };
+            return Ok(show(vec![err("code", message)]));
+        }
+    };
+    session.data.follow(reference.as_str());
+    if case.state == CaseState::Draft {
+        session
+            .data
+            .drafts
+            .insert(case.procedure.id.to_string(), reference.to_string());
+    }
+    session.save(&state, now).await?;
+    Ok(Redirect::to(&format!("/suivi/{reference}")).into_response())
+}
+
+/// One step of the history.
+#[derive(Debug, Clone)]
+pub struct HistoryItem {
+    pub date: String,
+    pub what: String,
+    pub channel: &'static str,
+    pub by: &'static str,
+}
+
+#[derive(Debug, Template, WebTemplate)]
+#[template(path = "follow_case.html")]
+pub struct CasePage {
+    layout: Layout,
+    csrf: String,
+    reference: String,
+    follow_up: String,
+    procedure_id: String,
+    procedure_title: String,
+    state_label: &'static str,
+    draft: bool,
+    submitted: bool,
+    just_sent: bool,
+    paused: bool,
+    deadline: Option<String>,
+    next: String,
+    requested: Vec<String>,
+    can_send_documents: bool,
+    history: Vec<HistoryItem>,
+    contact: String,
+    upload_error: Option<String>,
+}
+
+/// The case `reference` if this session follows it.
+async fn followed_case(
+    state: &AppState,
+    headers: &HeaderMap,
+    reference: &str,
+) -> Result<Result<(Session, Case), Redirect>, AppError> {
+    let to_form = || Redirect::to(&format!("/suivi?reference={}", url_safe(reference)));
+    let Some(session) = Session::load(state, headers).await? else {
+        return Ok(Err(to_form()));
+    };
+    let Ok(parsed) = CaseReference::parse(reference) else {
+        return Ok(Err(to_form()));
+    };
+    if !session.data.follows(parsed.as_str()) {
+        return Ok(Err(to_form()));
+    }
+    let case = state.store.load_case(&parsed).await?;
+    Ok(Ok((session, case)))
+}
+
+/// Keeps only what a reference can contain, for a redirect's query.
+fn url_safe(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(40)
+        .collect()
+}
+
+fn deadline_sentence(case: &Case, now: DateTime<Utc>) -> Option<String> {
+    let silence = case.deadline_rule.map(|r| r.silence);
+    let outcome = |s: guichet_domain::Silence| match s {
+        guichet_domain::Silence::Accord => "votre demande sera acceptée",
+        guichet_domain::Silence::Rejet => {
+            "votre demande sera considérée comme refusée (vous pourrez alors contester ce refus)"
+        }
+    };
+    match case.deadline_status(now) {
+        DeadlineStatus::Running { due } => Some(match silence {
+            Some(s) => format!(
+                "L’administration doit vous répondre avant le {}. Sans réponse à cette date, {}.",
+                date_fr(due),
+                outcome(s)
+            ),
+            None => format!(
+                "L’administration doit vous répondre avant le {}.",
+                date_fr(due)
+            ),
+        }),
+        DeadlineStatus::Suspended { remaining_seconds } => Some(format!(
+            "Le délai de réponse est suspendu tant que les pièces demandées n’ont pas été reçues ; il restera alors {} jour{} à l’administration pour répondre.",
+            (remaining_seconds + 86_399) / 86_400,
+            if remaining_seconds > 86_400 { "s" } else { "" }
+        )),
+        DeadlineStatus::Passed { due, silence } => Some(format!(
+            "Le délai de réponse a pris fin le {} : {}.",
+            date_fr(due),
+            silence.label_fr()
+        )),
+        DeadlineStatus::NotStarted => case.deadline_rule.map(|r| {
+            format!(
+                "Le délai de réponse commencera quand vous aurez envoyé votre demande ({}).",
+                r.silence.label_fr()
+            )
+        }),
+        DeadlineStatus::NotApplicable | DeadlineStatus::Stopped => None,
+    }
+}
+
+fn next_step(case: &Case) -> String {
+    match case.state {
+        CaseState::Draft => "Votre demande n’est pas encore envoyée : terminez-la en ligne, ou apportez vos informations au guichet.".into(),
+        CaseState::Submitted => "Votre demande a été reçue. Elle va être examinée ; vous n’avez rien à faire pour l’instant.".into(),
+        CaseState::UnderExamination => "Votre demande est en cours d’examen. Vous n’avez rien à faire pour l’instant.".into(),
+        CaseState::WaitingForDocuments => "Des pièces vous sont demandées : envoyez-les ci-dessous, par courrier ou au guichet. L’examen reprendra dès leur réception.".into(),
+        CaseState::Decided(_) => "Une décision a été prise. Elle vous a été envoyée par courrier, avec la manière de la contester si vous n’êtes pas d’accord.".into(),
+        CaseState::Withdrawn => "Cette demande a été abandonnée.".into(),
+    }
+}
+
+async fn case_view(
+    state: &AppState,
+    session: &Session,
+    case: &Case,
+    query: &FollowQuery,
+    upload_error: Option<String>,
+) -> Result<CasePage, AppError> {
+    let now = state.clock.now();
+    let journal = state.store.journal(&case.reference).await?;
+    let procedure_title = match state.cases.definition(&case.procedure).await? {
+        Some(d) => d.procedure().title().to_owned(),
+        None => case.procedure.id.to_string(),
+    };
+    let person = state.store.get_person(case.person).await?;
+    let history = journal
+        .iter()
+        .rev()
+        .map(|e| HistoryItem {
+            date: date_fr(e.at),
+            what: match &e.kind {
+                EventKind::FormUpdated { .. } => "Réponses enregistrées".to_owned(),
+                other => other.label_fr(),
+            },
+            channel: e.channel.label_fr(),
+            by: e.actor.label_fr(),
+        })
+        .collect();
+    let mut layout = Layout::new(state, format!("Dossier {}", case.reference));
+    if upload_error.is_some() {
+        layout = layout.with_error();
+    }
+    Ok(CasePage {
+        layout,
+        csrf: session.csrf.clone(),
+        reference: case.reference.to_string(),
+        follow_up: guichet_notify::plan::follow_up_code(case),
+        procedure_id: case.procedure.id.to_string(),
+        procedure_title,
+        state_label: case.state.label_fr(),
+        draft: case.state == CaseState::Draft,
+        submitted: case.submitted_at.is_some(),
+        just_sent: query.envoye.is_some() && case.submitted_at.is_some(),
+        paused: query.pause.is_some() && case.state == CaseState::Draft,
+        deadline: deadline_sentence(case, now),
+        next: next_step(case),
+        requested: if case.state == CaseState::WaitingForDocuments {
+            case.requested_documents.clone()
+        } else {
+            Vec::new()
+        },
+        can_send_documents: !case.state.is_closed() && case.state != CaseState::Draft,
+        history,
+        contact: person
+            .as_ref()
+            .map(super::online::explain_contact)
+            .unwrap_or_default(),
+        upload_error,
+    })
+}
+
+/// `GET /suivi/{reference}`.
+pub async fn case_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    reference: Result<Path<String>, PathRejection>,
+    query: Result<Query<FollowQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let reference = reference.map(|Path(r)| r).unwrap_or_default();
+    let (session, case) = match followed_case(&state, &headers, &reference).await? {
+        Ok(found) => found,
+        Err(redirect) => return Ok(redirect.into_response()),
+    };
+    let query = query.map(|Query(q)| q).unwrap_or_default();
+    Ok(case_view(&state, &session, &case, &query, None)
+        .await?
+        .into_response())
+}
+
+/// `POST /suivi/{reference}/pieces`: documents sent online for a case.
+pub async fn send_documents(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    reference: Result<Path<String>, PathRejection>,
+    form: FormInput,
+) -> Result<Response, AppError> {
+    let reference = reference.map(|Path(r)| r).unwrap_or_default();
+    let (session, case) = match followed_case(&state, &headers, &reference).await? {
+        Ok(found) => found,
+        Err(redirect) => return Ok(redirect.into_response()),
+    };
+    session.check_csrf(form.get("csrf"))?;
+    let field = guichet_catalogue::definition::Field {
+        id: "pieces".to_owned(),
+        label: "Pièces à envoyer".to_owned(),
+        help: None,
+        required: true,
+        show_if: None,
+        kind: guichet_catalogue::definition::FieldKind::Attachment { document: None },
+    };
+    let files = match super::online::read_files(&field, &form, 0) {
+        Ok(f) if f.is_empty() => Err("Choisissez au moins un fichier à envoyer.".to_owned()),
+        Ok(f) => Ok(f),
+        Err(errors) => Err(errors
+            .into_iter()
+            .map(|e| e.message)
+            .collect::<Vec<_>>()
+            .join(" ")),
+    };
+    let files = match files {
+        Ok(f) => f,
+        Err(message) => {
+            let page = case_view(
+                &state,
+                &session,
+                &case,
+                &FollowQuery::default(),
+                Some(message),
+            )
+            .await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    let now = state.clock.now();
+    for (doc, bytes) in files {
+        state
+            .store
+            .put_attachment(
+                &guichet_store::portal::Attachment {
+                    sha256: doc.sha256.clone(),
+                    media_type: doc.media_type.clone(),
+                    content: bytes,
+                },
+                now,
+            )
+            .await?;
+        state
+            .cases
+            .execute(
+                &case.reference,
+                Command::AttachDocument { document: doc },
+                Context {
+                    actor: Actor::Person { id: case.person },
+                    channel: Channel::Web,
+                    now,
+                },
+            )
+            .await
+            .map_err(super::online::command_error)?;
+    }
+    Ok(Redirect::to(&format!("/suivi/{}", case.reference)).into_response())
+}
+
+#[derive(Debug, Template, WebTemplate)]
+#[template(path = "follow_preferences.html")]
+pub struct PreferencesPage {
+    layout: Layout,
+    csrf: String,
+    reference: String,
+    inputs: Vec<InputView>,
+    errors: Vec<ErrorLink>,
+}
+
+/// `GET /suivi/{reference}/preferences`: how the person wants to be told.
+pub async fn preferences_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    reference: Result<Path<String>, PathRejection>,
+) -> Result<Response, AppError> {
+    let reference = reference.map(|Path(r)| r).unwrap_or_default();
+    let (session, case) = match followed_case(&state, &headers, &reference).await? {
+        Ok(found) => found,
+        Err(redirect) => return Ok(redirect.into_response()),
+    };
+    let person = state
+        .store
+        .get_person(case.person)
+        .await?
+        .ok_or_else(|| AppError::Internal(format!("person of {} missing", case.reference)))?;
+    Ok(PreferencesPage {
+        layout: Layout::new(&state, "Vos coordonnées et préférences de contact"),
+        csrf: session.csrf.clone(),
+        reference: case.reference.to_string(),
+        inputs: super::online::identity_inputs(&person, None, &[]),
+        errors: Vec::new(),
+    }
+    .into_response())
+}
+
+/// `POST /suivi/{reference}/preferences`: stores them, and notes the change in the journal.
+pub async fn preferences_save(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    reference: Result<Path<String>, PathRejection>,
+    form: FormInput,
+) -> Result<Response, AppError> {
+    let reference = reference.map(|Path(r)| r).unwrap_or_default();
+    let (session, case) = match followed_case(&state, &headers, &reference).await? {
+        Ok(found) => found,
+        Err(redirect) => return Ok(redirect.into_response()),
+    };
+    session.check_csrf(form.get("csrf"))?;
+    let before = state
+        .store
+        .get_person(case.person)
+        .await?
+        .ok_or_else(|| AppError::Internal(format!("person of {} missing", case.reference)))?;
+    let typed = |name: &str| form.all(name);
+    let person =
+        match super::online::read_identity(&typed, before.id, state.clock.now().date_naive()) {
+            Ok(p) => p,
+            Err(errors) => {
+                let page = PreferencesPage {
+                    layout: Layout::new(&state, "Vos coordonnées et préférences de contact")
+                        .with_error(),
+                    csrf: session.csrf.clone(),
+                    reference: case.reference.to_string(),
+                    inputs: super::online::identity_inputs(&before, Some(&typed), &errors),
+                    errors: errors
+                        .iter()
+                        .map(|e| ErrorLink {
+                            input: e.input.clone(),
+                            message: e.message.clone(),
+                        })
+                        .collect(),
+                };
+                return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+            }
+        };
+    state.store.update_person(&person).await?;
+    if person != before {
+        state
+            .cases
+            .execute(
+                &case.reference,
+                Command::AddNote {
+                    text: format!(
+                        "Coordonnées ou préférences de contact modifiées en ligne. {}",
+                        super::online::explain_contact(&person)
+                    ),
+                },
+                Context {
+                    actor: Actor::Person { id: case.person },
+                    channel: Channel::Web,
+                    now: state.clock.now(),
+                },
+            )
+            .await
+            .map_err(super::online::command_error)?;
+    }
+    Ok(Redirect::to(&format!("/suivi/{}", case.reference)).into_response())
+}
+
+/// `GET /suivi/{reference}/recepisse.pdf`: the receipt of a submitted case, as the post would
+/// carry it (tagged PDF, readable by screen readers).
+pub async fn receipt_pdf(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    reference: Result<Path<String>, PathRejection>,
+) -> Result<Response, AppError> {
+    let reference = reference.map(|Path(r)| r).unwrap_or_default();
+    let (_, case) = match followed_case(&state, &headers, &reference).await? {
+        Ok(found) => found,
+        Err(redirect) => return Ok(redirect.into_response()),
+    };
+    let Some(submitted) = case.submitted_at else {
+        return Err(AppError::BadRequest {
+            message: "Cette demande n’est pas encore envoyée : le récépissé sera disponible après l’envoi.".into(),
+        });
+    };
+    let due = match case.deadline_status(submitted) {
+        DeadlineStatus::Running { due } | DeadlineStatus::Passed { due, .. } => Some(due),
+        _ => None,
+    };
+    let notice = Notice::Receipt {
+        due,
+        silence: case.deadline_rule.map(|r| r.silence),
+    };
+    let letter = state
+        .cases
+        .letter(&case.reference, &notice, submitted)
+        .await?
+        .map_err(|e| AppError::BadRequest {
+            message: format!(
+                "Le récépissé ne peut pas être produit : {e}. L’accueil peut vous l’imprimer."
+            ),
+        })?;
+    let rendered = tokio::task::spawn_blocking(move || {
+        guichet_letters::render(&letter, guichet_letters::Output::Accessible)
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("receipt rendering: {e}")))?
+    .map_err(|e| AppError::Internal(format!("receipt rendering: {e}")))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"recepisse-{}.pdf\"", case.reference),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        rendered.pdf,
+    )
+        .into_response())
+}

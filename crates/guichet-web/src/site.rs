@@ -1,0 +1,110 @@
+//! Who runs this Guichet: the operator's name, commune and logo shown in every page's header,
+//! and what the legal pages must say about them. Configuration, never code: a town hall, its
+//! CCAS or a France Services network installs the same Guichet under its own name.
+
+/// The operator's identity and the facts of the legal pages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Site {
+    /// Shown in the header and the page titles (« Mairie de Saint-Clair-sur-Lys »).
+    pub name: String,
+    /// The commune or territory served, under the name (« Saint-Clair-sur-Lys (59) »).
+    pub territory: Option<String>,
+    /// A logo (PNG or SVG), served at `/static/logo`; the name alone otherwise.
+    pub logo: Option<Logo>,
+    /// The operator's postal address, for the legal notice.
+    pub address: Option<String>,
+    /// The switchboard, for the header and the legal notice (« 03 20 00 00 00 »).
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// Directeur ou directrice de la publication (usually the mayor or the president).
+    pub publisher: Option<String>,
+    /// The hosting provider's name and address (required by the LCEN, art. 6).
+    pub host: Option<String>,
+    /// Who to write to about personal data (the data protection officer).
+    pub data_protection_contact: Option<String>,
+}
+
+/// A logo file, read once at start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Logo {
+    pub media_type: &'static str,
+    pub bytes: Vec<u8>,
+    /// The text alternative (usually the operator's name).
+    pub alt: String,
+}
+
+impl Site {
+    /// An instance nobody configured yet: it says so rather than inventing an operator.
+    pub fn unconfigured() -> Site {
+        Site {
+            name: "Guichet".to_owned(),
+            territory: None,
+            logo: None,
+            address: None,
+            phone: None,
+            email: None,
+            publisher: None,
+            host: None,
+            data_protection_contact: None,
+        }
+    }
+
+    /// The fictional town hall of the demonstration.
+    pub fn demo() -> Site {
+        Site {
+            name: "Mairie de Saint-Clair-sur-Lys".to_owned(),
+            territory: Some(
+                "Saint-Clair-sur-Lys (59) — commune fictive de démonstration".to_owned(),
+            ),
+            logo: None,
+            address: Some("1 place de la Mairie, 59990 Saint-Clair-sur-Lys".to_owned()),
+            phone: Some("03 20 00 00 00".to_owned()),
+            email: Some("accueil@saint-clair-sur-lys.example".to_owned()),
+            publisher: Some("le maire de Saint-Clair-sur-Lys (fictif)".to_owned()),
+            host: Some("le serveur de démonstration où Guichet a été lancé".to_owned()),
+            data_protection_contact: Some("dpo@saint-clair-sur-lys.example".to_owned()),
+        }
+    }
+}
+
+/// A French phone number as a `tel:` link target: digits only, `+33` for a number written with
+/// a leading 0 (« 03 20 00 00 00 » → `+33320000000`); `None` when it is not a phone number.
+pub fn tel_href(shown: &str) -> Option<String> {
+    let digits: String = shown
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '+')
+        .collect();
+    let national = digits
+        .strip_prefix('0')
+        .filter(|d| d.len() == 9 && d.chars().all(|c| c.is_ascii_digit()));
+    match national {
+        Some(rest) => Some(format!("tel:+33{rest}")),
+        None if digits.starts_with('+') && (8..=16).contains(&digits.len()) => {
+            Some(format!("tel:{digits}"))
+        }
+        // Short numbers (3939, 115) are dialled as they are.
+        None if (3..=6).contains(&digits.len()) && !digits.contains('+') => {
+            Some(format!("tel:{digits}"))
+        }
+        None => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phone_numbers_become_tel_links() {
+        assert_eq!(
+            tel_href("03 20 00 00 01").as_deref(),
+            Some("tel:+33320000001")
+        );
+        assert_eq!(
+            tel_href("+33 4 72 00 00 00").as_deref(),
+            Some("tel:+33472000000")
+        );
+        assert_eq!(tel_href("3939").as_deref(), Some("tel:3939"));
+        assert_eq!(tel_href("du lundi au vendredi"), None);
+    }
+}

@@ -1,0 +1,467 @@
+//! `guichet bench web`: the real router on loopback, loaded by a bounded HTTP client (200
+//! concurrent connections by default), on SQLite and on PostgreSQL in the same run, compared
+//! with a minimal axum route served by the same server (the ceiling: what the HTTP stack alone
+//! allows on this machine).
+//!
+//! Scenarios, each for `--seconds`: the ceiling, the home page, a search, a procedure page, the
+//! page of a followed case (`/suivi/{reference}`, session cookie), a form step submission (a
+//! `POST` that stores the step's answers through the case service) and complete online
+//! submissions (« vos coordonnées », every step, the check page: nine requests, eight of them
+//! writes, per submission). Latencies are per request; the figures end with one JSON line.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use clap::Args;
+use guichet_store::Store;
+
+#[derive(Debug, Args)]
+pub struct WebBenchArgs {
+    /// Concurrent connections (one client task each).
+    #[arg(long, default_value_t = 200)]
+    concurrency: usize,
+    /// Seconds per scenario.
+    #[arg(long, default_value_t = 8)]
+    seconds: u64,
+    /// PostgreSQL server to measure (a temporary database is created and dropped there).
+    #[arg(
+        long,
+        env = "GUICHET_BENCH_POSTGRES_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+    )]
+    postgres_url: String,
+}
+
+/// One scenario's figures.
+#[derive(Debug, Clone, serde::Serialize)]
+struct Figures {
+    scenario: &'static str,
+    requests_per_s: f64,
+    /// Complete submissions per second (the submission scenario only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    submissions_per_s: Option<f64>,
+    p50_ms: f64,
+    p99_ms: f64,
+    errors: u64,
+}
+
+pub async fn run(args: WebBenchArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        args.concurrency > 0 && args.seconds > 0,
+        "--concurrency and --seconds must be positive"
+    );
+    let mut engines = serde_json::Map::new();
+
+    let dir = std::env::temp_dir().join(format!(
+        "guichet-bench-web-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::create_dir_all(&dir)?;
+    let sqlite = Store::open_sqlite(&dir.join("bench.db")).await?;
+    let result = measure("SQLite", sqlite.clone(), &args).await;
+    sqlite.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    engines.insert("sqlite".into(), serde_json::to_value(result?)?);
+
+    let name = format!("guichet_bench_web_{}", uuid::Uuid::new_v4().simple());
+    match Store::connect_postgres(&args.postgres_url, 1).await {
+        Ok(admin) => {
+            admin
+                .raw_execute(&format!("CREATE DATABASE {name}"))
+                .await?;
+            let url = match args.postgres_url.rsplit_once('/') {
+                Some((base, _)) if base.len() > "postgres:/".len() => format!("{base}/{name}"),
+                _ => format!("{}/{name}", args.postgres_url),
+            };
+            let pg = Store::connect_postgres(&url, 32).await?;
+            let result = measure("PostgreSQL", pg.clone(), &args).await;
+            pg.close().await;
+            admin
+                .raw_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await?;
+            admin.close().await;
+            engines.insert("postgres".into(), serde_json::to_value(result?)?);
+        }
+        Err(e) => {
+            println!("PostgreSQL: not measured ({e}); start PostgreSQL or pass --postgres-url")
+        }
+    }
+    println!(
+        "{}",
+        serde_json::json!({
+            "bench": "web",
+            "concurrency": args.concurrency,
+            "seconds_per_scenario": args.seconds,
+            "engines": engines,
+        })
+    );
+    Ok(())
+}
+
+/// Serves the real router, plus the ceiling route, on a free loopback port.
+async fn serve(store: Store) -> anyhow::Result<(String, tokio::task::JoinHandle<()>)> {
+    store.migrate().await?;
+    let published = crate::now();
+    guichet_catalogue::demo::publish(&store, published).await?;
+    let catalogue = guichet_web::search_index::build(&store).await?;
+    let state = guichet_web::AppState {
+        store: store.clone(),
+        cases: guichet_cases::CaseService::new(store.clone()),
+        clock: Arc::new(crate::SystemClock),
+        demo: true,
+        catalogue,
+        territory: guichet_web::territory::TerritoryState::loading(),
+        site: Arc::new(guichet_web::Site::demo()),
+    };
+    let app =
+        guichet_web::router(state).route("/__plafond", axum::routing::get(|| async { "plafond" }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let handle = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok((base, handle))
+}
+
+/// A visitor: their session cookie and CSRF token.
+#[derive(Debug, Clone, Default)]
+struct Visitor {
+    cookie: Option<String>,
+    csrf: String,
+    reference: String,
+}
+
+fn csrf_of(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+impl Visitor {
+    async fn get(&mut self, client: &reqwest::Client, url: &str) -> anyhow::Result<String> {
+        let mut request = client.get(url);
+        if let Some(c) = &self.cookie {
+            request = request.header(reqwest::header::COOKIE, c);
+        }
+        let response = request.send().await?;
+        if let Some(set) = response.headers().get(reqwest::header::SET_COOKIE) {
+            let pair = set.to_str()?.split(';').next().unwrap_or_default();
+            self.cookie = Some(pair.to_owned());
+        }
+        anyhow::ensure!(
+            response.status().is_success(),
+            "GET {url}: {}",
+            response.status()
+        );
+        let text = response.text().await?;
+        let csrf = csrf_of(&text);
+        if !csrf.is_empty() {
+            self.csrf = csrf;
+        }
+        Ok(text)
+    }
+
+    async fn post(
+        &mut self,
+        client: &reqwest::Client,
+        url: &str,
+        form: &[(&str, &str)],
+    ) -> anyhow::Result<String> {
+        let mut fields: Vec<(&str, &str)> = form.to_vec();
+        fields.push(("csrf", &self.csrf));
+        let body: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let mut request = client
+            .post(url)
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(body);
+        if let Some(c) = &self.cookie {
+            request = request.header(reqwest::header::COOKIE, c);
+        }
+        let response = request.send().await?;
+        anyhow::ensure!(
+            response.status().is_redirection(),
+            "POST {url}: {}",
+            response.status()
+        );
+        Ok(response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|l| l.to_str().ok())
+            .unwrap_or_default()
+            .to_owned())
+    }
+}
+
+const FORM: &str = "/demarches/inscription-cantine/en-ligne";
+
+/// A whole online submission of the canteen form; returns the case reference.
+async fn submit_once(
+    client: &reqwest::Client,
+    base: &str,
+    v: &mut Visitor,
+) -> anyhow::Result<String> {
+    v.get(client, &format!("{base}{FORM}/coordonnees")).await?;
+    v.post(
+        client,
+        &format!("{base}{FORM}/coordonnees"),
+        &[
+            ("prenom", "Jeanne"),
+            ("nom", "Martin"),
+            ("adresse-ligne1", "3 rue des Lilas"),
+            ("adresse-code_postal", "59990"),
+            ("adresse-commune", "Saint-Clair-sur-Lys"),
+            ("contact", "Par courrier"),
+        ],
+    )
+    .await?;
+    let steps: [&[(&str, &str)]; 5] = [
+        &[
+            ("champ", "enfant"),
+            ("instances", "1"),
+            ("enfant-1-enfant_nom", "Léa Martin"),
+            ("enfant-1-enfant_naissance", "03/09/2018"),
+            ("enfant-1-ecole", "École Jules-Ferry"),
+        ],
+        &[("champ", "jours"), ("jours", "lundi"), ("jours", "jeudi")],
+        &[("champ", "allergie"), ("allergie", "non")],
+        &[
+            ("champ", "responsable_adresse"),
+            ("responsable_adresse-ligne1", "3 rue des Lilas"),
+            ("responsable_adresse-code_postal", "59990"),
+            ("responsable_adresse-commune", "Saint-Clair-sur-Lys"),
+        ],
+        &[("champ", "quotient"), ("quotient", "850")],
+    ];
+    for (i, fields) in steps.iter().enumerate() {
+        v.post(client, &format!("{base}{FORM}/etape/{}", i + 1), fields)
+            .await?;
+    }
+    let to = v
+        .post(
+            client,
+            &format!("{base}{FORM}/verification"),
+            &[("certifie", "oui")],
+        )
+        .await?;
+    let reference = to
+        .trim_start_matches("/suivi/")
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    anyhow::ensure!(
+        !reference.is_empty(),
+        "no receipt after submitting (went to {to:?})"
+    );
+    v.reference = reference.clone();
+    Ok(reference)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scenario {
+    Ceiling,
+    Home,
+    Search,
+    Procedure,
+    CasePage,
+    FormStep,
+    Submission,
+}
+
+impl Scenario {
+    fn name(self) -> &'static str {
+        match self {
+            Scenario::Ceiling => "ceiling",
+            Scenario::Home => "home",
+            Scenario::Search => "search",
+            Scenario::Procedure => "procedure",
+            Scenario::CasePage => "case_page",
+            Scenario::FormStep => "form_step",
+            Scenario::Submission => "submission",
+        }
+    }
+}
+
+async fn measure(engine: &str, store: Store, args: &WebBenchArgs) -> anyhow::Result<Vec<Figures>> {
+    let (base, server) = serve(store).await?;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(args.concurrency)
+        .build()?;
+    // One visitor per connection, each with a submitted case (for the case page) and a draft
+    // (for the form step).
+    let mut visitors = Vec::with_capacity(args.concurrency);
+    for _ in 0..args.concurrency {
+        let mut v = Visitor::default();
+        submit_once(&client, &base, &mut v)
+            .await
+            .context("preparing the visitors")?;
+        let mut draft = Visitor::default();
+        draft
+            .get(&client, &format!("{base}{FORM}/coordonnees"))
+            .await?;
+        draft
+            .post(
+                &client,
+                &format!("{base}{FORM}/coordonnees"),
+                &[
+                    ("nom", "Durand"),
+                    ("adresse-ligne1", "1 rue Haute"),
+                    ("adresse-code_postal", "59990"),
+                    ("adresse-commune", "Saint-Clair-sur-Lys"),
+                    ("contact", "Par courrier"),
+                ],
+            )
+            .await?;
+        draft.reference = v.reference.clone();
+        visitors.push((v, draft));
+    }
+    let mut out = Vec::new();
+    for scenario in [
+        Scenario::Ceiling,
+        Scenario::Home,
+        Scenario::Search,
+        Scenario::Procedure,
+        Scenario::CasePage,
+        Scenario::FormStep,
+        Scenario::Submission,
+    ] {
+        let figures = load(scenario, &client, &base, &visitors, args).await;
+        println!(
+            "{engine:<10} {:<11} {:>8.0} req/s{}  p50 {:>6.1} ms  p99 {:>6.1} ms  errors {}",
+            figures.scenario,
+            figures.requests_per_s,
+            figures
+                .submissions_per_s
+                .map(|s| format!(" ({s:.0} submissions/s)"))
+                .unwrap_or_default(),
+            figures.p50_ms,
+            figures.p99_ms,
+            figures.errors
+        );
+        out.push(figures);
+    }
+    server.abort();
+    if let (Some(ceiling), Some(case)) = (
+        out.iter().find(|f| f.scenario == "ceiling"),
+        out.iter().find(|f| f.scenario == "case_page"),
+    ) {
+        println!(
+            "{engine:<10} case page at {:.0} % of the ceiling's throughput",
+            100.0 * case.requests_per_s / ceiling.requests_per_s.max(1.0)
+        );
+    }
+    Ok(out)
+}
+
+async fn load(
+    scenario: Scenario,
+    client: &reqwest::Client,
+    base: &str,
+    visitors: &[(Visitor, Visitor)],
+    args: &WebBenchArgs,
+) -> Figures {
+    let stop = Arc::new(AtomicBool::new(false));
+    let errors = Arc::new(AtomicU64::new(0));
+    let submissions = Arc::new(AtomicU64::new(0));
+    #[allow(clippy::disallowed_methods)] // a benchmark measures wall-clock time
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for (v, draft) in visitors.iter().cloned() {
+        let (client, base) = (client.clone(), base.to_owned());
+        let (stop, errors, submissions) = (stop.clone(), errors.clone(), submissions.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies: Vec<u32> = Vec::new();
+            let (mut v, mut draft) = (v, draft);
+            let mut fresh = Visitor::default();
+            while !stop.load(Ordering::Relaxed) {
+                #[allow(clippy::disallowed_methods)] // a benchmark measures wall-clock time
+                let t0 = Instant::now();
+                let result = match scenario {
+                    Scenario::Ceiling => v
+                        .get(&client, &format!("{base}/__plafond"))
+                        .await
+                        .map(|_| ()),
+                    Scenario::Home => v.get(&client, &format!("{base}/")).await.map(|_| ()),
+                    Scenario::Search => v
+                        .get(
+                            &client,
+                            &format!(
+                                "{base}/recherche?q=inscrire%20mon%20enfant%20%C3%A0%20la%20cantine"
+                            ),
+                        )
+                        .await
+                        .map(|_| ()),
+                    Scenario::Procedure => v
+                        .get(&client, &format!("{base}/demarches/inscription-cantine"))
+                        .await
+                        .map(|_| ()),
+                    Scenario::CasePage => {
+                        let url = format!("{base}/suivi/{}", v.reference);
+                        v.get(&client, &url).await.map(|_| ())
+                    }
+                    Scenario::FormStep => draft
+                        .post(
+                            &client,
+                            &format!("{base}{FORM}/etape/2"),
+                            &[("champ", "jours"), ("jours", "mardi")],
+                        )
+                        .await
+                        .map(|_| ()),
+                    Scenario::Submission => {
+                        fresh.cookie = None;
+                        submit_once(&client, &base, &mut fresh).await.map(|_| {
+                            submissions.fetch_add(1, Ordering::Relaxed);
+                        })
+                    }
+                };
+                if result.is_err() {
+                    errors.fetch_add(1, Ordering::Relaxed);
+                }
+                latencies.push(u32::try_from(t0.elapsed().as_micros()).unwrap_or(u32::MAX));
+            }
+            latencies
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(args.seconds)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut all: Vec<u32> = Vec::new();
+    for t in tasks {
+        if let Ok(l) = t.await {
+            all.extend(l);
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    all.sort_unstable();
+    let pct = |p: f64| -> f64 {
+        if all.is_empty() {
+            return 0.0;
+        }
+        let i = ((all.len() as f64 - 1.0) * p).round() as usize;
+        f64::from(all[i]) / 1000.0
+    };
+    // A submission is nine requests; its latencies are those of the whole submission.
+    let done = submissions.load(Ordering::Relaxed);
+    let requests = if scenario == Scenario::Submission {
+        done as f64 * 9.0
+    } else {
+        all.len() as f64
+    };
+    Figures {
+        scenario: scenario.name(),
+        requests_per_s: requests / elapsed,
+        submissions_per_s: (scenario == Scenario::Submission).then(|| done as f64 / elapsed),
+        p50_ms: pct(0.5),
+        p99_ms: pct(0.99),
+        errors: errors.load(Ordering::Relaxed),
+    }
+}
