@@ -15,10 +15,14 @@ mod commune;
 mod error;
 mod hours;
 mod import;
+mod phone;
 mod place;
+mod zone;
 
 pub use commune::{Commune, CommuneSet, InseeCode, load_communes};
 pub use error::PlacesError;
-pub use hours::Hours;
+pub use hours::{Hours, OpenStatus, WeekLine, time_fr, weekday_fr};
 pub use import::{PlaceImport, load_france_services, load_mediation_places, town_halls};
+pub use phone::Phone;
 pub use place::{LatLon, Place, PlaceKind};
+pub use zone::{local_time, zone_of};

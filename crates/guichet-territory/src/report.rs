@@ -7,12 +7,13 @@
 //! within 45; every kind is also measured at 20, 30 and 45 minutes.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use guichet_places::{Commune, LatLon, Place, PlaceKind};
 
 use crate::{
-    Access, CoverageReport, Method, Network, TerritoryError, Thresholds, access_times, cover_sets,
-    coverage, lazy_greedy_max_cover,
+    Access, CommuneDirectory, CoverageReport, Method, Network, TerritoryError, Thresholds,
+    access_times, cover_sets, coverage, lazy_greedy_max_cover,
 };
 
 /// Detour factor of the estimate used when no road graph is configured (same as the CLI).
@@ -85,6 +86,8 @@ pub struct TerritoryReport {
     network: Network,
     kinds: Vec<KindAnalysis>,
     skipped: Vec<SkippedKind>,
+    /// Names and postcodes of the communes, built on first use (`/lieux`).
+    directory: OnceLock<CommuneDirectory>,
 }
 
 /// One proposed site.
@@ -184,6 +187,7 @@ impl TerritoryReport {
             network,
             kinds,
             skipped,
+            directory: OnceLock::new(),
         })
     }
 
@@ -192,6 +196,18 @@ impl TerritoryReport {
     }
     pub fn method(&self) -> Method {
         self.network.method()
+    }
+    /// The network times are measured on.
+    pub fn network(&self) -> &Network {
+        &self.network
+    }
+    /// The communes by name and postcode (the shipped postcode table), built on first call.
+    pub fn directory(&self) -> &CommuneDirectory {
+        self.directory.get_or_init(|| {
+            // The shipped table is checked by a test; were it unreadable, names still work.
+            let postcodes = crate::sources::embedded_postcodes().unwrap_or_default();
+            CommuneDirectory::new(&self.communes, &postcodes)
+        })
     }
     /// Kinds analysed: France Services first, then town halls, mediation, the others.
     pub fn kinds(&self) -> &[KindAnalysis] {

@@ -10,7 +10,7 @@
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use guichet_places::{CommuneSet, Place, PlaceImport, PlacesError};
+use guichet_places::{CommuneSet, InseeCode, Place, PlaceImport, PlacesError};
 use guichet_routing::Graph;
 
 use crate::report::{DEFAULT_DETOUR, DEFAULT_SPEED_KMH};
@@ -18,6 +18,10 @@ use crate::{Network, TerritoryError, TerritoryReport};
 
 /// The 2026 communes (INSEE codes, populations, town-hall points), gzip, see NOTICE.
 const COMMUNES_GZ: &[u8] = include_bytes!("../data/communes-2026.csv.gz");
+
+/// Postcode → INSEE code pairs of the 2026 communes (La Poste via the COG package), gzip; how
+/// to rebuild it: `data/README.md`.
+const POSTCODES_GZ: &[u8] = include_bytes!("../data/codes-postaux-2026.csv.gz");
 
 /// A road graph saved by `guichet territory graph --out …` under this name in the territory
 /// directory replaces the estimate.
@@ -29,6 +33,34 @@ const MAX_SNAP_M: f64 = 2000.0;
 /// The communes shipped with Guichet.
 pub fn embedded_communes() -> Result<CommuneSet, PlacesError> {
     guichet_places::load_communes(flate2::read::GzDecoder::new(COMMUNES_GZ))
+}
+
+/// The shipped postcode table: (postcode, INSEE code) pairs, as many per commune as it has
+/// postcodes. A malformed row refuses the table (it is shipped, so a test reads it).
+pub fn embedded_postcodes() -> Result<Vec<(String, InseeCode)>, PlacesError> {
+    let mut rdr = csv::Reader::from_reader(flate2::read::GzDecoder::new(POSTCODES_GZ));
+    let mut out = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| PlacesError::BadRow {
+            line: e.position().map_or(0, |p| p.line()),
+            message: format!("table des codes postaux mal formée : {e}"),
+        })?;
+        let line = rec.position().map_or(0, |p| p.line());
+        let code = rec.get(0).unwrap_or_default();
+        let insee = rec.get(1).and_then(InseeCode::parse);
+        match insee {
+            Some(insee) if code.len() == 5 && code.bytes().all(|b| b.is_ascii_digit()) => {
+                out.push((code.to_owned(), insee))
+            }
+            _ => {
+                return Err(PlacesError::BadRow {
+                    line,
+                    message: "code postal ou code INSEE illisible".into(),
+                });
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// What became of one input.
@@ -331,6 +363,29 @@ mod tests {
                 c.region
             );
         }
+    }
+
+    #[test]
+    fn the_shipped_postcodes_name_shipped_communes() {
+        let set = embedded_communes().unwrap();
+        let pairs = embedded_postcodes().unwrap();
+        assert_eq!(pairs.len(), 35_493);
+        // Every pair names a shipped commune; all but the five uninhabited TAAF districts
+        // have a postcode.
+        assert!(pairs.iter().all(|(_, i)| set.get(i).is_some()));
+        let with: std::collections::HashSet<&InseeCode> = pairs.iter().map(|(_, i)| i).collect();
+        assert_eq!(set.len() - with.len(), 5);
+        let d = crate::CommuneDirectory::new(&set.communes, &pairs);
+        let name = |l: crate::Lookup| match l {
+            crate::Lookup::One(i) => set.communes[i].name.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(name(d.lookup("75001")), "Paris");
+        assert_eq!(name(d.lookup("saint etienne")), "Saint-Étienne");
+        assert_eq!(name(d.lookup("42000")), "Saint-Étienne");
+        assert!(
+            matches!(d.lookup("01000"), crate::Lookup::Several { communes, .. } if communes.len() == 2)
+        );
     }
 
     #[test]

@@ -35,11 +35,18 @@ impl Method {
 }
 
 /// The network analyses run on.
+// One per server or command, built once and borrowed: the size of the road variant costs
+// nothing, and boxing its graphs would only add an indirection to every search.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Network {
     Roads {
         /// The graph with arcs reversed: sweeps from places give times *to* places.
         reversed: Graph,
+        /// The graph as built: a bounded search from one commune gives its times to the
+        /// places around it (`/lieux`). Kept beside the reversed one, so a road network
+        /// takes twice the graph's memory.
+        forward: Graph,
         snapper: Snapper,
         max_snap_m: f64,
         extract: String,
@@ -54,6 +61,7 @@ impl Network {
     pub fn roads(graph: &Graph, extract: impl Into<String>, max_snap_m: f64) -> Network {
         Network::Roads {
             reversed: graph.reversed(),
+            forward: graph.clone(),
             snapper: Snapper::new(graph),
             max_snap_m,
             extract: extract.into(),
@@ -79,7 +87,7 @@ impl Network {
         }
     }
     /// Estimated deciseconds for a straight-line distance.
-    fn estimate_ds(&self, metres: f64) -> u32 {
+    pub(crate) fn estimate_ds(&self, metres: f64) -> u32 {
         match self {
             Network::Estimate { detour, speed_kmh } => (metres * detour / (speed_kmh / 3.6) * 10.0)
                 .round()
@@ -90,7 +98,7 @@ impl Network {
     }
 }
 
-fn coord(p: LatLon) -> Option<Coord> {
+pub(crate) fn coord(p: LatLon) -> Option<Coord> {
     Coord::from_degrees(p.lat, p.lon)
 }
 

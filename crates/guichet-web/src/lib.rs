@@ -99,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         .route("/accessibilite", get(routes::legal::accessibility))
         .route("/donnees-personnelles", get(routes::legal::personal_data))
         .route("/recherche", get(routes::search::page))
+        .route("/lieux", get(routes::places::page))
         .route("/api/search", get(routes::api_search::search))
         .route("/api/procedures/{id}", get(routes::api_cases::procedure))
         .route("/api/cases/status", post(routes::api_cases::status))

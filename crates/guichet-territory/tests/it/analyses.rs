@@ -108,6 +108,43 @@ fn road_access_equals_reference_dijkstra_and_reports_places_at_sea() {
 }
 
 #[test]
+fn nearby_places_on_roads_are_timed_from_the_commune_along_one_way_streets() {
+    let g = helsinki_graph();
+    let at = |v: u32| {
+        let c: Coord = g.coord(v);
+        (c.lat(), c.lon())
+    };
+    let place_nodes: Vec<u32> = (0..g.node_count() as u32).step_by(40).collect();
+    let places: Vec<Place> = place_nodes
+        .iter()
+        .map(|&v| place(&format!("p{v}"), at(v).0, at(v).1))
+        .collect();
+    let origin = g.node_count() as u32 / 2;
+    let communes = vec![commune("01001", "00", Some(100), Some(at(origin)))];
+    let report =
+        TerritoryReport::build(communes, places, Network::roads(&g, "helsinki", 50.0)).unwrap();
+    let near = report.nearby(
+        0,
+        &[Want::Nearest {
+            kind: PlaceKind::FranceServices,
+            count: 4,
+        }],
+    );
+    assert_eq!(near.len(), 4);
+    // Times *from* the commune: Dijkstra on the graph as built (not the reversed one).
+    let from = dijkstra_reference(&g, &[origin]);
+    for p in &near {
+        let v: u32 = p.place.id[1..].parse().unwrap();
+        assert_eq!(p.time_ds, Some(from[v as usize]), "{}", p.place.id);
+    }
+    let times: Vec<u32> = near.iter().map(|p| p.time_ds.unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+    // The nearest by road is the one the report's access gives this commune.
+    let access = report.kind("france-services").unwrap().access[0];
+    assert_eq!(near[0].time_ds, access.time_ds);
+}
+
+#[test]
 fn estimate_is_distance_times_detour_over_speed() {
     // 0.1° of latitude ≈ 11.12 km; × 1.5 ÷ 60 km/h = 16.7 min.
     let communes = vec![commune("01001", "01", Some(10), Some((45.1, 5.0)))];

@@ -11,6 +11,7 @@ pub mod legal;
 pub mod not_found;
 pub mod online;
 pub mod paper_form;
+pub mod places;
 pub mod procedure;
 pub mod search;
 pub mod territory;

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)] // helpers of a test binary: a panic is a failed test
 
 mod pages;
+mod places;
 mod portal;
 mod search;
 mod snapshots;
