@@ -67,27 +67,17 @@ impl Site {
     }
 }
 
-/// A French phone number as a `tel:` link target: digits only, `+33` for a number written with
-/// a leading 0 (« 03 20 00 00 00 » → `+33320000000`); `None` when it is not a phone number.
+/// A phone number as a `tel:` link target: E.164 for a French number, overseas ones with their
+/// own country code ([`guichet_places::Phone`], one reader of numbers), short numbers as they
+/// are; `None` when it is not a phone number.
 pub fn tel_href(shown: &str) -> Option<String> {
-    let digits: String = shown
-        .chars()
-        .filter(|c| c.is_ascii_digit() || *c == '+')
-        .collect();
-    let national = digits
-        .strip_prefix('0')
-        .filter(|d| d.len() == 9 && d.chars().all(|c| c.is_ascii_digit()));
-    match national {
-        Some(rest) => Some(format!("tel:+33{rest}")),
-        None if digits.starts_with('+') && (8..=16).contains(&digits.len()) => {
-            Some(format!("tel:{digits}"))
-        }
-        // Short numbers (3939, 115) are dialled as they are.
-        None if (3..=6).contains(&digits.len()) && !digits.contains('+') => {
-            Some(format!("tel:{digits}"))
-        }
-        None => None,
+    if let Some(phone) = guichet_places::Phone::parse(shown) {
+        return Some(format!("tel:{}", phone.e164()));
     }
+    // Short numbers (3939, 115) are dialled as they are.
+    let short = shown.trim();
+    ((3..=6).contains(&short.len()) && short.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| format!("tel:{short}"))
 }
 
 #[cfg(test)]

@@ -36,6 +36,13 @@ const FIXED_PAGES: &[(&str, u16)] = &[
         200,
     ),
     ("/recherche?q=zzqxwv", 200),
+    // Where to go: a postcode of several communes, a commune's nearest places, a procedure's
+    // counters, and an unknown commune.
+    ("/lieux", 200),
+    ("/lieux?q=01000", 200),
+    ("/lieux?q=42000", 200),
+    ("/lieux?q=lille&demarche=inscription-cantine", 200),
+    ("/lieux?q=zzqxwv", 404),
     ("/page-qui-n-existe-pas", 404),
     ("/demarches/demarche-inconnue", 404),
 ];
