@@ -5,6 +5,7 @@
 //! identifiers come in as arguments; decisions come out as values (new events to append and
 //! actions to run) that the store and the server persist and execute.
 
+pub mod access;
 pub mod actor;
 pub mod case;
 pub mod channel;
@@ -15,6 +16,7 @@ pub mod person;
 pub mod procedure;
 pub mod reference;
 
+pub use access::{Refusal, Resource, Staff, StaffRole};
 pub use actor::{Actor, AgentId, AgentRole, HelperId, MandateId};
 pub use case::{
     Action, Case, CaseError, CaseState, Command, Context, DeadlineStatus, Decision, Document,

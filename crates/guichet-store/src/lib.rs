@@ -8,6 +8,7 @@
 //! SQLite allows one writer at a time; writes go through a pool of one connection so they queue
 //! in Rust instead of failing with `SQLITE_BUSY`, while reads use a separate pool.
 
+pub mod agents;
 mod cases;
 mod catalogue;
 mod operators;

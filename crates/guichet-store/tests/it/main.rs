@@ -1,6 +1,7 @@
 //! The store test suite. Every test runs on SQLite and on PostgreSQL, each on a fresh database.
 #![allow(clippy::unwrap_used)] // helpers of a test binary: a panic is a failed test
 
+mod agents;
 mod cases;
 mod catalogue;
 mod fixtures;

@@ -1,0 +1,55 @@
+-- Agents' accounts, their sessions and the security journal (front desk, case officers,
+-- administrators). A person's case journal stays in case_events; this journal records who
+-- signed in, failed, signed out, was refused an access or had their account changed.
+
+CREATE TABLE agent_accounts (
+    id TEXT PRIMARY KEY,
+    -- What the agent types to sign in (an email address or an identifier), lower case.
+    login TEXT NOT NULL UNIQUE,
+    display_name TEXT NOT NULL,
+    -- The title printed under the signature of letters (CRPA art. L212-1).
+    title TEXT NOT NULL,
+    -- front_desk | case_officer | administrator
+    role TEXT NOT NULL,
+    operator_id TEXT NOT NULL,
+    place TEXT,
+    -- argon2id PHC string.
+    password_hash TEXT NOT NULL,
+    -- RFC 6238 secret (base32), NULL until the agent has enrolled an authenticator.
+    totp_secret TEXT,
+    -- The last TOTP step accepted: a code is never accepted twice.
+    totp_last_step BIGINT,
+    failed_attempts BIGINT NOT NULL,
+    locked_until BIGINT,
+    suspended BIGINT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+
+-- A signed-in (or signing-in) agent's browser. `id` is the SHA-256 (hex) of the cookie secret.
+-- stage: password (password checked, second factor pending) | enrol (first sign-in: the
+-- authenticator is being enrolled) | signed_in.
+CREATE TABLE agent_sessions (
+    id TEXT PRIMARY KEY,
+    agent_id TEXT NOT NULL REFERENCES agent_accounts(id),
+    csrf TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    -- During enrolment: the secret being enrolled (base32), kept until a code confirms it.
+    pending_secret TEXT,
+    created_at BIGINT NOT NULL,
+    last_seen_at BIGINT NOT NULL
+);
+CREATE INDEX agent_sessions_agent ON agent_sessions (agent_id);
+
+CREATE TABLE security_journal (
+    id TEXT PRIMARY KEY,
+    at BIGINT NOT NULL,
+    agent_id TEXT,
+    -- The login typed (also for unknown accounts), or the agent's login.
+    login TEXT NOT NULL,
+    -- sign_in | sign_in_failed | second_factor_failed | locked | sign_out | enrolled |
+    -- access_refused | account_created | account_suspended | account_reactivated | account_reset
+    event TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE INDEX security_journal_at ON security_journal (at);
+CREATE INDEX security_journal_agent ON security_journal (agent_id, at);

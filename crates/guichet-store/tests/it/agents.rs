@@ -1,0 +1,175 @@
+//! Staff accounts: creation, lockout counted across servers, TOTP replay, sessions, journal.
+
+use chrono::Duration;
+use guichet_domain::{AgentId, OperatorId, StaffRole};
+use guichet_store::agents::{AgentAccount, AgentSession, SecurityEvent, SessionStage};
+use guichet_store::testing::on_both_engines;
+use guichet_store::{Store, StoreError};
+
+use crate::fixtures::*;
+
+fn account(login: &str) -> AgentAccount {
+    AgentAccount {
+        id: AgentId::from_uuid(uuid::Uuid::new_v4()),
+        login: login.to_owned(),
+        display_name: "Claire Dubois".to_owned(),
+        title: "Agente d’accueil".to_owned(),
+        role: StaffRole::FrontDesk,
+        operator: OperatorId::parse("ccas-saint-clair").unwrap(),
+        place: Some("accueil-ccas".to_owned()),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned(),
+        totp_secret: None,
+        totp_last_step: None,
+        failed_attempts: 0,
+        locked_until: None,
+        suspended: false,
+        created_at: t(0),
+    }
+}
+
+#[tokio::test]
+async fn an_account_reads_back_whole_and_a_login_is_taken_once() {
+    on_both_engines(|store: Store| async move {
+        let a = account("claire.dubois@saint-clair.example");
+        store.insert_agent(&a).await.unwrap();
+        assert_eq!(store.get_agent(a.id).await.unwrap(), Some(a.clone()));
+        assert_eq!(
+            store
+                .agent_by_login("  Claire.Dubois@Saint-Clair.example ")
+                .await
+                .unwrap(),
+            Some(a.clone())
+        );
+        let mut twin = account("claire.dubois@saint-clair.example");
+        twin.display_name = "Autre".into();
+        let err = store.insert_agent(&twin).await.unwrap_err();
+        assert!(matches!(err, StoreError::Duplicate(_)), "{err}");
+        assert_eq!(store.list_agents(&a.operator).await.unwrap(), vec![a]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn failures_lock_the_account_at_the_limit_and_a_success_clears_them() {
+    on_both_engines(|store: Store| async move {
+        let a = account("a@x.example");
+        store.insert_agent(&a).await.unwrap();
+        let until = t(0) + Duration::minutes(15);
+        for _ in 0..4 {
+            assert_eq!(
+                store.record_agent_failure(a.id, 5, until).await.unwrap(),
+                None
+            );
+        }
+        let locked = store.record_agent_failure(a.id, 5, until).await.unwrap();
+        assert_eq!(locked, Some(until));
+        let back = store.get_agent(a.id).await.unwrap().unwrap();
+        assert_eq!((back.failed_attempts, back.locked_until), (0, Some(until)));
+        store.clear_agent_failures(a.id).await.unwrap();
+        assert_eq!(
+            store.get_agent(a.id).await.unwrap().unwrap().locked_until,
+            None
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_totp_step_is_accepted_once() {
+    on_both_engines(|store: Store| async move {
+        let a = account("b@x.example");
+        store.insert_agent(&a).await.unwrap();
+        store
+            .set_agent_totp(a.id, Some("JBSWY3DPEHPK3PXP"), None)
+            .await
+            .unwrap();
+        assert!(store.use_totp_step(a.id, 100).await.unwrap());
+        assert!(!store.use_totp_step(a.id, 100).await.unwrap(), "replay");
+        assert!(!store.use_totp_step(a.id, 99).await.unwrap(), "older step");
+        assert!(store.use_totp_step(a.id, 101).await.unwrap());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sessions_expire_and_a_suspension_ends_them() {
+    on_both_engines(|store: Store| async move {
+        let a = account("c@x.example");
+        store.insert_agent(&a).await.unwrap();
+        let s = AgentSession {
+            id: "f".repeat(64),
+            agent_id: a.id,
+            csrf: "jeton".into(),
+            stage: SessionStage::Password,
+            pending_secret: None,
+            created_at: t(0),
+            last_seen_at: t(0),
+        };
+        store.insert_agent_session(&s).await.unwrap();
+        let got = store.get_agent_session(&s.id, t(-1), t(-1)).await.unwrap();
+        assert_eq!(got, Some(s.clone()));
+        store
+            .update_agent_session(&s.id, SessionStage::SignedIn, None, t(5))
+            .await
+            .unwrap();
+        let got = store
+            .get_agent_session(&s.id, t(1), t(-1))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(got.stage, SessionStage::SignedIn);
+        // Idle since before t(6): expired and deleted.
+        assert_eq!(
+            store.get_agent_session(&s.id, t(6), t(-1)).await.unwrap(),
+            None
+        );
+        store.insert_agent_session(&s).await.unwrap();
+        store.set_agent_suspended(a.id, true).await.unwrap();
+        assert_eq!(
+            store.get_agent_session(&s.id, t(-1), t(-1)).await.unwrap(),
+            None
+        );
+        assert!(store.get_agent(a.id).await.unwrap().unwrap().suspended);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_security_journal_lists_newest_first_per_agent() {
+    on_both_engines(|store: Store| async move {
+        let a = account("d@x.example");
+        store.insert_agent(&a).await.unwrap();
+        for (i, event) in ["sign_in_failed", "sign_in", "access_refused"]
+            .iter()
+            .enumerate()
+        {
+            store
+                .record_security_event(&SecurityEvent {
+                    at: t(i as i64),
+                    agent_id: Some(a.id),
+                    login: a.login.clone(),
+                    event: (*event).to_owned(),
+                    detail: String::new(),
+                })
+                .await
+                .unwrap();
+        }
+        store
+            .record_security_event(&SecurityEvent {
+                at: t(9),
+                agent_id: None,
+                login: "inconnu".into(),
+                event: "sign_in_failed".into(),
+                detail: "compte inconnu".into(),
+            })
+            .await
+            .unwrap();
+        let mine = store.security_events(Some(a.id), 10).await.unwrap();
+        assert_eq!(
+            mine.iter().map(|e| e.event.as_str()).collect::<Vec<_>>(),
+            ["access_refused", "sign_in", "sign_in_failed"]
+        );
+        assert_eq!(store.security_events(None, 10).await.unwrap().len(), 4);
+    })
+    .await;
+}
