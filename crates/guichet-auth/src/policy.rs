@@ -4,7 +4,7 @@
 //! upper case, lower case and digits. Instead of its third example (a passphrase of at least 7
 //! words) Guichet accepts any 16 characters or more, which leaves people free to write a
 //! sentence. The CNIL would allow weaker passwords when attempts are limited (50 bits); Guichet
-//! keeps the stricter rule and limits attempts as well.
+//! keeps the stricter rule, and its callers limit attempts as well.
 //!
 //! Characters are counted as Unicode scalar values (« é » is one). Upper and lower case follow
 //! Unicode (« É » is upper case), digits are 0–9, and every other character that is neither a
