@@ -455,10 +455,9 @@ impl Store {
     pub async fn record_security_event(&self, e: &SecurityEvent) -> Result<(), StoreError> {
         with_pool!(self, write pool => {
             sqlx::query(
-                "INSERT INTO security_journal (id, at, agent_id, login, event, detail)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO security_journal (at, agent_id, login, event, detail)
+                 VALUES ($1, $2, $3, $4, $5)",
             )
-            .bind(uuid::Uuid::new_v4().to_string())
             .bind(to_micros(e.at))
             .bind(e.agent_id.map(|a| a.to_string()))
             .bind(&e.login)
@@ -479,7 +478,7 @@ impl Store {
         let rows = with_pool!(self, pool => {
             sqlx::query(
                 "SELECT at, agent_id, login, event, detail FROM security_journal
-                 WHERE (CAST($1 AS TEXT) IS NULL OR agent_id = $1) ORDER BY at DESC, id LIMIT $2",
+                 WHERE (CAST($1 AS TEXT) IS NULL OR agent_id = $1) ORDER BY at DESC, id DESC LIMIT $2",
             )
             .bind(agent.map(|a| a.to_string()))
             .bind(i64::from(limit))

@@ -37,6 +37,12 @@ pub enum AppError {
         minutes: i64,
     },
     Unavailable,
+    /// An agent's page asked without a signed-in session: the sign-in page follows.
+    SignInRequired,
+    /// An agent's action the authorization rule refuses (already journaled by the caller).
+    Forbidden {
+        message: String,
+    },
     /// The territorial report behind `/territoire` is still being computed (`loading`) or could
     /// not be built: its pages say so on their own page rather than the error page.
     TerritoryNotReady {
@@ -120,6 +126,14 @@ impl AppError {
                 "trop-de-tentatives",
                 format!("Trop de codes de suivi erronés pour ce dossier. Par sécurité, attendez {minutes} minute{} avant de réessayer. Vous pouvez aussi appeler l’accueil ou venir au guichet avec votre courrier.", if *minutes > 1 { "s" } else { "" }),
             ),
+            AppError::SignInRequired => (
+                StatusCode::UNAUTHORIZED,
+                "connexion-requise",
+                "Connectez-vous pour accéder à cette page : votre session a peut-être expiré après 30 minutes sans activité.".to_owned(),
+            ),
+            AppError::Forbidden { message } => {
+                (StatusCode::FORBIDDEN, "acces-refuse", message.clone())
+            }
             AppError::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "service-indisponible",
@@ -172,6 +186,9 @@ pub struct ErrorView {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        if matches!(self, AppError::SignInRequired) {
+            return axum::response::Redirect::to("/agents/connexion?expiree=1").into_response();
+        }
         let (status, code, message) = self.parts();
         let incident = self.log();
         let territory = match self {

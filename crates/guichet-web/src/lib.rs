@@ -12,6 +12,7 @@ pub mod search_index;
 pub mod security;
 pub mod session;
 pub mod site;
+pub mod staff;
 pub mod territory;
 
 use std::sync::Arc;
@@ -95,6 +96,20 @@ pub fn router(state: AppState) -> Router {
             get(routes::feedback::form).post(routes::feedback::save),
         )
         .route("/demo", get(routes::demo::page))
+        .route(
+            "/agents/connexion",
+            get(routes::staff::sign_in_form).post(routes::staff::sign_in),
+        )
+        .route(
+            "/agents/connexion/code",
+            get(routes::staff::code_form).post(routes::staff::code),
+        )
+        .route(
+            "/agents/connexion/enrolement",
+            get(routes::staff::enrol_form).post(routes::staff::enrol),
+        )
+        .route("/agents/deconnexion", post(routes::staff::sign_out))
+        .route("/agents", get(routes::staff::home))
         .route("/mentions-legales", get(routes::legal::notice))
         .route("/accessibilite", get(routes::legal::accessibility))
         .route("/donnees-personnelles", get(routes::legal::personal_data))

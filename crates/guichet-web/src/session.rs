@@ -68,7 +68,8 @@ pub struct Session {
     new_cookie: Option<String>,
 }
 
-fn random_token() -> String {
+/// 256 random bits, hex: session secrets and CSRF tokens.
+pub(crate) fn random_token() -> String {
     format!(
         "{}{}",
         uuid::Uuid::new_v4().simple(),
@@ -76,7 +77,8 @@ fn random_token() -> String {
     )
 }
 
-fn digest(secret: &str) -> String {
+/// What the database keeps of a cookie's secret.
+pub(crate) fn digest(secret: &str) -> String {
     Sha256::digest(secret.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -85,14 +87,19 @@ fn digest(secret: &str) -> String {
 
 /// The session cookie's value, if the request has one that looks like ours.
 fn cookie_secret(headers: &HeaderMap) -> Option<String> {
+    named_cookie_secret(headers, COOKIE)
+}
+
+/// The value of cookie `name`, if it looks like one of our secrets (64 hex digits).
+pub(crate) fn named_cookie_secret(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, value)| {
-            *name == COOKIE && value.len() == 64 && value.chars().all(|c| c.is_ascii_hexdigit())
+        .find(|(cookie, value)| {
+            *cookie == name && value.len() == 64 && value.chars().all(|c| c.is_ascii_hexdigit())
         })
         .map(|(_, value)| value.to_owned())
 }
@@ -156,16 +163,7 @@ impl Session {
 
     /// Refuses a form whose CSRF token is missing or not this session's.
     pub fn check_csrf(&self, token: Option<&str>) -> Result<(), AppError> {
-        let given = token.unwrap_or("").as_bytes();
-        let expected = self.csrf.as_bytes();
-        // Compared in constant time: the token's length is fixed and public.
-        let same = given.len() == expected.len()
-            && given
-                .iter()
-                .zip(expected)
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0;
-        if same { Ok(()) } else { Err(AppError::Expired) }
+        check_token(&self.csrf, token)
     }
 
     /// The `Set-Cookie` header to add to the response, when the session is new.
@@ -192,4 +190,18 @@ pub async fn require(
         .ok_or(AppError::Expired)?;
     session.check_csrf(csrf)?;
     Ok(session)
+}
+
+/// Refuses a form whose CSRF token is missing or not `expected`; compared in constant time
+/// (the token's length is fixed and public).
+pub(crate) fn check_token(expected: &str, token: Option<&str>) -> Result<(), AppError> {
+    let given = token.unwrap_or("").as_bytes();
+    let expected = expected.as_bytes();
+    let same = given.len() == expected.len()
+        && given
+            .iter()
+            .zip(expected)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    if same { Ok(()) } else { Err(AppError::Expired) }
 }

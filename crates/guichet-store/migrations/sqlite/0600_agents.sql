@@ -40,8 +40,9 @@ CREATE TABLE agent_sessions (
 );
 CREATE INDEX agent_sessions_agent ON agent_sessions (agent_id);
 
+-- `id` orders events written at the same instant.
 CREATE TABLE security_journal (
-    id TEXT PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     at BIGINT NOT NULL,
     agent_id TEXT,
     -- The login typed (also for unknown accounts), or the agent's login.

@@ -14,4 +14,5 @@ pub mod paper_form;
 pub mod places;
 pub mod procedure;
 pub mod search;
+pub mod staff;
 pub mod territory;

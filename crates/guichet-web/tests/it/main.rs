@@ -6,5 +6,6 @@ mod places;
 mod portal;
 mod search;
 mod snapshots;
+mod staff;
 mod support;
 mod territory;

@@ -1,0 +1,199 @@
+//! Staff sessions: signing in with a password and a second factor (TOTP), the signed-in agent
+//! of a request, and asking the one authorization rule.
+//!
+//! A staff session is a row of `agent_sessions` (several servers share it), named by the
+//! SHA-256 of the `guichet_agent` cookie's secret. It goes through stages: the password was
+//! right (`Password`), the authenticator is being enrolled at first sign-in (`Enrol`), then
+//! `SignedIn`. It ends after [`IDLE`] without use and [`LIFETIME`] after it began (a working
+//! day). Passwords and codes share one failure count: [`MAX_FAILURES`] in a row lock the
+//! account for [`LOCK`]; an administrator can unlock it at once (reset). Every sign-in,
+//! failure, lock, sign-out and refused access is written to the security journal.
+
+use axum::http::{HeaderMap, HeaderValue, header};
+use chrono::{DateTime, Duration, Utc};
+use guichet_domain::access::{self, Action, Resource};
+use guichet_domain::{AgentId, Staff};
+use guichet_store::agents::{AgentAccount, AgentSession, SecurityEvent, SessionStage};
+
+use crate::AppState;
+use crate::error::AppError;
+use crate::session::{check_token, digest, named_cookie_secret, random_token};
+
+/// The staff cookie's name (distinct from a visitor's: one browser at a France Services desk
+/// may hold both, the agent's and the person's).
+pub const COOKIE: &str = "guichet_agent";
+/// A staff session unused for this long is over.
+pub const IDLE: Duration = Duration::minutes(30);
+/// A staff session is over this long after it began.
+pub const LIFETIME: Duration = Duration::hours(11);
+/// Wrong passwords or codes in a row before the account is locked.
+pub const MAX_FAILURES: u32 = 5;
+/// How long a lock lasts.
+pub const LOCK: Duration = Duration::minutes(15);
+
+/// A live staff session, at any stage, with its account.
+#[derive(Debug, Clone)]
+pub struct StaffSession {
+    pub session: AgentSession,
+    pub account: AgentAccount,
+}
+
+impl StaffSession {
+    /// The request's staff session, if live and its account usable (not suspended).
+    pub async fn load(
+        state: &AppState,
+        headers: &HeaderMap,
+    ) -> Result<Option<StaffSession>, AppError> {
+        let Some(secret) = named_cookie_secret(headers, COOKIE) else {
+            return Ok(None);
+        };
+        let now = state.clock.now();
+        let Some(session) = state
+            .store
+            .get_agent_session(&digest(&secret), now - IDLE, now - LIFETIME)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let Some(account) = state.store.get_agent(session.agent_id).await? else {
+            return Ok(None);
+        };
+        if account.suspended {
+            state.store.delete_agent_session(&session.id).await?;
+            return Ok(None);
+        }
+        Ok(Some(StaffSession { session, account }))
+    }
+
+    pub fn check_csrf(&self, token: Option<&str>) -> Result<(), AppError> {
+        check_token(&self.session.csrf, token)
+    }
+
+    pub fn staff(&self) -> Staff {
+        staff_of(&self.account)
+    }
+}
+
+pub fn staff_of(a: &AgentAccount) -> Staff {
+    Staff {
+        id: a.id,
+        role: a.role,
+        operator: a.operator.clone(),
+        place: a.place.clone(),
+    }
+}
+
+/// Starts a session for `account` at `stage`; returns the `Set-Cookie` header.
+pub async fn start(
+    state: &AppState,
+    account: &AgentAccount,
+    stage: SessionStage,
+    pending_secret: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<(header::HeaderName, HeaderValue), AppError> {
+    let secret = random_token();
+    state
+        .store
+        .insert_agent_session(&AgentSession {
+            id: digest(&secret),
+            agent_id: account.id,
+            csrf: random_token(),
+            stage,
+            pending_secret,
+            created_at: now,
+            last_seen_at: now,
+        })
+        .await?;
+    let value = format!(
+        "{COOKIE}={secret}; Path=/; HttpOnly; SameSite=Strict; Secure; Max-Age={}",
+        LIFETIME.num_seconds()
+    );
+    HeaderValue::from_str(&value)
+        .map(|v| (header::SET_COOKIE, v))
+        .map_err(|e| AppError::Internal(format!("cookie: {e}")))
+}
+
+/// The header that removes the staff cookie.
+pub fn clear_cookie() -> (header::HeaderName, HeaderValue) {
+    (
+        header::SET_COOKIE,
+        HeaderValue::from_static(
+            "guichet_agent=; Path=/; HttpOnly; SameSite=Strict; Secure; Max-Age=0",
+        ),
+    )
+}
+
+/// Writes one line of the security journal.
+pub async fn journal(
+    state: &AppState,
+    agent: Option<AgentId>,
+    login: &str,
+    event: &str,
+    detail: impl Into<String>,
+) -> Result<(), AppError> {
+    state
+        .store
+        .record_security_event(&SecurityEvent {
+            at: state.clock.now(),
+            agent_id: agent,
+            login: login.chars().take(200).collect(),
+            event: event.to_owned(),
+            detail: detail.into(),
+        })
+        .await?;
+    Ok(())
+}
+
+/// A signed-in agent (the second factor passed), for pages behind sign-in.
+#[derive(Debug, Clone)]
+pub struct SignedIn(pub StaffSession);
+
+impl SignedIn {
+    /// The signed-in agent, or `Err(redirect target)` for the sign-in page.
+    pub async fn require(state: &AppState, headers: &HeaderMap) -> Result<SignedIn, AppError> {
+        match StaffSession::load(state, headers).await? {
+            Some(s) if s.session.stage == SessionStage::SignedIn => {
+                state
+                    .store
+                    .touch_agent_session(&s.session.id, state.clock.now())
+                    .await?;
+                Ok(SignedIn(s))
+            }
+            _ => Err(AppError::SignInRequired),
+        }
+    }
+
+    pub fn account(&self) -> &AgentAccount {
+        &self.0.account
+    }
+
+    pub fn csrf(&self) -> &str {
+        &self.0.session.csrf
+    }
+
+    /// Asks the one rule; a refusal is journaled and becomes a 403 page saying why.
+    pub async fn may(
+        &self,
+        state: &AppState,
+        action: Action,
+        resource: Resource<'_>,
+        what: &str,
+    ) -> Result<(), AppError> {
+        match access::may(&self.0.staff(), action, resource) {
+            Ok(()) => Ok(()),
+            Err(refusal) => {
+                journal(
+                    state,
+                    Some(self.0.account.id),
+                    &self.0.account.login,
+                    "access_refused",
+                    format!("{} : {what}", action.code()),
+                )
+                .await?;
+                Err(AppError::Forbidden {
+                    message: refusal.to_string(),
+                })
+            }
+        }
+    }
+}
