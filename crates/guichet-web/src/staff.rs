@@ -197,3 +197,97 @@ impl SignedIn {
         }
     }
 }
+
+/// A demonstration account, listed on `/demo` with its password and TOTP key so that anyone
+/// trying the demo can sign in as each role. Never created outside `guichet serve --demo`.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoAccount {
+    pub login: &'static str,
+    pub password: &'static str,
+    pub name: &'static str,
+    pub title: &'static str,
+    pub role: guichet_domain::StaffRole,
+    pub operator: &'static str,
+    pub place: Option<&'static str>,
+    /// Base32 TOTP key (public: this is a demonstration).
+    pub totp: &'static str,
+}
+
+/// One account per role, on the demo's two operators.
+pub const DEMO_ACCOUNTS: [DemoAccount; 4] = [
+    DemoAccount {
+        login: "accueil@saint-clair.example",
+        password: "Demo-Accueil-2026",
+        name: "Nadia Benali",
+        title: "Agente d’accueil, mairie de Saint-Clair-sur-Lys",
+        role: guichet_domain::StaffRole::FrontDesk,
+        operator: "mairie-saint-clair",
+        place: Some("Accueil de la mairie"),
+        totp: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+    },
+    DemoAccount {
+        login: "instruction.ccas@saint-clair.example",
+        password: "Demo-Instruction-2026",
+        name: "Julien Morel",
+        title: "Instructeur, CCAS de Saint-Clair-sur-Lys",
+        role: guichet_domain::StaffRole::CaseOfficer,
+        operator: "ccas-saint-clair",
+        place: None,
+        totp: "KRUGS4ZANFZSAYLOEBSGK3LPEBVWK6JA",
+    },
+    DemoAccount {
+        login: "instruction.mairie@saint-clair.example",
+        password: "Demo-Etat-Civil-2026",
+        name: "Sophie Lambert",
+        title: "Officière d’état civil, mairie de Saint-Clair-sur-Lys",
+        role: guichet_domain::StaffRole::CaseOfficer,
+        operator: "mairie-saint-clair",
+        place: None,
+        totp: "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U",
+    },
+    DemoAccount {
+        login: "admin@saint-clair.example",
+        password: "Demo-Admin-2026!",
+        name: "Paul Girard",
+        title: "Administrateur, mairie de Saint-Clair-sur-Lys",
+        role: guichet_domain::StaffRole::Administrator,
+        operator: "mairie-saint-clair",
+        place: None,
+        totp: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
+    },
+];
+
+/// Creates the demonstration accounts (enrolled: their TOTP keys are on `/demo`).
+pub async fn seed_demo_accounts(
+    store: &guichet_store::Store,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    for d in DEMO_ACCOUNTS {
+        if store.agent_by_login(d.login).await?.is_some() {
+            continue;
+        }
+        let operator = guichet_domain::OperatorId::parse(d.operator)
+            .map_err(|e| AppError::Internal(format!("demo operator: {e}")))?;
+        let password_hash = guichet_auth::hash_password(d.password)
+            .map_err(|e| AppError::Internal(format!("demo password: {e:?}")))?;
+        store
+            .insert_agent(&AgentAccount {
+                id: AgentId::from_uuid(uuid::Uuid::new_v4()),
+                login: d.login.to_owned(),
+                display_name: d.name.to_owned(),
+                title: d.title.to_owned(),
+                role: d.role,
+                operator,
+                place: d.place.map(str::to_owned),
+                password_hash,
+                totp_secret: Some(d.totp.to_owned()),
+                totp_last_step: None,
+                failed_attempts: 0,
+                locked_until: None,
+                suspended: false,
+                created_at: now,
+            })
+            .await?;
+    }
+    Ok(())
+}

@@ -36,10 +36,14 @@ pub async fn load(cases: &CaseService, now: DateTime<Utc>) -> anyhow::Result<Str
         store.insert_person(p, now - Duration::days(120)).await?;
     }
     let cases = load_cases(cases, &procedures, &people, now).await?;
+    guichet_web::staff::seed_demo_accounts(store, now)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo accounts: {e:?}"))?;
     Ok(format!(
-        "Demonstration data loaded: 2 operators, {} procedures, {} people, {cases} cases.",
+        "Demonstration data loaded: 2 operators, {} procedures, {} people, {cases} cases, {} staff accounts.",
         procedures.len(),
-        people.len()
+        people.len(),
+        guichet_web::staff::DEMO_ACCOUNTS.len()
     ))
 }
 

@@ -19,12 +19,25 @@ pub struct DemoCase {
     pub code: String,
 }
 
+/// A demonstration staff account, as listed for anyone to try.
+#[derive(Debug)]
+pub struct DemoAgent {
+    pub role: &'static str,
+    pub who: String,
+    pub login: &'static str,
+    pub password: &'static str,
+    pub key: String,
+    /// The code of the current 30 seconds, for a visitor without an authenticator app.
+    pub code: String,
+}
+
 #[derive(Debug, Template, WebTemplate)]
 #[template(path = "demo.html")]
 pub struct DemoPage {
     layout: Layout,
     online: Vec<(String, String)>,
     cases: Vec<DemoCase>,
+    agents: Vec<DemoAgent>,
 }
 
 pub async fn page(State(state): State<AppState>) -> Result<DemoPage, AppError> {
@@ -73,9 +86,25 @@ pub async fn page(State(state): State<AppState>) -> Result<DemoPage, AppError> {
             code: guichet_notify::plan::follow_up_code(&case),
         });
     }
+    let now = state.clock.now().timestamp();
+    let agents = crate::staff::DEMO_ACCOUNTS
+        .iter()
+        .filter_map(|d| {
+            let secret = guichet_auth::TotpSecret::from_base32(d.totp)?;
+            Some(DemoAgent {
+                role: d.role.label_fr(),
+                who: format!("{} — {}", d.name, d.title),
+                login: d.login,
+                password: d.password,
+                key: d.totp.to_owned(),
+                code: secret.code_at(now),
+            })
+        })
+        .collect();
     Ok(DemoPage {
         layout: Layout::new(&state, "Essayer la démonstration"),
         online,
         cases,
+        agents,
     })
 }

@@ -215,3 +215,36 @@ async fn a_code_is_accepted_once_and_a_half_signed_in_session_reaches_nothing() 
         })
         .await;
 }
+
+#[tokio::test]
+async fn every_demo_account_listed_on_demo_signs_in_with_what_the_page_shows() {
+    TestApp::builder()
+        .demo_procedures()
+        .demo_banner()
+        .on_both_engines(|mut app| async move {
+            guichet_web::staff::seed_demo_accounts(app.store(), chrono::DateTime::UNIX_EPOCH)
+                .await
+                .unwrap();
+            let page = app.get("/demo").await.text().to_owned();
+            for d in guichet_web::staff::DEMO_ACCOUNTS {
+                assert!(
+                    page.contains(d.login) && page.contains(d.password),
+                    "{}",
+                    d.login
+                );
+                let code = TotpSecret::from_base32(d.totp).unwrap().code_at(now_secs());
+                assert!(page.contains(&code), "the current code of {}", d.login);
+                let mut browser = app.fresh_visitor();
+                let r = password(&mut browser, d.login, d.password).await;
+                assert_eq!(r.location(), Some("/agents/connexion/code"), "{}", d.login);
+                browser.get("/agents/connexion/code").await;
+                let r = browser
+                    .post_form("/agents/connexion/code", &[("code", &code)])
+                    .await;
+                assert_eq!(r.location(), Some("/agents"), "{}", d.login);
+                let home = browser.get("/agents").await;
+                assert!(home.text().contains(d.name), "{}", d.login);
+            }
+        })
+        .await;
+}

@@ -91,6 +91,14 @@ export async function shoot(page, path, suffix, screenshots) {
 async function checkKeyboard(page) {
   await page.evaluate(() => {
     document.activeElement && document.activeElement.blur();
+    // A field focused on arrival (autofocus) leaves the browser's Tab starting point on it:
+    // start from the top of the page, as a keyboard user arriving by Tab would.
+    const start = document.createElement("span");
+    start.tabIndex = -1;
+    document.body.prepend(start);
+    start.focus();
+    start.blur();
+    start.remove();
     window.scrollTo(0, 0);
   });
   const all = await page.evaluate(tabbables);

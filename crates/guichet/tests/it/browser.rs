@@ -43,6 +43,9 @@ const FIXED_PAGES: &[(&str, u16)] = &[
     ("/lieux?q=42000", 200),
     ("/lieux?q=lille&demarche=inscription-cantine", 200),
     ("/lieux?q=zzqxwv", 404),
+    // The agents' sign-in (the pages behind it need a second factor: see the journeys).
+    ("/agents/connexion", 200),
+    ("/agents/connexion?expiree=1", 200),
     ("/page-qui-n-existe-pas", 404),
     ("/demarches/demarche-inconnue", 404),
 ];
