@@ -28,7 +28,7 @@ pub use notification::{AlertKind, Delivery, NotificationKind, Reach};
 pub use operator::{Operator, OperatorId, OperatorKind};
 pub use person::{
     AccessibleFormats, ContactPreferences, Email, Person, PersonId, PersonName, PhoneNumber,
-    PostalAddress, Postcode,
+    PostalAddress, Postcode, fold_name,
 };
 pub use procedure::{
     ChannelAccess, DeadlineDuration, HostedProcedure, HostedProcedureFields, LegalDeadline,

@@ -52,6 +52,12 @@ impl PersonName {
     }
 
     /// "Prénom NOM", the usual French administrative form.
+    /// « dupont jean-marie » → `dupont jean marie`: family then given names, lower case,
+    /// without accents or punctuation, for finding a person whatever way the name is typed.
+    pub fn search_key(&self) -> String {
+        fold_name(&format!("{} {}", self.family, self.given))
+    }
+
     pub fn display(&self) -> String {
         if self.given.is_empty() {
             self.family.to_uppercase()
@@ -428,5 +434,57 @@ mod tests {
         );
         let err = PostalAddress::parse(&[], "75001", "Paris").unwrap_err();
         assert!(err.message.contains("au moins une ligne"));
+    }
+}
+
+/// Lower case, accents and ligatures removed, anything else than letters and digits turned to
+/// single spaces: « Lœtitia D'Éméric-Ça » → `loetitia d emeric ca`. How names are compared
+/// when an agent searches for a person.
+pub fn fold_name(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut space = true;
+    for c in text.chars().flat_map(char::to_lowercase) {
+        let plain: &str = match c {
+            'à' | 'â' | 'ä' | 'á' | 'ã' | 'å' => "a",
+            'ç' => "c",
+            'é' | 'è' | 'ê' | 'ë' => "e",
+            'î' | 'ï' | 'í' | 'ì' => "i",
+            'ô' | 'ö' | 'ó' | 'ò' | 'õ' | 'ø' => "o",
+            'ù' | 'û' | 'ü' | 'ú' => "u",
+            'ÿ' | 'ý' => "y",
+            'ñ' => "n",
+            'œ' => "oe",
+            'æ' => "ae",
+            'ß' => "ss",
+            c if c.is_alphanumeric() => {
+                out.push(c);
+                space = false;
+                continue;
+            }
+            _ => {
+                if !space {
+                    out.push(' ');
+                    space = true;
+                }
+                continue;
+            }
+        };
+        out.push_str(plain);
+        space = false;
+    }
+    out.trim_end().to_owned()
+}
+
+#[cfg(test)]
+mod fold_tests {
+    use super::*;
+
+    #[test]
+    fn names_fold_to_one_key_however_typed() {
+        assert_eq!(fold_name("Lœtitia D'Éméric-Ça"), "loetitia d emeric ca");
+        assert_eq!(fold_name("  DUPONT   Jean-Marie "), "dupont jean marie");
+        let a = PersonName::parse("Jean-Marie", "Dupont").unwrap();
+        let b = PersonName::parse("jean marie", "DUPONT").unwrap();
+        assert_eq!(a.search_key(), b.search_key());
     }
 }

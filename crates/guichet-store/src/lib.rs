@@ -14,6 +14,7 @@ mod catalogue;
 mod operators;
 pub mod outbox;
 mod persons;
+pub use persons::PersonFilter;
 pub mod portal;
 mod procedures;
 #[cfg(feature = "testing")]
@@ -160,6 +161,8 @@ impl Store {
             Db::Sqlite { write, .. } => SQLITE_MIGRATOR.run(write).await?,
             Db::Postgres(pool) => POSTGRES_MIGRATOR.run(pool).await?,
         }
+        // Data a migration cannot compute in SQL on both engines (folded names).
+        self.fill_person_search_keys().await?;
         Ok(())
     }
 

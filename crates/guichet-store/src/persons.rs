@@ -1,7 +1,7 @@
 //! People. The whole domain value is kept as JSON; a few columns are copied out for search.
 
 use chrono::{DateTime, Utc};
-use guichet_domain::{Person, PersonId};
+use guichet_domain::{OperatorId, Person, PersonId};
 use sqlx::Row;
 
 use crate::{Store, StoreError, duplicate_or, to_micros, with_pool};
@@ -9,8 +9,8 @@ use crate::{Store, StoreError, duplicate_or, to_micros, with_pool};
 /// Inserts a person; shared with the case-change transaction that registers a person with
 /// their first case.
 pub(crate) const INSERT_PERSON: &str =
-    "INSERT INTO persons (id, family_name, given_name, birth_date, postcode, data, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    "INSERT INTO persons (id, family_name, given_name, birth_date, postcode, data, created_at, search_key)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 
 /// The columns of a person's row, in the order of [`INSERT_PERSON`] (without the time).
 pub(crate) struct PersonColumns {
@@ -20,6 +20,8 @@ pub(crate) struct PersonColumns {
     pub birth_date: Option<String>,
     pub postcode: Option<String>,
     pub data: String,
+    /// Bound after the time: the folded name agents search on.
+    pub search_key: String,
 }
 
 impl PersonColumns {
@@ -34,6 +36,7 @@ impl PersonColumns {
                 .as_ref()
                 .map(|a| a.postcode().as_str().to_owned()),
             data: serde_json::to_string(person).map_err(StoreError::corrupt)?,
+            search_key: person.name.search_key(),
         })
     }
 }
@@ -55,6 +58,7 @@ impl Store {
             .bind(c.postcode)
             .bind(c.data)
             .bind(to_micros(now))
+            .bind(c.search_key)
             .execute(pool)
             .await
             .map_err(|e| duplicate_or(e, what))?;
@@ -97,7 +101,8 @@ impl Store {
         let data = serde_json::to_string(person).map_err(StoreError::corrupt)?;
         let updated = with_pool!(self, write pool => {
             sqlx::query(
-                "UPDATE persons SET family_name = $1, given_name = $2, birth_date = $3, postcode = $4, data = $5
+                "UPDATE persons SET family_name = $1, given_name = $2, birth_date = $3, postcode = $4, data = $5,
+                   search_key = $7
                  WHERE id = $6",
             )
             .bind(person.name.family())
@@ -106,6 +111,7 @@ impl Store {
             .bind(person.address.as_ref().map(|a| a.postcode().as_str().to_owned()))
             .bind(&data)
             .bind(person.id.to_string())
+            .bind(person.name.search_key())
             .execute(pool)
             .await?
             .rows_affected()
@@ -115,4 +121,129 @@ impl Store {
         }
         Ok(())
     }
+
+    /// People an agent of `filter.operator` may find: known to that operator (registered at
+    /// one of its counters, or with a case of its procedures) or, when
+    /// `filter.include_unattached`, known to no operator yet. Narrowed by the folded name's
+    /// prefix, birth date and postcode when given; at most `filter.limit`, by name.
+    pub async fn find_persons(&self, filter: &PersonFilter) -> Result<Vec<Person>, StoreError> {
+        let prefix = filter
+            .name_prefix
+            .as_deref()
+            .map(|p| format!("{}%", p.replace(['%', '_', '\\'], "")));
+        let rows: Vec<String> = with_pool!(self, pool => {
+            sqlx::query(
+                "SELECT p.data FROM persons p
+                 WHERE (CAST($1 AS TEXT) IS NULL OR p.search_key LIKE $1)
+                   AND (CAST($2 AS TEXT) IS NULL OR p.birth_date = $2)
+                   AND (CAST($3 AS TEXT) IS NULL OR p.postcode = $3)
+                   AND (EXISTS (SELECT 1 FROM person_operators po
+                                WHERE po.person_id = p.id AND po.operator_id = $4)
+                        OR EXISTS (SELECT 1 FROM cases c
+                                   JOIN procedures pr ON pr.id = c.procedure_id AND pr.version = c.procedure_version
+                                   WHERE c.person_id = p.id AND pr.operator_id = $4)
+                        OR ($5 = 1
+                            AND NOT EXISTS (SELECT 1 FROM person_operators po WHERE po.person_id = p.id)
+                            AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.person_id = p.id)))
+                 ORDER BY p.family_name, p.given_name, p.id
+                 LIMIT $6",
+            )
+            .bind(prefix)
+            .bind(filter.birth_date.map(|d| d.to_string()))
+            .bind(filter.postcode.clone())
+            .bind(filter.operator.as_str())
+            .bind(i64::from(filter.include_unattached))
+            .bind(i64::from(filter.limit))
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| r.try_get("data"))
+            .collect::<Result<_, _>>()?
+        });
+        rows.iter()
+            .map(|d| serde_json::from_str(d).map_err(StoreError::corrupt))
+            .collect()
+    }
+
+    /// The operators a person is known to: where they were registered and those in charge
+    /// of their cases' procedures.
+    pub async fn person_operators(&self, id: PersonId) -> Result<Vec<OperatorId>, StoreError> {
+        let rows: Vec<String> = with_pool!(self, pool => {
+            sqlx::query(
+                "SELECT operator_id FROM person_operators WHERE person_id = $1
+                 UNION
+                 SELECT pr.operator_id FROM cases c
+                 JOIN procedures pr ON pr.id = c.procedure_id AND pr.version = c.procedure_version
+                 WHERE c.person_id = $1
+                 ORDER BY 1",
+            )
+            .bind(id.to_string())
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?
+        });
+        rows.iter()
+            .map(|o| OperatorId::parse(o).map_err(StoreError::corrupt))
+            .collect()
+    }
+
+    /// Records that a person is known to `operator` (registered at its counter); idempotent.
+    pub async fn attach_person(
+        &self,
+        id: PersonId,
+        operator: &OperatorId,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        with_pool!(self, write pool => {
+            sqlx::query(
+                "INSERT INTO person_operators (person_id, operator_id, since) VALUES ($1, $2, $3)
+                 ON CONFLICT (person_id, operator_id) DO NOTHING",
+            )
+            .bind(id.to_string())
+            .bind(operator.as_str())
+            .bind(to_micros(now))
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Fills the search key of rows written before it existed; returns how many.
+    pub async fn fill_person_search_keys(&self) -> Result<u64, StoreError> {
+        let rows: Vec<String> = with_pool!(self, pool => {
+            sqlx::query("SELECT data FROM persons WHERE search_key IS NULL")
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| r.try_get("data"))
+                .collect::<Result<_, _>>()?
+        });
+        let mut n = 0;
+        for d in rows {
+            let person: Person = serde_json::from_str(&d).map_err(StoreError::corrupt)?;
+            with_pool!(self, write pool => {
+                sqlx::query("UPDATE persons SET search_key = $1 WHERE id = $2")
+                    .bind(person.name.search_key())
+                    .bind(person.id.to_string())
+                    .execute(pool)
+                    .await?;
+            });
+            n += 1;
+        }
+        Ok(n)
+    }
+}
+
+/// What an agent's search for people is narrowed by (see [`Store::find_persons`]).
+#[derive(Debug, Clone)]
+pub struct PersonFilter {
+    pub operator: OperatorId,
+    pub include_unattached: bool,
+    /// The start of the folded name (`guichet_domain::fold_name`).
+    pub name_prefix: Option<String>,
+    pub birth_date: Option<chrono::NaiveDate>,
+    pub postcode: Option<String>,
+    pub limit: u32,
 }

@@ -54,3 +54,19 @@ CREATE TABLE security_journal (
 );
 CREATE INDEX security_journal_at ON security_journal (at);
 CREATE INDEX security_journal_agent ON security_journal (agent_id, at);
+
+-- The operators a person is known to, besides through their cases: registered at a counter of
+-- theirs. An agent finds the people of their own operator (the authorization rule).
+CREATE TABLE person_operators (
+    person_id TEXT NOT NULL REFERENCES persons(id),
+    operator_id TEXT NOT NULL,
+    since BIGINT NOT NULL,
+    PRIMARY KEY (person_id, operator_id)
+);
+CREATE INDEX person_operators_operator ON person_operators (operator_id);
+
+-- The folded name (« dupont jean marie ») agents search on; filled by the store on every write
+-- (and for older rows when the store opens).
+ALTER TABLE persons ADD COLUMN search_key TEXT;
+CREATE INDEX persons_search_key ON persons (search_key);
+CREATE INDEX persons_birth_date ON persons (birth_date);

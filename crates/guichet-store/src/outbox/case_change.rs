@@ -71,6 +71,7 @@ impl Store {
                 .bind(c.postcode)
                 .bind(c.data)
                 .bind(now)
+                .bind(c.search_key)
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| crate::duplicate_or(e, format!("person {}", person.id)))?;

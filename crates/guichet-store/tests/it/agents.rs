@@ -173,3 +173,76 @@ async fn the_security_journal_lists_newest_first_per_agent() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn agents_find_the_people_of_their_operator_by_name_birth_date_or_postcode() {
+    on_both_engines(|store: Store| async move {
+        use guichet_domain::PersonName;
+        use guichet_store::PersonFilter;
+        let ours = OperatorId::parse("ccas-saint-clair").unwrap();
+        let theirs = OperatorId::parse("mairie-autre").unwrap();
+        let mut accented = offline_person(1);
+        accented.name = PersonName::parse("Hélène", "Lefèvre").unwrap();
+        let other = offline_person(2);
+        let nobody_yet = offline_person(3);
+        for p in [&accented, &other, &nobody_yet] {
+            store.insert_person(p, t(0)).await.unwrap();
+        }
+        store.attach_person(accented.id, &ours, t(0)).await.unwrap();
+        store.attach_person(accented.id, &ours, t(1)).await.unwrap(); // idempotent
+        store.attach_person(other.id, &theirs, t(0)).await.unwrap();
+        let filter = |prefix: Option<&str>, unattached| PersonFilter {
+            operator: ours.clone(),
+            include_unattached: unattached,
+            name_prefix: prefix.map(str::to_owned),
+            birth_date: None,
+            postcode: None,
+            limit: 10,
+        };
+        let ids = |v: Vec<guichet_domain::Person>| v.into_iter().map(|p| p.id).collect::<Vec<_>>();
+        assert_eq!(
+            ids(store
+                .find_persons(&filter(Some("lefevre h"), false))
+                .await
+                .unwrap()),
+            [accented.id]
+        );
+        // Another operator's person is never found; one known to nobody only when asked.
+        assert_eq!(
+            ids(store
+                .find_persons(&filter(Some("dupont"), false))
+                .await
+                .unwrap()),
+            []
+        );
+        assert_eq!(
+            ids(store
+                .find_persons(&filter(Some("dupont"), true))
+                .await
+                .unwrap()),
+            [nobody_yet.id]
+        );
+        let mut by_birth = filter(None, true);
+        by_birth.birth_date = accented.birth_date;
+        by_birth.postcode = Some("26000".into());
+        assert_eq!(
+            ids(store.find_persons(&by_birth).await.unwrap()),
+            [nobody_yet.id, accented.id]
+        );
+        // A wildcard typed by someone is a letter, not a wildcard.
+        assert!(
+            store
+                .find_persons(&filter(Some("%"), true))
+                .await
+                .unwrap()
+                .len()
+                <= 2
+        );
+        assert_eq!(
+            store.person_operators(accented.id).await.unwrap(),
+            vec![ours]
+        );
+        assert_eq!(store.person_operators(nobody_yet.id).await.unwrap(), []);
+    })
+    .await;
+}
