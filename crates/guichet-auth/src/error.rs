@@ -10,6 +10,9 @@ pub enum AuthError {
     /// show the person, saying what is missing.
     #[error("{0}")]
     WeakPassword(String),
+    /// A staff login that cannot be used (`Login::parse`); the field is the French sentence.
+    #[error("{0}")]
+    InvalidLogin(String),
     /// The password could not be hashed (the system's random source or argon2 failed). Not the
     /// person's fault; `cause` is English text for the logs.
     #[error(

@@ -7,6 +7,7 @@
 //! milliseconds by design), so async callers run it off the request path (`spawn_blocking`).
 //! Limiting attempts (passwords and TOTP codes) is the caller's job: nothing here counts.
 
+mod account;
 mod base32;
 mod error;
 mod password;
@@ -14,6 +15,7 @@ mod policy;
 mod qr;
 mod totp;
 
+pub use account::{Login, temporary_password};
 pub use error::AuthError;
 pub use password::{hash_password, verify_dummy, verify_password};
 pub use policy::check_password_policy;

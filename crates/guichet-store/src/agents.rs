@@ -442,6 +442,17 @@ impl Store {
         Ok(())
     }
 
+    /// Ends every session of an account (a reset: whoever had the old password is out).
+    pub async fn delete_agent_sessions(&self, agent: AgentId) -> Result<(), StoreError> {
+        with_pool!(self, write pool => {
+            sqlx::query("DELETE FROM agent_sessions WHERE agent_id = $1")
+                .bind(agent.to_string())
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
     pub async fn delete_agent_session(&self, id: &str) -> Result<(), StoreError> {
         with_pool!(self, write pool => {
             sqlx::query("DELETE FROM agent_sessions WHERE id = $1")
@@ -481,6 +492,39 @@ impl Store {
                  WHERE (CAST($1 AS TEXT) IS NULL OR agent_id = $1) ORDER BY at DESC, id DESC LIMIT $2",
             )
             .bind(agent.map(|a| a.to_string()))
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| -> Result<SecurityEvent, StoreError> {
+                let agent: Option<String> = r.try_get("agent_id")?;
+                Ok(SecurityEvent {
+                    at: from_micros(r.try_get("at")?)?,
+                    agent_id: agent.and_then(|a| a.parse().ok()),
+                    login: r.try_get("login")?,
+                    event: r.try_get("event")?,
+                    detail: r.try_get("detail")?,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?
+        });
+        Ok(rows)
+    }
+
+    /// The latest `limit` security events of an operator's accounts, newest first (events of
+    /// unknown logins belong to no operator and are left out).
+    pub async fn operator_security_events(
+        &self,
+        operator: &OperatorId,
+        limit: u32,
+    ) -> Result<Vec<SecurityEvent>, StoreError> {
+        let rows = with_pool!(self, pool => {
+            sqlx::query(
+                "SELECT j.at, j.agent_id, j.login, j.event, j.detail
+                 FROM security_journal j JOIN agent_accounts a ON a.id = j.agent_id
+                 WHERE a.operator_id = $1 ORDER BY j.at DESC, j.id DESC LIMIT $2",
+            )
+            .bind(operator.as_str())
             .bind(i64::from(limit))
             .fetch_all(pool)
             .await?

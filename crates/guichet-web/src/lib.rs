@@ -110,6 +110,23 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/agents/deconnexion", post(routes::staff::sign_out))
         .route("/agents", get(routes::staff::home))
+        .route("/agents/comptes", get(routes::staff_admin::list))
+        .route(
+            "/agents/comptes/nouveau",
+            get(routes::staff_admin::new_form).post(routes::staff_admin::create),
+        )
+        .route(
+            "/agents/comptes/{id}/suspendre",
+            post(routes::staff_admin::suspend),
+        )
+        .route(
+            "/agents/comptes/{id}/reactiver",
+            post(routes::staff_admin::reactivate),
+        )
+        .route(
+            "/agents/comptes/{id}/reinitialiser",
+            post(routes::staff_admin::reset),
+        )
         .route("/mentions-legales", get(routes::legal::notice))
         .route("/accessibilite", get(routes::legal::accessibility))
         .route("/donnees-personnelles", get(routes::legal::personal_data))

@@ -75,6 +75,9 @@ enum Command {
     /// The outbox: status, parked notifications, retries, agent alerts.
     #[command(subcommand)]
     Notifications(cli::notify::NotificationsCommand),
+    /// Staff accounts: create one (an operator's first administrator), list an operator's.
+    #[command(subcommand)]
+    Agents(cli::agents::AgentsCommand),
 }
 
 fn main() -> ExitCode {
@@ -179,6 +182,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Notifications(cmd) => {
             let store = open_migrated_store(&overrides(None)).await?;
             cli::notify::notifications(store, cmd, now()).await
+        }
+        Command::Agents(cmd) => {
+            let store = open_migrated_store(&overrides(None)).await?;
+            let password = std::env::var("GUICHET_AGENT_PASSWORD").ok();
+            let result =
+                cli::agents::run(&store, cmd, password, now(), &mut std::io::stdout()).await;
+            store.close().await;
+            result
         }
     }
 }

@@ -4,6 +4,7 @@
     reason = "test helpers too: a panic is a failed test"
 )]
 
+mod account;
 mod password;
 mod policy;
 mod qr;

@@ -243,6 +243,75 @@ async fn agents_find_the_people_of_their_operator_by_name_birth_date_or_postcode
             vec![ours]
         );
         assert_eq!(store.person_operators(nobody_yet.id).await.unwrap(), []);
+
+async fn an_operators_journal_holds_its_accounts_events_only() {
+    on_both_engines(|store: Store| async move {
+        let mine = account("e@x.example");
+        let mut theirs = account("f@y.example");
+        theirs.operator = OperatorId::parse("mairie-autre").unwrap();
+        store.insert_agent(&mine).await.unwrap();
+        store.insert_agent(&theirs).await.unwrap();
+        let event = |at: i64, agent: Option<&AgentAccount>, event: &str| SecurityEvent {
+            at: t(at),
+            agent_id: agent.map(|a| a.id),
+            login: agent.map_or_else(|| "inconnu".to_owned(), |a| a.login.clone()),
+            event: event.to_owned(),
+            detail: String::new(),
+        };
+        for e in [
+            event(1, Some(&mine), "sign_in"),
+            event(2, Some(&theirs), "sign_in"),
+            event(3, None, "sign_in_failed"),
+            event(4, Some(&mine), "account_created"),
+            event(5, Some(&mine), "sign_out"),
+        ] {
+            store.record_security_event(&e).await.unwrap();
+        }
+        let got = store
+            .operator_security_events(&mine.operator, 2)
+            .await
+            .unwrap();
+        assert_eq!(
+            got.iter().map(|e| e.event.as_str()).collect::<Vec<_>>(),
+            ["sign_out", "account_created"]
+        );
+        assert!(got.iter().all(|e| e.agent_id == Some(mine.id)));
+        let all = store
+            .operator_security_events(&mine.operator, 20)
+            .await
+            .unwrap();
+        assert_eq!(all.len(), 3);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_reset_can_end_every_session_of_an_account() {
+    on_both_engines(|store: Store| async move {
+        let a = account("g@x.example");
+        let b = account("h@x.example");
+        store.insert_agent(&a).await.unwrap();
+        store.insert_agent(&b).await.unwrap();
+        let session = |id: char, agent: AgentId| AgentSession {
+            id: id.to_string().repeat(64),
+            agent_id: agent,
+            csrf: "jeton".into(),
+            stage: SessionStage::SignedIn,
+            pending_secret: None,
+            created_at: t(0),
+            last_seen_at: t(0),
+        };
+        for s in [session('a', a.id), session('b', a.id), session('c', b.id)] {
+            store.insert_agent_session(&s).await.unwrap();
+        }
+        store.delete_agent_sessions(a.id).await.unwrap();
+        for (id, alive) in [('a', false), ('b', false), ('c', true)] {
+            let got = store
+                .get_agent_session(&id.to_string().repeat(64), t(-1), t(-1))
+                .await
+                .unwrap();
+            assert_eq!(got.is_some(), alive, "session {id}");
+        }
     })
     .await;
 }

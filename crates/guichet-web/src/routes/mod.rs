@@ -15,4 +15,5 @@ pub mod places;
 pub mod procedure;
 pub mod search;
 pub mod staff;
+pub mod staff_admin;
 pub mod territory;

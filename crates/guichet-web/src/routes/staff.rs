@@ -445,7 +445,7 @@ pub async fn home(State(state): State<AppState>, headers: HeaderMap) -> Result<R
 }
 
 /// « 1er décembre 2026 à 9 h 05 », in French local time.
-fn date_time_fr(at: chrono::DateTime<chrono::Utc>) -> String {
+pub(crate) fn date_time_fr(at: chrono::DateTime<chrono::Utc>) -> String {
     let local = guichet_places::local_time(at, None);
     format!(
         "{} à {}",

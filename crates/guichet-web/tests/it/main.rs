@@ -7,5 +7,6 @@ mod portal;
 mod search;
 mod snapshots;
 mod staff;
+mod staff_admin;
 mod support;
 mod territory;

@@ -2,6 +2,7 @@
 //! with clap, reads and writes files, prints, reads the clock where it times something, and
 //! calls the libraries' functions.
 
+pub mod agents;
 pub mod catalogue;
 pub mod notify;
 pub mod search;

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `guichet` command: the real binary, started on port 0.
 #![allow(clippy::unwrap_used)] // helpers of a test binary: a panic is a failed test
 
+mod agents;
 mod browser;
 mod catalogue;
 mod cli;
