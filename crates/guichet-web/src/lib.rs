@@ -110,6 +110,12 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/agents/deconnexion", post(routes::staff::sign_out))
         .route("/agents", get(routes::staff::home))
+        .route("/agents/personnes", get(routes::desk::people))
+        .route(
+            "/agents/personnes/nouvelle",
+            get(routes::desk::new_person_form).post(routes::desk::new_person),
+        )
+        .route("/agents/personnes/{id}", get(routes::desk::person))
         .route("/agents/comptes", get(routes::staff_admin::list))
         .route(
             "/agents/comptes/nouveau",

@@ -144,6 +144,25 @@ pub async fn journal(
     Ok(())
 }
 
+/// The agent's name and the sign-out button, on every page behind sign-in
+/// (`staff_bar.html`).
+#[derive(Debug, Clone)]
+pub struct AgentBar {
+    pub name: String,
+    pub role: &'static str,
+    pub csrf: String,
+}
+
+impl AgentBar {
+    pub fn of(me: &SignedIn) -> Self {
+        AgentBar {
+            name: me.account().display_name.clone(),
+            role: me.account().role.label_fr(),
+            csrf: me.csrf().to_owned(),
+        }
+    }
+}
+
 /// A signed-in agent (the second factor passed), for pages behind sign-in.
 #[derive(Debug, Clone)]
 pub struct SignedIn(pub StaffSession);

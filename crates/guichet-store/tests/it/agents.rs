@@ -243,7 +243,11 @@ async fn agents_find_the_people_of_their_operator_by_name_birth_date_or_postcode
             vec![ours]
         );
         assert_eq!(store.person_operators(nobody_yet.id).await.unwrap(), []);
+    })
+    .await;
+}
 
+#[tokio::test]
 async fn an_operators_journal_holds_its_accounts_events_only() {
     on_both_engines(|store: Store| async move {
         let mine = account("e@x.example");

@@ -3,6 +3,7 @@
 pub mod api_cases;
 pub mod api_search;
 pub mod demo;
+pub mod desk;
 pub mod feedback;
 pub mod follow;
 pub mod health;

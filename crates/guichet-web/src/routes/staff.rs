@@ -411,6 +411,7 @@ pub struct HomePage {
     operator: String,
     place: Option<String>,
     is_admin: bool,
+    is_front_desk: bool,
     events: Vec<(String, String)>,
 }
 
@@ -439,6 +440,7 @@ pub async fn home(State(state): State<AppState>, headers: HeaderMap) -> Result<R
         operator,
         place: a.place.clone(),
         is_admin: a.role == guichet_domain::StaffRole::Administrator,
+        is_front_desk: a.role == guichet_domain::StaffRole::FrontDesk,
         events,
     }
     .into_response())

@@ -50,22 +50,6 @@ async fn authorize(
     .await
 }
 
-/// The top bar: who is signed in, and signing out.
-#[derive(Debug)]
-pub struct Bar {
-    name: String,
-    role: &'static str,
-    csrf: String,
-}
-
-fn bar(me: &SignedIn) -> Bar {
-    Bar {
-        name: me.account().display_name.clone(),
-        role: me.account().role.label_fr(),
-        csrf: me.csrf().to_owned(),
-    }
-}
-
 /// One account as the list shows it.
 #[derive(Debug)]
 pub struct AccountRow {
@@ -94,7 +78,7 @@ pub struct JournalRow {
 #[template(path = "staff_accounts.html")]
 pub struct ListPage {
     layout: Layout,
-    bar: Bar,
+    bar: crate::staff::AgentBar,
     accounts: Vec<AccountRow>,
     journal: Vec<JournalRow>,
     notice: Option<String>,
@@ -157,7 +141,7 @@ async fn list_page(
     }
     Ok(ListPage {
         layout,
-        bar: bar(me),
+        bar: crate::staff::AgentBar::of(me),
         accounts,
         journal,
         notice,
@@ -214,7 +198,7 @@ pub struct RoleChoice {
 #[template(path = "staff_accounts_new.html")]
 pub struct NewPage {
     layout: Layout,
-    bar: Bar,
+    bar: crate::staff::AgentBar,
     errors: Vec<FieldError>,
     login: String,
     name: String,
@@ -258,7 +242,7 @@ fn new_page(
     }
     NewPage {
         layout,
-        bar: bar(me),
+        bar: crate::staff::AgentBar::of(me),
         errors,
         login: answers.login.clone(),
         name: answers.name.clone(),
@@ -380,7 +364,7 @@ fn check(a: &Answers) -> Result<NewAccount, Vec<FieldError>> {
 #[template(path = "staff_accounts_password.html")]
 pub struct PasswordPage {
     layout: Layout,
-    bar: Bar,
+    bar: crate::staff::AgentBar,
     created: bool,
     name: String,
     login: String,
@@ -404,7 +388,7 @@ fn password_page(
         [(header::CACHE_CONTROL, "no-store")],
         PasswordPage {
             layout: Layout::new(state, format!("{title} — Comptes des agents")),
-            bar: bar(me),
+            bar: crate::staff::AgentBar::of(me),
             created,
             name: account.display_name.clone(),
             login: account.login.clone(),

@@ -11,7 +11,7 @@ use crate::support::{TestApp, TestResponse};
 const PASSWORD: &str = "Cheval-agrafe-pile-9";
 
 /// The test app's clock (fixed): the instant codes are computed at.
-fn now_secs() -> i64 {
+pub(crate) fn now_secs() -> i64 {
     20_500 * 86_400
 }
 
@@ -36,7 +36,7 @@ async fn add_agent(app: &TestApp, login: &str, secret: Option<&TotpSecret>) -> A
     a
 }
 
-async fn password(app: &mut TestApp, login: &str, password: &str) -> TestResponse {
+pub(crate) async fn password(app: &mut TestApp, login: &str, password: &str) -> TestResponse {
     app.post_form(
         "/agents/connexion",
         &[("identifiant", login), ("mot_de_passe", password)],
@@ -247,4 +247,26 @@ async fn every_demo_account_listed_on_demo_signs_in_with_what_the_page_shows() {
             }
         })
         .await;
+}
+
+/// A browser signed in as the demo account `login` (seeds the demo accounts if needed). Each
+/// demo account can sign in once per test (the test clock is fixed: a code is used once).
+pub(crate) async fn signed_in_demo(app: &TestApp, login: &str) -> TestApp {
+    guichet_web::staff::seed_demo_accounts(app.store(), chrono::DateTime::UNIX_EPOCH)
+        .await
+        .unwrap();
+    let d = guichet_web::staff::DEMO_ACCOUNTS
+        .iter()
+        .find(|d| d.login == login)
+        .unwrap();
+    let mut browser = app.fresh_visitor();
+    password(&mut browser, d.login, d.password).await;
+    browser.get("/agents/connexion/code").await;
+    let code = TotpSecret::from_base32(d.totp).unwrap().code_at(now_secs());
+    let r = browser
+        .post_form("/agents/connexion/code", &[("code", &code)])
+        .await;
+    assert_eq!(r.location(), Some("/agents"), "{login}: {}", r.text());
+    browser.get("/agents").await;
+    browser
 }

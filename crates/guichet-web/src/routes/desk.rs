@@ -1,0 +1,528 @@
+//! The front desk: `/agents/personnes` finds a person (name with accents or typos, birth date,
+//! postcode, or a case reference whose check character catches typos), `/agents/personnes/
+//! nouvelle` registers one — a name, a birth date and a postal address suffice, no email or
+//! phone — after showing the possible duplicates, and `/agents/personnes/{id}` shows a person
+//! with their cases. Every access asks the one authorization rule.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
+use guichet_catalogue::definition::answers::InputError;
+use guichet_domain::access::Action;
+use guichet_domain::{CaseReference, Person, PersonId, Resource, StaffRole, fold_name};
+use guichet_store::{CaseFilter, PersonFilter};
+use serde::Deserialize;
+
+use crate::error::AppError;
+use crate::form_input::FormInput;
+use crate::routes::online::{InputView, explain_contact, identity_inputs, read_identity};
+use crate::staff::{AgentBar, SignedIn};
+use crate::{AppState, Layout};
+
+/// Results shown at most.
+const MAX_RESULTS: usize = 20;
+/// Candidates read per name prefix before ranking.
+const CANDIDATES: u32 = 400;
+/// How close (Jaro–Winkler, 0 to 1) a typed name must be to a stored one.
+const CLOSE_ENOUGH: f64 = 0.86;
+
+#[derive(Debug, Deserialize, Default)]
+pub struct SearchQuery {
+    q: Option<String>,
+}
+
+/// One person in a list.
+#[derive(Debug)]
+pub struct PersonLine {
+    pub id: String,
+    pub name: String,
+    pub birth: String,
+    pub address: String,
+    pub offline: bool,
+}
+
+fn line(p: &Person) -> PersonLine {
+    PersonLine {
+        id: p.id.to_string(),
+        name: p.name.display(),
+        birth: p
+            .birth_date
+            .map(|d| d.format("%d/%m/%Y").to_string())
+            .unwrap_or_else(|| "non connue".into()),
+        address: p
+            .address
+            .as_ref()
+            .map(|a| {
+                format!(
+                    "{}, {} {}",
+                    a.lines().join(", "),
+                    a.postcode().as_str(),
+                    a.town()
+                )
+            })
+            .unwrap_or_else(|| "sans adresse".into()),
+        offline: p.preferences.refuses_digital(),
+    }
+}
+
+#[derive(Debug, Template, WebTemplate)]
+#[template(path = "desk_people.html")]
+pub struct PeoplePage {
+    layout: Layout,
+    bar: AgentBar,
+    q: String,
+    error: Option<String>,
+    searched: bool,
+    results: Vec<PersonLine>,
+    can_register: bool,
+}
+
+/// What a search line says, once read.
+#[derive(Debug, Default, PartialEq)]
+struct Wanted {
+    words: Vec<String>,
+    birth: Option<NaiveDate>,
+    postcode: Option<String>,
+}
+
+fn read_query(q: &str) -> Result<Wanted, String> {
+    let mut w = Wanted::default();
+    for token in q.split_whitespace() {
+        if token.len() == 5 && token.bytes().all(|b| b.is_ascii_digit()) {
+            w.postcode = Some(token.to_owned());
+        } else if token.contains('/') {
+            let d = NaiveDate::parse_from_str(token, "%d/%m/%Y").map_err(|_| {
+                format!("« {token} » n’est pas une date : écrivez-la JJ/MM/AAAA, par exemple 14/07/1956.")
+            })?;
+            w.birth = Some(d);
+        } else {
+            w.words.extend(
+                fold_name(token)
+                    .split(' ')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned),
+            );
+        }
+    }
+    if w.words.is_empty() && w.birth.is_none() && w.postcode.is_none() {
+        return Err("Tapez un nom, une date de naissance (JJ/MM/AAAA), un code postal ou une référence de dossier.".into());
+    }
+    Ok(w)
+}
+
+/// How well the typed words match a person's folded name: each word against its best word
+/// of the name, averaged.
+fn closeness(words: &[String], key: &str) -> f64 {
+    if words.is_empty() {
+        return 1.0;
+    }
+    let names: Vec<&str> = key.split(' ').collect();
+    let total: f64 = words
+        .iter()
+        .map(|w| {
+            names
+                .iter()
+                .map(|n| strsim::jaro_winkler(w, n))
+                .fold(0.0, f64::max)
+        })
+        .sum();
+    total / words.len() as f64
+}
+
+async fn find(state: &AppState, me: &SignedIn, w: &Wanted) -> Result<Vec<Person>, AppError> {
+    let a = me.account();
+    let base = PersonFilter {
+        operator: a.operator.clone(),
+        include_unattached: a.role == StaffRole::FrontDesk,
+        name_prefix: None,
+        birth_date: w.birth,
+        postcode: w.postcode.clone(),
+        limit: CANDIDATES,
+    };
+    let mut found: Vec<Person> = Vec::new();
+    if w.words.is_empty() {
+        found = state.store.find_persons(&base).await?;
+    } else {
+        // The first two letters of each word: a typo after them is still found.
+        let mut prefixes: Vec<String> = w
+            .words
+            .iter()
+            .filter(|word| word.chars().count() >= 2)
+            .map(|word| word.chars().take(2).collect())
+            .collect();
+        prefixes.sort();
+        prefixes.dedup();
+        for prefix in prefixes.into_iter().take(3) {
+            let filter = PersonFilter {
+                name_prefix: Some(prefix),
+                ..base.clone()
+            };
+            for p in state.store.find_persons(&filter).await? {
+                if !found.iter().any(|f| f.id == p.id) {
+                    found.push(p);
+                }
+            }
+        }
+    }
+    let mut scored: Vec<(f64, Person)> = found
+        .into_iter()
+        .map(|p| (closeness(&w.words, &p.name.search_key()), p))
+        .filter(|(s, _)| *s >= CLOSE_ENOUGH)
+        .collect();
+    scored.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then_with(|| a.1.name.display().cmp(&b.1.name.display()))
+    });
+    Ok(scored
+        .into_iter()
+        .take(MAX_RESULTS)
+        .map(|(_, p)| p)
+        .collect())
+}
+
+pub async fn people(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<SearchQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let me = SignedIn::require(&state, &headers).await?;
+    me.may(
+        &state,
+        Action::View,
+        Resource::People,
+        "recherche de personnes",
+    )
+    .await?;
+    let q: String = query
+        .ok()
+        .and_then(|Query(q)| q.q)
+        .unwrap_or_default()
+        .chars()
+        .take(200)
+        .collect();
+    let can_register = guichet_domain::access::may(
+        &crate::staff::staff_of(me.account()),
+        Action::Register,
+        Resource::People,
+    )
+    .is_ok();
+    let mut page = PeoplePage {
+        layout: Layout::new(&state, "Retrouver une personne"),
+        bar: AgentBar::of(&me),
+        q: q.clone(),
+        error: None,
+        searched: false,
+        results: Vec::new(),
+        can_register,
+    };
+    let trimmed = q.trim();
+    if trimmed.is_empty() {
+        return Ok(page.into_response());
+    }
+    // A case reference: its check character tells a typo from a case that does not exist.
+    let upper = trimmed.to_uppercase();
+    if upper.starts_with("GX-") || (upper.len() == 12 && upper.matches('-').count() == 2) {
+        match CaseReference::parse(&upper) {
+            Ok(reference) => {
+                let case = match state.store.load_case(&reference).await {
+                    Ok(case) => Some(case),
+                    Err(guichet_store::StoreError::NotFound(_)) => None,
+                    Err(e) => return Err(e.into()),
+                };
+                let Some(case) = case else {
+                    page.error = Some(format!(
+                        "Aucun dossier ne porte la référence {reference}. Vérifiez-la sur le courrier de la personne."
+                    ));
+                    page.layout = page.layout.with_error();
+                    return Ok((StatusCode::NOT_FOUND, page).into_response());
+                };
+                return Ok(
+                    Redirect::to(&format!("/agents/personnes/{}", case.person)).into_response()
+                );
+            }
+            Err(e) => {
+                page.error = Some(e.to_string());
+                page.layout = page.layout.with_error();
+                return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+            }
+        }
+    }
+    match read_query(trimmed) {
+        Ok(w) => {
+            page.results = find(&state, &me, &w).await?.iter().map(line).collect();
+            page.searched = true;
+            Ok(page.into_response())
+        }
+        Err(message) => {
+            page.error = Some(message);
+            page.layout = page.layout.with_error();
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+#[derive(Debug, Template, WebTemplate)]
+#[template(path = "desk_person_new.html")]
+pub struct NewPersonPage {
+    layout: Layout,
+    bar: AgentBar,
+    inputs: Vec<InputView>,
+    errors: Vec<InputError>,
+    duplicates: Vec<PersonLine>,
+}
+
+fn new_page(
+    state: &AppState,
+    me: &SignedIn,
+    inputs: Vec<InputView>,
+    errors: Vec<InputError>,
+    duplicates: Vec<PersonLine>,
+) -> NewPersonPage {
+    let mut layout = Layout::new(state, "Enregistrer une personne");
+    if !errors.is_empty() {
+        layout = layout.with_error();
+    }
+    NewPersonPage {
+        layout,
+        bar: AgentBar::of(me),
+        inputs,
+        errors,
+        duplicates,
+    }
+}
+
+fn blank_person() -> Person {
+    Person {
+        id: PersonId::from_uuid(uuid::Uuid::new_v4()),
+        name: guichet_domain::PersonName::parse("", "?").unwrap_or_else(|_| unreachable_name()),
+        birth_date: None,
+        address: None,
+        email: None,
+        phone: None,
+        preferences: guichet_domain::ContactPreferences::new(
+            [guichet_domain::ContactChannel::Post],
+            false,
+            guichet_domain::AccessibleFormats::default(),
+        ),
+    }
+}
+
+fn unreachable_name() -> guichet_domain::PersonName {
+    // « ? » is a valid family name; this is never reached.
+    guichet_domain::PersonName::parse("", "Inconnu").expect("a plain family name parses")
+}
+
+pub async fn new_person_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let me = SignedIn::require(&state, &headers).await?;
+    me.may(
+        &state,
+        Action::Register,
+        Resource::People,
+        "enregistrer une personne",
+    )
+    .await?;
+    let mut inputs = identity_inputs(&blank_person(), None, &[]);
+    for i in &mut inputs {
+        if i.name == "nom" || i.name == "prenom" {
+            i.value.clear();
+        }
+    }
+    Ok(new_page(&state, &me, inputs, Vec::new(), Vec::new()).into_response())
+}
+
+pub async fn new_person(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: FormInput,
+) -> Result<Response, AppError> {
+    let me = SignedIn::require(&state, &headers).await?;
+    me.0.check_csrf(form.get("csrf"))?;
+    me.may(
+        &state,
+        Action::Register,
+        Resource::People,
+        "enregistrer une personne",
+    )
+    .await?;
+    let typed = |name: &str| form.all(name);
+    let today = state.clock.now().date_naive();
+    let person = match read_identity(&typed, PersonId::from_uuid(uuid::Uuid::new_v4()), today) {
+        Ok(p) => p,
+        Err(errors) => {
+            let inputs = identity_inputs(&blank_person(), Some(&typed), &errors);
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                new_page(&state, &me, inputs, errors, Vec::new()),
+            )
+                .into_response());
+        }
+    };
+    // The same name (folded) and birth date, or the same name and postcode: maybe the same
+    // person. Shown first; the agent confirms it is someone else.
+    let confirmed = form.get("pas_un_doublon") == Some("oui");
+    if !confirmed {
+        let words: Vec<String> = person
+            .name
+            .search_key()
+            .split(' ')
+            .map(str::to_owned)
+            .collect();
+        let w = Wanted {
+            words,
+            birth: None,
+            postcode: None,
+        };
+        let twins: Vec<PersonLine> = find(&state, &me, &w)
+            .await?
+            .into_iter()
+            .filter(|p| {
+                p.birth_date == person.birth_date
+                    || p.address.as_ref().map(|a| a.postcode())
+                        == person.address.as_ref().map(|a| a.postcode())
+            })
+            .map(|p| line(&p))
+            .collect();
+        if !twins.is_empty() {
+            let inputs = identity_inputs(&blank_person(), Some(&typed), &[]);
+            return Ok((
+                StatusCode::CONFLICT,
+                new_page(&state, &me, inputs, Vec::new(), twins),
+            )
+                .into_response());
+        }
+    }
+    let now = state.clock.now();
+    state.store.insert_person(&person, now).await?;
+    state
+        .store
+        .attach_person(person.id, &me.account().operator, now)
+        .await?;
+    crate::staff::journal(
+        &state,
+        Some(me.account().id),
+        &me.account().login,
+        "person_registered",
+        format!("{} ({})", person.id, person.name.display()),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/agents/personnes/{}?enregistree=1", person.id)).into_response())
+}
+
+#[derive(Debug)]
+pub struct CaseLine {
+    pub reference: String,
+    pub procedure: String,
+    pub state: &'static str,
+    pub updated: String,
+}
+
+#[derive(Debug, Template, WebTemplate)]
+#[template(path = "desk_person.html")]
+pub struct PersonPage {
+    layout: Layout,
+    bar: AgentBar,
+    just_registered: bool,
+    person: PersonLine,
+    email: Option<String>,
+    phone: Option<String>,
+    contact: String,
+    cases: Vec<CaseLine>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct PersonQuery {
+    enregistree: Option<String>,
+}
+
+pub async fn person(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+    query: Result<Query<PersonQuery>, QueryRejection>,
+) -> Result<Response, AppError> {
+    let me = SignedIn::require(&state, &headers).await?;
+    let not_found = || AppError::NotFound {
+        what: "personne".into(),
+    };
+    let id: PersonId = id
+        .ok()
+        .and_then(|Path(id)| id.parse().ok())
+        .ok_or_else(not_found)?;
+    let person = state.store.get_person(id).await?.ok_or_else(not_found)?;
+    let known_to = state.store.person_operators(id).await?;
+    me.may(
+        &state,
+        Action::View,
+        Resource::Person {
+            known_to: &known_to,
+        },
+        &format!("personne {id}"),
+    )
+    .await?;
+    let procedures = state.store.list_procedures().await?;
+    let mut cases = Vec::new();
+    for c in state
+        .store
+        .list_cases(&CaseFilter {
+            person: Some(id),
+            state: None,
+            limit: 50,
+        })
+        .await?
+    {
+        cases.push(CaseLine {
+            reference: c.reference.to_string(),
+            procedure: procedures
+                .iter()
+                .find(|p| p.id() == &c.procedure.id)
+                .map_or_else(|| c.procedure.id.to_string(), |p| p.title().to_owned()),
+            state: c.state.label_fr(),
+            updated: crate::routes::follow::date_fr(c.updated_at),
+        });
+    }
+    Ok(PersonPage {
+        layout: Layout::new(&state, format!("{} — Personne", person.name.display())),
+        bar: AgentBar::of(&me),
+        just_registered: query.is_ok_and(|Query(q)| q.enregistree.is_some()),
+        email: person.email.as_ref().map(|e| e.as_str().to_owned()),
+        phone: person.phone.as_ref().map(|p| p.as_str().to_owned()),
+        contact: explain_contact(&person),
+        person: line(&person),
+        cases,
+    }
+    .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_search_line_is_read_as_name_birth_date_and_postcode() {
+        let w = read_query("Lefèvre Hélène 14/07/1956 59990").unwrap();
+        assert_eq!(w.words, ["lefevre", "helene"]);
+        assert_eq!(w.birth, NaiveDate::from_ymd_opt(1956, 7, 14));
+        assert_eq!(w.postcode.as_deref(), Some("59990"));
+        assert!(
+            read_query("31/02/1956")
+                .unwrap_err()
+                .contains("n’est pas une date")
+        );
+        assert!(read_query("  - ").is_err());
+    }
+
+    #[test]
+    fn typos_and_accents_stay_close_other_names_do_not() {
+        let key = "lefevre helene";
+        assert!(closeness(&["lefevbre".into()], key) >= CLOSE_ENOUGH);
+        assert!(closeness(&["helene".into(), "lefevre".into()], key) >= CLOSE_ENOUGH);
+        assert!(closeness(&["martin".into()], key) < CLOSE_ENOUGH);
+    }
+}

@@ -1,0 +1,133 @@
+//! The front desk: registering a person with no email or phone, finding them again despite
+//! accents and typos, duplicates shown first, references checked, and the operator boundary.
+
+use axum::http::StatusCode;
+
+use crate::staff::signed_in_demo;
+use crate::support::TestApp;
+
+const DESK: &str = "accueil@saint-clair.example";
+const CCAS_OFFICER: &str = "instruction.ccas@saint-clair.example";
+
+fn offline_person<'a>() -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("prenom", "Hélène"),
+        ("nom", "Lefèvre"),
+        ("naissance", "14/07/1946"),
+        ("adresse-ligne1", "3 rue des Lilas"),
+        ("adresse-ligne2", ""),
+        ("adresse-code_postal", "59990"),
+        ("adresse-commune", "Saint-Clair-sur-Lys"),
+        ("courriel", ""),
+        ("telephone", ""),
+        (
+            "contact",
+            "Par courrier uniquement : je refuse les courriels et les SMS",
+        ),
+        ("formats", "Je veux des courriers en gros caractères"),
+    ]
+}
+
+#[tokio::test]
+async fn a_person_without_email_or_phone_is_registered_found_again_and_not_twice() {
+    TestApp::builder()
+        .demo_procedures()
+        .on_both_engines(|app| async move {
+            let mut desk = signed_in_demo(&app, DESK).await;
+            let r = desk.get("/agents/personnes").await;
+            assert_eq!(r.status, StatusCode::OK);
+            assert!(
+                r.text().contains("autofocus"),
+                "the search field is focused on arrival"
+            );
+
+            desk.get("/agents/personnes/nouvelle").await;
+            // A bad date: the message, the other answers kept, nothing stored.
+            let mut bad = offline_person();
+            bad.retain(|(k, _)| *k != "naissance");
+            bad.push(("naissance", "31/02/1946"));
+            let r = desk.post_form("/agents/personnes/nouvelle", &bad).await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+            assert!(r.text().contains("<title>Erreur : "));
+            assert!(r.text().contains("value=\"3 rue des Lilas\""));
+            assert!(app.store().list_persons(10).await.unwrap().is_empty());
+
+            let r = desk
+                .post_form("/agents/personnes/nouvelle", &offline_person())
+                .await;
+            let registered = r.location().expect("registered").to_owned();
+            assert!(registered.ends_with("?enregistree=1"));
+            let page = desk.get(&registered).await;
+            assert!(page.text().contains("La personne est enregistrée"));
+            let location = registered.trim_end_matches("?enregistree=1").to_owned();
+            assert!(
+                page.text().contains("Hélène LEFÈVRE") || page.text().contains("Hélène Lefèvre"),
+                "{}",
+                page.text()
+            );
+            let stored = app.store().list_persons(10).await.unwrap();
+            assert_eq!(stored.len(), 1);
+            assert!(stored[0].preferences.refuses_digital());
+            assert!(stored[0].email.is_none() && stored[0].phone.is_none());
+
+            // Found again without accents, with a typo, by birth date, by postcode.
+            for q in ["lefevre", "Lefevbre helene", "14/07/1946", "59990"] {
+                let r = desk
+                    .get(&format!("/agents/personnes?q={}", urlencode(q)))
+                    .await;
+                assert!(r.text().contains(&location), "{q}: {}", r.text());
+            }
+            let r = desk.get("/agents/personnes?q=martin").await;
+            assert!(!r.text().contains(&location));
+
+            // The same person again: shown as a possible duplicate, nothing stored until confirmed.
+            desk.get("/agents/personnes/nouvelle").await;
+            let r = desk
+                .post_form("/agents/personnes/nouvelle", &offline_person())
+                .await;
+            assert_eq!(r.status, StatusCode::CONFLICT);
+            assert!(r.text().contains("peut-être déjà enregistrée"));
+            assert_eq!(app.store().list_persons(10).await.unwrap().len(), 1);
+            let mut confirmed = offline_person();
+            confirmed.push(("pas_un_doublon", "oui"));
+            let r = desk
+                .post_form("/agents/personnes/nouvelle", &confirmed)
+                .await;
+            assert!(r.location().is_some());
+            assert_eq!(app.store().list_persons(10).await.unwrap().len(), 2);
+
+            // A reference whose check character is wrong is a typo, said so.
+            let r = desk.get("/agents/personnes?q=GX-8B4X-WD7D").await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+            assert!(
+                r.text()
+                    .contains("n’est pas une référence de dossier valide")
+            );
+
+            // Another operator's officer cannot open this person: refused and journaled.
+            let mut officer = signed_in_demo(&app, CCAS_OFFICER).await;
+            let r = officer.get(&location).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN);
+            let r = officer.get("/agents/personnes?q=lefevre").await;
+            assert!(!r.text().contains(&location));
+            let refused = app.store().security_events(None, 50).await.unwrap();
+            assert!(
+                refused
+                    .iter()
+                    .any(|e| e.event == "access_refused" && e.login == CCAS_OFFICER)
+            );
+            // An officer does not register people (a front-desk task).
+            let r = officer.get("/agents/personnes/nouvelle").await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN);
+        })
+        .await;
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
