@@ -116,6 +116,10 @@ pub fn router(state: AppState) -> Router {
             get(routes::desk::new_person_form).post(routes::desk::new_person),
         )
         .route("/agents/personnes/{id}", get(routes::desk::person))
+        .route(
+            "/agents/personnes/{id}/dossiers",
+            post(routes::desk::open_case),
+        )
         .route("/agents/comptes", get(routes::staff_admin::list))
         .route(
             "/agents/comptes/nouveau",

@@ -40,6 +40,10 @@ pub struct SessionData {
     /// they submitted them in this session).
     #[serde(default)]
     pub followed: Vec<String>,
+    /// Cases this browser fills at a desk, on behalf of the person (reference → the channel
+    /// of the encounter, `counter` or `phone`): their changes are the signed-in agent's.
+    #[serde(default)]
+    pub desk: BTreeMap<String, String>,
 }
 
 impl SessionData {

@@ -434,6 +434,9 @@ pub struct PersonPage {
     phone: Option<String>,
     contact: String,
     cases: Vec<CaseLine>,
+    /// Hosted procedures the agent may open for this person at the desk: (id, title).
+    can_open: Vec<(String, String)>,
+    csrf: String,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -487,8 +490,29 @@ pub async fn person(
             updated: crate::routes::follow::date_fr(c.updated_at),
         });
     }
+    let staff = crate::staff::staff_of(me.account());
+    let can_open = procedures
+        .iter()
+        .filter(|p| {
+            state.catalogue.definition(p.id()).is_some()
+                && p.offers(guichet_domain::ProcedureChannel::Web)
+                && (p.offers(guichet_domain::ProcedureChannel::Counter)
+                    || p.offers(guichet_domain::ProcedureChannel::Phone))
+                && guichet_domain::access::may(
+                    &staff,
+                    Action::ServeCase,
+                    Resource::Case {
+                        operator: p.operator(),
+                    },
+                )
+                .is_ok()
+        })
+        .map(|p| (p.id().to_string(), p.title().to_owned()))
+        .collect();
     Ok(PersonPage {
         layout: Layout::new(&state, format!("{} — Personne", person.name.display())),
+        csrf: me.csrf().to_owned(),
+        can_open,
         bar: AgentBar::of(&me),
         just_registered: query.is_ok_and(|Query(q)| q.enregistree.is_some()),
         email: person.email.as_ref().map(|e| e.as_str().to_owned()),
@@ -498,6 +522,108 @@ pub async fn person(
         cases,
     }
     .into_response())
+}
+
+/// Opens a case for the person at the desk (counter or phone) and continues in the procedure's
+/// generated form, the agent acting: every event carries the agent and the channel.
+pub async fn open_case(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    id: Result<Path<String>, PathRejection>,
+    form: FormInput,
+) -> Result<Response, AppError> {
+    let me = SignedIn::require(&state, &headers).await?;
+    me.0.check_csrf(form.get("csrf"))?;
+    let not_found = || AppError::NotFound {
+        what: "personne".into(),
+    };
+    let person_id: PersonId = id
+        .ok()
+        .and_then(|Path(id)| id.parse().ok())
+        .ok_or_else(not_found)?;
+    let person = state
+        .store
+        .get_person(person_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let known_to = state.store.person_operators(person_id).await?;
+    me.may(
+        &state,
+        Action::View,
+        Resource::Person {
+            known_to: &known_to,
+        },
+        &format!("personne {person_id}"),
+    )
+    .await?;
+    let procedure_id = form.get("demarche").unwrap_or_default().to_owned();
+    let Some(def) = guichet_domain::ProcedureId::parse(&procedure_id)
+        .ok()
+        .and_then(|p| state.catalogue.definition(&p).cloned())
+    else {
+        return Err(AppError::BadRequest {
+            message: "Choisissez une démarche dans la liste.".into(),
+        });
+    };
+    me.may(
+        &state,
+        Action::ServeCase,
+        Resource::Case {
+            operator: def.procedure().operator(),
+        },
+        &format!("ouvrir {procedure_id} pour {person_id}"),
+    )
+    .await?;
+    let (channel, code) = match form.get("canal") {
+        Some("phone") => (guichet_domain::Channel::Phone, "phone"),
+        _ => (guichet_domain::Channel::Counter, "counter"),
+    };
+    let role = me
+        .account()
+        .role
+        .case_role()
+        .ok_or_else(|| AppError::Forbidden {
+            message: guichet_domain::Refusal::Role.to_string(),
+        })?;
+    let committed = state
+        .cases
+        .open_with_fresh_reference(
+            def.procedure(),
+            person.id,
+            guichet_domain::Context {
+                actor: guichet_domain::Actor::Agent {
+                    id: me.account().id,
+                    role,
+                },
+                channel,
+                now: state.clock.now(),
+            },
+            || CaseReference::from_random(uuid::Uuid::new_v4().as_u64_pair().0),
+        )
+        .await
+        .map_err(|e| AppError::BadRequest {
+            message: format!("Le dossier n’a pas pu être ouvert : {e}"),
+        })?;
+    state
+        .store
+        .attach_person(person.id, &me.account().operator, state.clock.now())
+        .await?;
+    // This browser now fills the case at the desk: the form's pages act as the agent.
+    let mut session = crate::session::Session::load_or_create(&state, &headers).await?;
+    let reference = committed.case.reference.to_string();
+    session
+        .data
+        .drafts
+        .insert(procedure_id.clone(), reference.clone());
+    session.data.desk.insert(reference.clone(), code.to_owned());
+    session.data.follow(&reference);
+    session.save(&state, state.clock.now()).await?;
+    let mut response =
+        Redirect::to(&format!("/demarches/{procedure_id}/en-ligne/etape/1")).into_response();
+    if let Some((name, value)) = session.set_cookie() {
+        response.headers_mut().append(name, value);
+    }
+    Ok(response)
 }
 
 #[cfg(test)]

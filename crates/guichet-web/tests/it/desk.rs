@@ -131,3 +131,88 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+#[tokio::test]
+async fn a_case_opened_at_the_counter_is_filled_and_submitted_in_the_agents_name() {
+    use guichet_domain::{CaseState, Channel};
+    TestApp::builder()
+        .demo_procedures()
+        .on_both_engines(|app| async move {
+            let mut desk = signed_in_demo(&app, DESK).await;
+            desk.get("/agents/personnes/nouvelle").await;
+            let r = desk
+                .post_form("/agents/personnes/nouvelle", &offline_person())
+                .await;
+            let person_page = r
+                .location()
+                .unwrap()
+                .trim_end_matches("?enregistree=1")
+                .to_owned();
+            let page = desk.get(&person_page).await;
+            // The town hall's desk opens the town hall's procedures, not the CCAS's.
+            assert!(page.text().contains("value=\"inscription-cantine\""));
+            assert!(!page.text().contains("value=\"aide-sociale-urgence\""));
+            let r = desk
+                .post_form(
+                    &format!("{person_page}/dossiers"),
+                    &[("demarche", "copie-acte-etat-civil"), ("canal", "counter")],
+                )
+                .await;
+            assert_eq!(
+                r.location(),
+                Some("/demarches/copie-acte-etat-civil/en-ligne/etape/1"),
+                "{}",
+                r.text()
+            );
+            let cases = app
+                .store()
+                .list_cases(&guichet_store::CaseFilter {
+                    person: None,
+                    state: None,
+                    limit: 5,
+                })
+                .await
+                .unwrap();
+            assert_eq!(cases.len(), 1);
+            let case = app.store().load_case(&cases[0].reference).await.unwrap();
+            assert_eq!(case.state, CaseState::Draft);
+            let journal = app.store().journal(&case.reference).await.unwrap();
+            assert_eq!(journal[0].channel, Channel::Counter);
+            assert!(matches!(
+                journal[0].actor,
+                guichet_domain::Actor::Agent { .. }
+            ));
+            // The first answer, typed by the agent in the generated form, is the agent's, at
+            // the counter.
+            desk.get("/demarches/copie-acte-etat-civil/en-ligne/etape/1").await;
+            let r = desk
+                .post_form(
+                    "/demarches/copie-acte-etat-civil/en-ligne/etape/1",
+                    &[("champ", "acte"), ("acte", "naissance"), ("action", "continuer")],
+                )
+                .await;
+            assert_eq!(
+                r.location(),
+                Some("/demarches/copie-acte-etat-civil/en-ligne/etape/2"),
+                "{}",
+                r.text()
+            );
+            let journal = app.store().journal(&case.reference).await.unwrap();
+            let last = journal.last().unwrap();
+            assert_eq!((last.seq, last.channel), (2, Channel::Counter));
+            assert!(matches!(last.actor, guichet_domain::Actor::Agent { .. }), "{last:?}");
+            // The person page lists the new case.
+            let page = desk.get(&person_page).await;
+            assert!(page.text().contains(case.reference.as_str()));
+            // An officer may not open cases at the desk (the rule), even by forging the form.
+            let mut officer = signed_in_demo(&app, "instruction.mairie@saint-clair.example").await;
+            let r = officer
+                .post_form(
+                    &format!("{person_page}/dossiers"),
+                    &[("demarche", "copie-acte-etat-civil"), ("canal", "counter")],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN);
+        })
+        .await;
+}

@@ -208,12 +208,45 @@ async fn current_draft(
     Ok(Some((case, def)))
 }
 
-fn ctx(state: &AppState, person: PersonId) -> Context {
-    Context {
-        actor: Actor::Person { id: person },
-        channel: Channel::Web,
-        now: state.clock.now(),
-    }
+/// Who changes the case: the person online, or — when this browser fills the case at a desk
+/// (`SessionData::desk`) — the signed-in agent, through the channel of the encounter. A desk
+/// case whose agent session has ended asks for sign-in again (the answers already saved stay).
+async fn ctx(
+    state: &AppState,
+    headers: &HeaderMap,
+    session: &Session,
+    reference: Option<&CaseReference>,
+    person: PersonId,
+) -> Result<Context, AppError> {
+    let now = state.clock.now();
+    let desk_channel = reference.and_then(|r| session.data.desk.get(r.as_str()));
+    let Some(channel) = desk_channel else {
+        return Ok(Context {
+            actor: Actor::Person { id: person },
+            channel: Channel::Web,
+            now,
+        });
+    };
+    let me = crate::staff::SignedIn::require(state, headers).await?;
+    let role = me
+        .account()
+        .role
+        .case_role()
+        .ok_or_else(|| AppError::Forbidden {
+            message: guichet_domain::Refusal::Role.to_string(),
+        })?;
+    Ok(Context {
+        actor: Actor::Agent {
+            id: me.account().id,
+            role,
+        },
+        channel: if channel == "phone" {
+            Channel::Phone
+        } else {
+            Channel::Counter
+        },
+        now,
+    })
 }
 
 fn with_cookie(session: &Session, response: impl IntoResponse) -> Response {
@@ -351,9 +384,12 @@ pub async fn identity_save(
         None => {
             let committed = state
                 .cases
-                .open_for_new_person(def.procedure(), &person, ctx(&state, person.id), || {
-                    CaseReference::from_random(uuid::Uuid::new_v4().as_u64_pair().0)
-                })
+                .open_for_new_person(
+                    def.procedure(),
+                    &person,
+                    ctx(&state, &headers, &session, None, person.id).await?,
+                    || CaseReference::from_random(uuid::Uuid::new_v4().as_u64_pair().0),
+                )
                 .await
                 .map_err(command_error)?;
             session
@@ -732,7 +768,14 @@ pub async fn step_save(
             .execute(
                 &case.reference,
                 Command::UpdateForm { fields: values },
-                ctx(&state, case.person),
+                ctx(
+                    &state,
+                    &headers,
+                    &session,
+                    Some(&case.reference),
+                    case.person,
+                )
+                .await?,
             )
             .await
             .map_err(command_error)?;
@@ -795,7 +838,14 @@ pub async fn step_save(
                 Command::AttachDocument {
                     document: doc.clone(),
                 },
-                ctx(&state, case.person),
+                ctx(
+                    &state,
+                    &headers,
+                    &session,
+                    Some(&case.reference),
+                    case.person,
+                )
+                .await?,
             )
             .await
             .map_err(command_error)?;
@@ -826,7 +876,14 @@ pub async fn step_save(
             .execute(
                 &case.reference,
                 Command::UpdateForm { fields: values },
-                ctx(&state, case.person),
+                ctx(
+                    &state,
+                    &headers,
+                    &session,
+                    Some(&case.reference),
+                    case.person,
+                )
+                .await?,
             )
             .await
             .map_err(command_error)?;
@@ -1020,7 +1077,18 @@ pub async fn submit(
     }
     state
         .cases
-        .execute(&case.reference, Command::Submit, ctx(&state, case.person))
+        .execute(
+            &case.reference,
+            Command::Submit,
+            ctx(
+                &state,
+                &headers,
+                &session,
+                Some(&case.reference),
+                case.person,
+            )
+            .await?,
+        )
         .await
         .map_err(command_error)?;
     session.data.drafts.remove(&id);
