@@ -120,6 +120,10 @@ pub fn router(state: AppState) -> Router {
             "/agents/personnes/{id}/dossiers",
             post(routes::desk::open_case),
         )
+        .route(
+            "/agents/dossiers/{reference}/reprendre",
+            post(routes::desk::take_over),
+        )
         .route("/agents/comptes", get(routes::staff_admin::list))
         .route(
             "/agents/comptes/nouveau",

@@ -418,6 +418,7 @@ pub async fn new_person(
 #[derive(Debug)]
 pub struct CaseLine {
     pub reference: String,
+    pub draft: bool,
     pub procedure: String,
     pub state: &'static str,
     pub updated: String,
@@ -482,6 +483,7 @@ pub async fn person(
     {
         cases.push(CaseLine {
             reference: c.reference.to_string(),
+            draft: c.state == guichet_domain::CaseState::Draft,
             procedure: procedures
                 .iter()
                 .find(|p| p.id() == &c.procedure.id)
@@ -620,6 +622,70 @@ pub async fn open_case(
     session.save(&state, state.clock.now()).await?;
     let mut response =
         Redirect::to(&format!("/demarches/{procedure_id}/en-ligne/etape/1")).into_response();
+    if let Some((name, value)) = session.set_cookie() {
+        response.headers_mut().append(name, value);
+    }
+    Ok(response)
+}
+
+/// Takes a case over at the desk: a draft started online continues in the generated form
+/// with the agent acting; any other case opens on its follow-up page (documents, receipt to
+/// print), without asking the person for their code.
+pub async fn take_over(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    reference: Result<Path<String>, PathRejection>,
+    form: FormInput,
+) -> Result<Response, AppError> {
+    let me = SignedIn::require(&state, &headers).await?;
+    me.0.check_csrf(form.get("csrf"))?;
+    let not_found = || AppError::NotFound {
+        what: "dossier".into(),
+    };
+    let reference = reference
+        .ok()
+        .and_then(|Path(r)| CaseReference::parse(&r).ok())
+        .ok_or_else(not_found)?;
+    let case = match state.store.load_case(&reference).await {
+        Ok(c) => c,
+        Err(guichet_store::StoreError::NotFound(_)) => return Err(not_found()),
+        Err(e) => return Err(e.into()),
+    };
+    let procedure = state
+        .store
+        .get_procedure(&case.procedure.id, Some(case.procedure.version))
+        .await?
+        .ok_or_else(not_found)?;
+    me.may(
+        &state,
+        Action::ServeCase,
+        Resource::Case {
+            operator: procedure.operator(),
+        },
+        &format!("reprendre {reference}"),
+    )
+    .await?;
+    let channel = match form.get("canal") {
+        Some("phone") => "phone",
+        _ => "counter",
+    };
+    let mut session = crate::session::Session::load_or_create(&state, &headers).await?;
+    session.data.follow(reference.as_str());
+    let target = if case.state == guichet_domain::CaseState::Draft {
+        session
+            .data
+            .drafts
+            .insert(case.procedure.id.to_string(), reference.to_string());
+        session
+            .data
+            .desk
+            .insert(reference.to_string(), channel.to_owned());
+        format!("/demarches/{}/en-ligne/etape/1", case.procedure.id)
+    } else {
+        format!("/suivi/{reference}")
+    };
+    session.save(&state, state.clock.now()).await?;
+    let mut response = Redirect::to(&target).into_response();
     if let Some((name, value)) = session.set_cookie() {
         response.headers_mut().append(name, value);
     }

@@ -184,11 +184,16 @@ async fn a_case_opened_at_the_counter_is_filled_and_submitted_in_the_agents_name
             ));
             // The first answer, typed by the agent in the generated form, is the agent's, at
             // the counter.
-            desk.get("/demarches/copie-acte-etat-civil/en-ligne/etape/1").await;
+            desk.get("/demarches/copie-acte-etat-civil/en-ligne/etape/1")
+                .await;
             let r = desk
                 .post_form(
                     "/demarches/copie-acte-etat-civil/en-ligne/etape/1",
-                    &[("champ", "acte"), ("acte", "naissance"), ("action", "continuer")],
+                    &[
+                        ("champ", "acte"),
+                        ("acte", "naissance"),
+                        ("action", "continuer"),
+                    ],
                 )
                 .await;
             assert_eq!(
@@ -200,7 +205,10 @@ async fn a_case_opened_at_the_counter_is_filled_and_submitted_in_the_agents_name
             let journal = app.store().journal(&case.reference).await.unwrap();
             let last = journal.last().unwrap();
             assert_eq!((last.seq, last.channel), (2, Channel::Counter));
-            assert!(matches!(last.actor, guichet_domain::Actor::Agent { .. }), "{last:?}");
+            assert!(
+                matches!(last.actor, guichet_domain::Actor::Agent { .. }),
+                "{last:?}"
+            );
             // The person page lists the new case.
             let page = desk.get(&person_page).await;
             assert!(page.text().contains(case.reference.as_str()));
@@ -210,6 +218,94 @@ async fn a_case_opened_at_the_counter_is_filled_and_submitted_in_the_agents_name
                 .post_form(
                     &format!("{person_page}/dossiers"),
                     &[("demarche", "copie-acte-etat-civil"), ("canal", "counter")],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN);
+        })
+        .await;
+}
+
+#[tokio::test]
+async fn a_request_started_online_is_taken_over_at_the_counter() {
+    use guichet_domain::Channel;
+    TestApp::builder()
+        .demo_procedures()
+        .on_both_engines(|app| async move {
+            // Online, a person gives her details and stops.
+            let mut person = app.fresh_visitor();
+            person
+                .get("/demarches/inscription-cantine/en-ligne/coordonnees")
+                .await;
+            let r = person
+                .post_form(
+                    "/demarches/inscription-cantine/en-ligne/coordonnees",
+                    &offline_person(),
+                )
+                .await;
+            assert!(r.location().is_some(), "{}", r.text());
+            let case = app
+                .store()
+                .list_cases(&guichet_store::CaseFilter {
+                    person: None,
+                    state: None,
+                    limit: 5,
+                })
+                .await
+                .unwrap()
+                .remove(0);
+            // At the town hall's counter, the agent finds her by the reference on her paper.
+            let mut desk = signed_in_demo(&app, DESK).await;
+            let r = desk
+                .get(&format!("/agents/personnes?q={}", case.reference))
+                .await;
+            let person_page = r.location().expect("straight to the person").to_owned();
+            let page = desk.get(&person_page).await;
+            assert!(
+                page.text()
+                    .contains("Reprendre la demande avec la personne")
+            );
+            let r = desk
+                .post_form(
+                    &format!("/agents/dossiers/{}/reprendre", case.reference),
+                    &[],
+                )
+                .await;
+            assert_eq!(
+                r.location(),
+                Some("/demarches/inscription-cantine/en-ligne/etape/1")
+            );
+            desk.get("/demarches/inscription-cantine/en-ligne/etape/1")
+                .await;
+            let r = desk
+                .post_form(
+                    "/demarches/inscription-cantine/en-ligne/etape/1",
+                    &[
+                        ("champ", "enfant"),
+                        ("instances", "1"),
+                        ("enfant-1-enfant_nom", "Léa Lefèvre"),
+                        ("enfant-1-enfant_naissance", "03/09/2018"),
+                        ("enfant-1-ecole", "École Jules-Ferry"),
+                    ],
+                )
+                .await;
+            assert_eq!(
+                r.location(),
+                Some("/demarches/inscription-cantine/en-ligne/etape/2"),
+                "{}",
+                r.text()
+            );
+            let journal = app.store().journal(&case.reference).await.unwrap();
+            let (first, last) = (&journal[0], journal.last().unwrap());
+            assert_eq!(first.channel, Channel::Web, "opened online by the person");
+            assert!(matches!(first.actor, guichet_domain::Actor::Person { .. }));
+            assert_eq!(last.channel, Channel::Counter, "continued at the counter");
+            assert!(matches!(last.actor, guichet_domain::Actor::Agent { .. }));
+            // Another operator's agent cannot take it over.
+            let mut officer = signed_in_demo(&app, CCAS_OFFICER).await;
+            let r = officer
+                .post_form(
+                    &format!("/agents/dossiers/{}/reprendre", case.reference),
+                    &[],
                 )
                 .await;
             assert_eq!(r.status, StatusCode::FORBIDDEN);
