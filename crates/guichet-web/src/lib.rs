@@ -124,6 +124,10 @@ pub fn router(state: AppState) -> Router {
             "/agents/dossiers/{reference}/reprendre",
             post(routes::desk::take_over),
         )
+        .route(
+            "/agents/dossiers/{reference}/contact",
+            post(routes::desk::record_contact),
+        )
         .route("/agents/comptes", get(routes::staff_admin::list))
         .route(
             "/agents/comptes/nouveau",

@@ -430,6 +430,7 @@ pub struct PersonPage {
     layout: Layout,
     bar: AgentBar,
     just_registered: bool,
+    noted: bool,
     person: PersonLine,
     email: Option<String>,
     phone: Option<String>,
@@ -443,6 +444,7 @@ pub struct PersonPage {
 #[derive(Debug, Deserialize, Default)]
 pub struct PersonQuery {
     enregistree: Option<String>,
+    note: Option<String>,
 }
 
 pub async fn person(
@@ -516,7 +518,8 @@ pub async fn person(
         csrf: me.csrf().to_owned(),
         can_open,
         bar: AgentBar::of(&me),
-        just_registered: query.is_ok_and(|Query(q)| q.enregistree.is_some()),
+        just_registered: query.as_ref().is_ok_and(|Query(q)| q.enregistree.is_some()),
+        noted: query.as_ref().is_ok_and(|Query(q)| q.note.is_some()),
         email: person.email.as_ref().map(|e| e.as_str().to_owned()),
         phone: person.phone.as_ref().map(|p| p.as_str().to_owned()),
         contact: explain_contact(&person),
@@ -690,6 +693,84 @@ pub async fn take_over(
         response.headers_mut().append(name, value);
     }
     Ok(response)
+}
+
+/// Records a phone call, a visit or a letter received on a case: what was asked and answered,
+/// as a note in the case's journal, with the agent and the channel of the contact.
+pub async fn record_contact(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    reference: Result<Path<String>, PathRejection>,
+    form: FormInput,
+) -> Result<Response, AppError> {
+    let me = SignedIn::require(&state, &headers).await?;
+    me.0.check_csrf(form.get("csrf"))?;
+    let not_found = || AppError::NotFound {
+        what: "dossier".into(),
+    };
+    let reference = reference
+        .ok()
+        .and_then(|Path(r)| CaseReference::parse(&r).ok())
+        .ok_or_else(not_found)?;
+    let case = match state.store.load_case(&reference).await {
+        Ok(c) => c,
+        Err(guichet_store::StoreError::NotFound(_)) => return Err(not_found()),
+        Err(e) => return Err(e.into()),
+    };
+    let procedure = state
+        .store
+        .get_procedure(&case.procedure.id, Some(case.procedure.version))
+        .await?
+        .ok_or_else(not_found)?;
+    me.may(
+        &state,
+        Action::RecordContact,
+        Resource::Case {
+            operator: procedure.operator(),
+        },
+        &format!("noter un contact sur {reference}"),
+    )
+    .await?;
+    let (channel, label) = match form.get("contact") {
+        Some("appel") => (guichet_domain::Channel::Phone, "Appel téléphonique"),
+        Some("courrier") => (guichet_domain::Channel::Post, "Courrier reçu"),
+        _ => (guichet_domain::Channel::Counter, "Visite au guichet"),
+    };
+    let text = form.get("resume").unwrap_or_default().trim().to_owned();
+    let back = format!("/agents/personnes/{}", case.person);
+    if text.is_empty() {
+        return Err(AppError::BadRequest {
+            message: "Écrivez en quelques mots ce qui a été demandé et répondu, puis enregistrez de nouveau.".into(),
+        });
+    }
+    let role = me
+        .account()
+        .role
+        .case_role()
+        .ok_or_else(|| AppError::Forbidden {
+            message: guichet_domain::Refusal::Role.to_string(),
+        })?;
+    state
+        .cases
+        .execute(
+            &reference,
+            guichet_domain::Command::AddNote {
+                text: format!("{label} : {text}"),
+            },
+            guichet_domain::Context {
+                actor: guichet_domain::Actor::Agent {
+                    id: me.account().id,
+                    role,
+                },
+                channel,
+                now: state.clock.now(),
+            },
+        )
+        .await
+        .map_err(|e| AppError::BadRequest {
+            message: format!("La note n’a pas été enregistrée : {e}"),
+        })?;
+    Ok(Redirect::to(&format!("{back}?note=1#dossiers")).into_response())
 }
 
 #[cfg(test)]

@@ -212,6 +212,37 @@ async fn a_case_opened_at_the_counter_is_filled_and_submitted_in_the_agents_name
             // The person page lists the new case.
             let page = desk.get(&person_page).await;
             assert!(page.text().contains(case.reference.as_str()));
+            // A phone call about it, noted: the agent, the phone, the words.
+            let r = desk
+                .post_form(
+                    &format!("/agents/dossiers/{}/contact", case.reference),
+                    &[
+                        ("contact", "appel"),
+                        (
+                            "resume",
+                            "Demande quand l’acte arrivera ; réponse : sous huit jours.",
+                        ),
+                    ],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+            let journal = app.store().journal(&case.reference).await.unwrap();
+            let last = journal.last().unwrap();
+            assert_eq!(last.channel, Channel::Phone);
+            assert!(format!("{:?}", last.kind).contains("Appel téléphonique : Demande quand"));
+            // An empty note is refused, nothing written.
+            desk.get(&person_page).await;
+            let r = desk
+                .post_form(
+                    &format!("/agents/dossiers/{}/contact", case.reference),
+                    &[("contact", "visite"), ("resume", "  ")],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST);
+            assert_eq!(
+                app.store().journal(&case.reference).await.unwrap().len(),
+                journal.len()
+            );
             // An officer may not open cases at the desk (the rule), even by forging the form.
             let mut officer = signed_in_demo(&app, "instruction.mairie@saint-clair.example").await;
             let r = officer
