@@ -544,3 +544,139 @@ impl Store {
         Ok(rows)
     }
 }
+
+/// One orientation recorded at a desk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Orientation {
+    pub id: uuid::Uuid,
+    pub at: DateTime<Utc>,
+    pub agent_id: AgentId,
+    pub operator: OperatorId,
+    pub place: Option<String>,
+    pub person: Option<guichet_domain::PersonId>,
+    pub target: String,
+    pub theme: String,
+    /// `counter` or `phone`.
+    pub channel: String,
+    pub outcome: String,
+    pub refuses_digital: bool,
+}
+
+/// One event an agent wrote in a case's journal (for the desk's figures).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentEvent {
+    pub at: DateTime<Utc>,
+    pub case: String,
+    pub channel: String,
+    pub agent_id: AgentId,
+}
+
+impl Store {
+    pub async fn insert_orientation(&self, o: &Orientation) -> Result<(), StoreError> {
+        with_pool!(self, write pool => {
+            sqlx::query(
+                "INSERT INTO orientations (id, at, agent_id, operator_id, place, person_id, target, theme, channel, outcome, refuses_digital)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .bind(o.id.to_string())
+            .bind(to_micros(o.at))
+            .bind(o.agent_id.to_string())
+            .bind(o.operator.as_str())
+            .bind(&o.place)
+            .bind(o.person.map(|p| p.to_string()))
+            .bind(&o.target)
+            .bind(&o.theme)
+            .bind(&o.channel)
+            .bind(&o.outcome)
+            .bind(i64::from(o.refuses_digital))
+            .execute(pool)
+            .await
+            .map_err(|e| crate::duplicate_or(e, "orientation"))?;
+        });
+        Ok(())
+    }
+
+    /// The orientations of an operator (of one place when given) since `since`, oldest first.
+    pub async fn orientations(
+        &self,
+        operator: &OperatorId,
+        place: Option<&str>,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<Orientation>, StoreError> {
+        type Raw = (
+            String,
+            i64,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            String,
+            String,
+            String,
+            String,
+            i64,
+        );
+        let rows: Vec<Raw> = with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, at, agent_id, operator_id, place, person_id, target, theme, channel, outcome, refuses_digital
+                 FROM orientations
+                 WHERE operator_id = $1 AND (CAST($2 AS TEXT) IS NULL OR place = $2) AND at >= $3
+                 ORDER BY at, id",
+            )
+            .bind(operator.as_str())
+            .bind(place)
+            .bind(to_micros(since))
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter()
+            .map(
+                |(id, at, agent, op, place, person, target, theme, channel, outcome, refuses)| {
+                    Ok(Orientation {
+                        id: id.parse().map_err(StoreError::corrupt)?,
+                        at: from_micros(at)?,
+                        agent_id: agent.parse().map_err(|_| StoreError::corrupt("agent"))?,
+                        operator: OperatorId::parse(&op).map_err(StoreError::corrupt)?,
+                        place,
+                        person: person
+                            .map(|p| p.parse())
+                            .transpose()
+                            .map_err(|_| StoreError::corrupt("person"))?,
+                        target,
+                        theme,
+                        channel,
+                        outcome,
+                        refuses_digital: refuses != 0,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    /// Events written by agents in cases' journals since `since`, oldest first.
+    pub async fn agent_events(&self, since: DateTime<Utc>) -> Result<Vec<AgentEvent>, StoreError> {
+        let rows: Vec<(i64, String, String, String)> = with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT at, case_reference, channel, actor FROM case_events
+                 WHERE actor_kind = 'agent' AND at >= $1 ORDER BY at, case_reference, seq",
+            )
+            .bind(to_micros(since))
+            .fetch_all(pool)
+            .await?
+        });
+        let mut out = Vec::new();
+        for (at, case, channel, actor) in rows {
+            let actor: guichet_domain::Actor =
+                serde_json::from_str(&actor).map_err(StoreError::corrupt)?;
+            if let guichet_domain::Actor::Agent { id, .. } = actor {
+                out.push(AgentEvent {
+                    at: from_micros(at)?,
+                    case,
+                    channel,
+                    agent_id: id,
+                });
+            }
+        }
+        Ok(out)
+    }
+}

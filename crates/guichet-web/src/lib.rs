@@ -128,6 +128,15 @@ pub fn router(state: AppState) -> Router {
             "/agents/dossiers/{reference}/contact",
             post(routes::desk::record_contact),
         )
+        .route(
+            "/agents/orienter",
+            get(routes::desk_figures::orient_form).post(routes::desk_figures::orient),
+        )
+        .route("/agents/chiffres", get(routes::desk_figures::figures))
+        .route(
+            "/agents/chiffres.csv",
+            get(routes::desk_figures::figures_csv),
+        )
         .route("/agents/comptes", get(routes::staff_admin::list))
         .route(
             "/agents/comptes/nouveau",

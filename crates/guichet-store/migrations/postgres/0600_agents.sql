@@ -70,3 +70,24 @@ CREATE INDEX person_operators_operator ON person_operators (operator_id);
 ALTER TABLE persons ADD COLUMN search_key TEXT;
 CREATE INDEX persons_search_key ON persons (search_key);
 CREATE INDEX persons_birth_date ON persons (birth_date);
+
+-- « Orienté vers la CAF pour une demande d'APL »: what the desk did for someone whose request
+-- belongs to another operator. Counted in the place's figures.
+CREATE TABLE orientations (
+    id TEXT PRIMARY KEY,
+    at BIGINT NOT NULL,
+    agent_id TEXT NOT NULL REFERENCES agent_accounts(id),
+    -- The agent's operator and place: whose figures count it.
+    operator_id TEXT NOT NULL,
+    place TEXT,
+    person_id TEXT,
+    -- The operator the person was oriented to, and what for, as the agent wrote them.
+    target TEXT NOT NULL,
+    theme TEXT NOT NULL,
+    -- counter | phone
+    channel TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    -- The person said they refuse digital (figures of people helped without it).
+    refuses_digital BIGINT NOT NULL
+);
+CREATE INDEX orientations_operator ON orientations (operator_id, at);

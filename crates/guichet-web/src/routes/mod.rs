@@ -4,6 +4,7 @@ pub mod api_cases;
 pub mod api_search;
 pub mod demo;
 pub mod desk;
+pub mod desk_figures;
 pub mod feedback;
 pub mod follow;
 pub mod health;

@@ -343,3 +343,51 @@ async fn a_request_started_online_is_taken_over_at_the_counter() {
         })
         .await;
 }
+
+#[tokio::test]
+async fn an_orientation_is_recorded_and_counted_in_the_places_figures() {
+    TestApp::builder()
+        .demo_procedures()
+        .on_both_engines(|app| async move {
+            let mut desk = signed_in_demo(&app, DESK).await;
+            desk.get("/agents/orienter").await;
+            // Missing answers: said next to the fields, nothing stored.
+            let r = desk
+                .post_form("/agents/orienter", &[("organisme", "CAF"), ("objet", " ")])
+                .await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+            assert!(
+                r.text().contains("value=\"CAF\""),
+                "the other answer is kept"
+            );
+            assert!(r.text().contains("<title>Erreur : "));
+            let r = desk
+                .post_form(
+                    "/agents/orienter",
+                    &[
+                        ("organisme", "CAF"),
+                        ("objet", "demande d’APL"),
+                        ("canal", "counter"),
+                        ("refus_numerique", "oui"),
+                    ],
+                )
+                .await;
+            assert_eq!(r.location(), Some("/agents/orienter?enregistree=1"));
+            // The desk of the town hall's reception sees its place's figures.
+            let r = desk.get("/agents/chiffres").await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+            assert!(r.text().contains("CAF : 1"));
+            assert!(r.text().contains("demande d’APL : 1"));
+            let csv = desk.get("/agents/chiffres.csv").await;
+            assert!(csv.content_type().starts_with("text/csv"));
+            assert!(csv.text().contains("CAF,1"), "{}", csv.text());
+            assert!(csv.text().contains("refusent le numérique,1"));
+            // A case officer (another job) does not see the reception's figures.
+            let mut officer = signed_in_demo(&app, CCAS_OFFICER).await;
+            assert_eq!(
+                officer.get("/agents/chiffres").await.status,
+                StatusCode::FORBIDDEN
+            );
+        })
+        .await;
+}
