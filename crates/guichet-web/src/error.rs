@@ -75,6 +75,8 @@ struct ErrorPage {
     code: &'static str,
     message: String,
     incident: String,
+    /// Answered to an agent's page (`/agents…`): the way back is the agents' home.
+    staff: bool,
 }
 
 /// The `/territoire` pages while their data is not there.
@@ -218,6 +220,8 @@ pub async fn render_error_pages(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
+    let path = request.uri().path();
+    let staff = path == "/agents" || path.starts_with("/agents/");
     let response = next.run(request).await;
     let Some(view) = response.extensions().get::<ErrorView>().cloned() else {
         return response;
@@ -236,6 +240,7 @@ pub async fn render_error_pages(
             code: view.code,
             message: view.message,
             incident: view.incident,
+            staff,
         }
         .into_response(),
     };

@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use crate::error::AppError;
 use crate::form_input::FormInput;
-use crate::routes::online::{InputView, explain_contact, identity_inputs, read_identity};
+use crate::routes::online::{InputView, identity_inputs, read_identity};
 use crate::staff::{AgentBar, SignedIn};
 use crate::{AppState, Layout};
 
@@ -522,7 +522,7 @@ pub async fn person(
         noted: query.as_ref().is_ok_and(|Query(q)| q.note.is_some()),
         email: person.email.as_ref().map(|e| e.as_str().to_owned()),
         phone: person.phone.as_ref().map(|p| p.as_str().to_owned()),
-        contact: explain_contact(&person),
+        contact: contact_for_agent(&person),
         person: line(&person),
         cases,
     }
@@ -773,6 +773,36 @@ pub async fn record_contact(
     Ok(Redirect::to(&format!("{back}?note=1#dossiers")).into_response())
 }
 
+/// How to reach a person, said to the agent (the portal's wording speaks to the person).
+fn contact_for_agent(person: &Person) -> String {
+    use guichet_domain::ContactChannel;
+    let prefs = &person.preferences;
+    let mut s = if prefs.refuses_digital() {
+        "La personne refuse le numérique : lui écrire uniquement par courrier, jamais par courriel ni par SMS.".to_owned()
+    } else {
+        match prefs.channels().first() {
+            Some(ContactChannel::Email) => {
+                "Par courriel ; les décisions lui sont aussi envoyées par courrier.".to_owned()
+            }
+            Some(ContactChannel::Sms) => {
+                "Par SMS ; les décisions lui sont aussi envoyées par courrier.".to_owned()
+            }
+            Some(ContactChannel::Phone) => {
+                "Préférence pour le téléphone ; les messages écrits lui parviennent par courrier."
+                    .to_owned()
+            }
+            _ => "Par courrier.".to_owned(),
+        }
+    };
+    if prefs.formats.large_print {
+        s.push_str(" Courriers en gros caractères.");
+    }
+    if prefs.formats.easy_read {
+        s.push_str(" Courriers faciles à lire et à comprendre (FALC).");
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -789,6 +819,23 @@ mod tests {
                 .contains("n’est pas une date")
         );
         assert!(read_query("  - ").is_err());
+    }
+
+    #[test]
+    fn the_agent_is_told_how_to_reach_the_person_in_the_third_person() {
+        let mut p = blank_person();
+        assert_eq!(contact_for_agent(&p), "Par courrier.");
+        p.preferences = guichet_domain::ContactPreferences::new(
+            [guichet_domain::ContactChannel::Post],
+            true,
+            guichet_domain::AccessibleFormats::default(),
+        );
+        let said = contact_for_agent(&p);
+        assert!(
+            said.starts_with("La personne refuse le numérique"),
+            "{said}"
+        );
+        assert!(!said.contains("vous"), "{said}");
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod journey;
 mod kill;
 mod render_workers;
 mod serve;
+mod staff_journey;
 mod support;
 mod territory;
 mod tidy;

@@ -1,0 +1,273 @@
+// An agent's journey through Guichet's staff pages, in Debian's headless Chromium, with every
+// page reached — error pages included — checked like axe.mjs checks single pages (check.mjs):
+// sign-in with a wrong password then the right one → a wrong code then the right one (TOTP,
+// computed here) → the agents' home → « Retrouver une personne » (focus on the search field,
+// a search without result) → registering a person who refuses digital, with a missing family
+// name first → finding her again despite a typo → signing out (the pages behind sign-in are
+// closed again) → signing in as another operator's case officer, whom her page refuses (403).
+//
+// Called by crates/guichet/tests/it/staff_journey.rs, which starts the real server, then
+// asserts on the JSON report printed here. This script only drives and observes; when the
+// journey cannot go on it says where (`failed_at`, `error`) and the Rust side fails.
+//
+//   node staff_journey.mjs BASE_URL
+//
+// Environment: GUICHET_CHROMIUM (default /usr/bin/chromium); GUICHET_BROWSER_SCREENSHOTS=DIR to
+// keep a PNG of each page at 1280 and 320 CSS px (named agents-…).
+
+import { createHmac } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { chromium } from "playwright-core";
+import { analyse, DESKTOP } from "./check.mjs";
+
+const [base] = process.argv.slice(2);
+if (!base) {
+  console.error("usage: node staff_journey.mjs BASE_URL");
+  process.exit(2);
+}
+const screenshots = process.env.GUICHET_BROWSER_SCREENSHOTS;
+if (screenshots) mkdirSync(screenshots, { recursive: true });
+setTimeout(() => {
+  console.error("staff_journey.mjs: gave up after 600 s");
+  process.exit(3);
+}, 600_000).unref();
+
+// Two of the demonstration accounts (crates/guichet-web/src/staff.rs, listed on /demo).
+const FRONT_DESK = {
+  login: "accueil@saint-clair.example",
+  password: "Demo-Accueil-2026",
+  totp: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+};
+const CCAS_OFFICER = {
+  login: "instruction.ccas@saint-clair.example",
+  password: "Demo-Instruction-2026",
+  totp: "KRUGS4ZANFZSAYLOEBSGK3LPEBVWK6JA",
+};
+
+// ---- TOTP (RFC 6238 over RFC 4226: HMAC-SHA1, 30 s steps, 6 digits) ----
+
+function base32Decode(text) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = 0;
+  let value = 0;
+  const out = [];
+  for (const c of text.replace(/[\s=]/g, "").toUpperCase()) {
+    const i = alphabet.indexOf(c);
+    if (i < 0) throw new Error(`not base32: ${c}`);
+    value = (value << 5) | i;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+function totpAtStep(key, step) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac("sha1", base32Decode(key)).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, "0");
+}
+
+const stepNow = () => Math.floor(Date.now() / 1000 / 30);
+const totp = (key) => totpAtStep(key, stepNow());
+
+// A well-formed code the server cannot accept now (it takes the previous, current and next step).
+function wrongCode(key) {
+  const s = stepNow();
+  const near = new Set([-2, -1, 0, 1, 2].map((d) => totpAtStep(key, s + d)));
+  return ["000000", "123456", "999999"].find((c) => !near.has(c));
+}
+
+// ---- the journey ----
+
+const browser = await chromium.launch({
+  executablePath: process.env.GUICHET_CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+});
+const contextOptions = { viewport: DESKTOP, locale: "fr-FR", bypassCSP: true };
+const report = { chromium: browser.version(), pages: [], steps: [] };
+let step = "start";
+
+// The path and query of the page shown now.
+function where(page) {
+  const url = new URL(page.url());
+  return url.pathname + url.search;
+}
+
+async function check(page, label, response, expectError = false) {
+  const result = {
+    path: label,
+    url: where(page),
+    status: response ? response.status() : null,
+    html: true,
+    expect_error: expectError,
+  };
+  await analyse(page, "agents-" + label, result, { links: null, screenshots });
+  result.path = label;
+  report.pages.push(result);
+  report.steps.push(label);
+  return result;
+}
+
+// The id of the element focused on arrival (before analyse() moves the focus).
+function focused(page) {
+  return page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName || null);
+}
+
+// Runs `action` and waits for the navigation it causes; returns the final response.
+async function go(page, action) {
+  const [response] = await Promise.all([page.waitForNavigation({ waitUntil: "load" }), action()]);
+  return response;
+}
+
+// Searches « Retrouver une personne » (the page shown now) for `q`.
+async function search(page, q) {
+  await page.fill("#q", q);
+  return go(page, () => page.click('main form[role="search"] button[type="submit"]'));
+}
+
+// The people listed by a search, one line each.
+function results(page) {
+  return page.$$eval(".liste-personnes li", (els) => els.map((e) => e.textContent.replace(/\s+/g, " ").trim()));
+}
+
+// The button that sends the form at `action` (the agent bar's « Se déconnecter » is in <main> too).
+const submitOf = (action) => `main form[action="${action}"] button[type="submit"]`;
+
+async function signIn(page, account, prefix) {
+  let response = await page.goto(base + "/agents/connexion", { waitUntil: "load" });
+  await check(page, `${prefix}connexion`, response);
+  await page.fill("#identifiant", account.login);
+  await page.fill("#mot_de_passe", account.password);
+  response = await go(page, () => page.click(submitOf("/agents/connexion")));
+  await check(page, `${prefix}code`, response);
+  await page.fill("#code", totp(account.totp));
+  response = await go(page, () => page.click(submitOf("/agents/connexion/code")));
+  await check(page, `${prefix}accueil`, response);
+}
+
+try {
+  const context = await browser.newContext(contextOptions);
+  const page = await context.newPage();
+
+  step = "1. sign-in page";
+  let response = await page.goto(base + "/agents/connexion", { waitUntil: "load" });
+  await check(page, "connexion", response);
+
+  step = "1. wrong password";
+  await page.fill("#identifiant", FRONT_DESK.login);
+  await page.fill("#mot_de_passe", "pas-le-bon-mot-de-passe");
+  response = await go(page, () => page.click(submitOf("/agents/connexion")));
+  report.wrong_password_focus = await focused(page);
+  const wrongPassword = await check(page, "connexion-erreur", response, true);
+  report.wrong_password_title = wrongPassword.title;
+  report.wrong_password_login_kept = await page.inputValue("#identifiant");
+
+  step = "1. right password";
+  await page.fill("#identifiant", FRONT_DESK.login);
+  await page.fill("#mot_de_passe", FRONT_DESK.password);
+  response = await go(page, () => page.click(submitOf("/agents/connexion")));
+  await check(page, "code", response);
+
+  step = "1. wrong code";
+  await page.fill("#code", wrongCode(FRONT_DESK.totp));
+  response = await go(page, () => page.click(submitOf("/agents/connexion/code")));
+  report.wrong_code_focus = await focused(page);
+  const wrong = await check(page, "code-erreur", response, true);
+  report.wrong_code_title = wrong.title;
+
+  step = "1. right code";
+  await page.fill("#code", totp(FRONT_DESK.totp));
+  response = await go(page, () => page.click(submitOf("/agents/connexion/code")));
+  await check(page, "accueil", response);
+  report.home_text = await page.innerText("main");
+
+  step = "2. find a person";
+  response = await go(page, () => page.click('main a[href="/agents/personnes"]'));
+  report.search_focus = await focused(page);
+  await check(page, "personnes", response);
+
+  step = "2. a search";
+  response = await search(page, "martin");
+  await check(page, "personnes-martin", response);
+  report.martin_results = await results(page);
+
+  step = "2. a search without result";
+  response = await search(page, "Lefèvre Hélène");
+  await check(page, "personnes-sans-resultat", response);
+  report.no_result_results = await results(page);
+  report.no_result_heading = await page.$$eval("main h2", (els) => els.map((e) => e.textContent.trim()));
+
+  step = "2. new person, family name missing";
+  response = await go(page, () => page.click('main a[href="/agents/personnes/nouvelle"]'));
+  await check(page, "nouvelle", response);
+  await page.fill("#prenom", "Hélène");
+  await page.fill("#naissance", "14/07/1946");
+  await page.fill("#adresse-ligne1", "3 rue des Lilas");
+  await page.fill("#adresse-code_postal", "59990");
+  await page.fill("#adresse-commune", "Saint-Clair-sur-Lys");
+  await page.check('input[name="contact"][value^="Par courrier uniquement"]');
+  response = await go(page, () => page.click(submitOf("/agents/personnes/nouvelle")));
+  const missing = await check(page, "nouvelle-erreur", response, true);
+  report.missing_name_title = missing.title;
+  report.missing_name_errors = await page.$$eval(".resume-erreurs li", (els) =>
+    els.map((e) => e.textContent.trim()),
+  );
+  report.missing_name_kept = {
+    prenom: await page.inputValue("#prenom"),
+    naissance: await page.inputValue("#naissance"),
+    commune: await page.inputValue("#adresse-commune"),
+    contact: await page.$eval('input[name="contact"]:checked', (e) => e.value).catch(() => null),
+  };
+
+  step = "2. new person registered";
+  await page.fill("#nom", "Lefèvre");
+  response = await go(page, () => page.click(submitOf("/agents/personnes/nouvelle")));
+  await check(page, "personne-enregistree", response);
+  report.person_url = where(page);
+  report.person_text = await page.innerText("main");
+  report.person_contact = await page.$$eval("table.reponses tr", (rows) => {
+    const row = rows.find((r) => r.querySelector("th")?.textContent.includes("prévenir"));
+    return row ? row.querySelector("td").textContent.trim() : null;
+  });
+
+  step = "3. found again despite a typo";
+  response = await go(page, () => page.click('main a[href="/agents/personnes"]'));
+  response = await search(page, "lefevbre");
+  await check(page, "personnes-lefevbre", response);
+  report.typo_results = await results(page);
+  const personPath = new URL(report.person_url, base).pathname;
+  response = await go(page, () => page.click(`main .liste-personnes a[href="${personPath}"]`));
+  await check(page, "personne", response);
+  report.opened_url = where(page);
+
+  step = "4. sign out";
+  response = await go(page, () => page.getByRole("button", { name: "Se déconnecter" }).click());
+  await check(page, "deconnexion", response);
+  report.signed_out_url = where(page);
+  response = await page.goto(base + "/agents", { waitUntil: "load" });
+  await check(page, "agents-apres-deconnexion", response);
+  report.after_sign_out_url = where(page);
+  response = await page.goto(base + personPath, { waitUntil: "load" });
+  report.person_after_sign_out_url = where(page);
+
+  step = "5. another operator's case officer";
+  await signIn(page, CCAS_OFFICER, "ccas-");
+  response = await page.goto(base + personPath, { waitUntil: "load" });
+  const refused = await check(page, "ccas-personne-refusee", response, true);
+  report.refused_title = refused.title;
+  report.refused_text = await page.innerText("main");
+  report.refused_links = await page.$$eval("main a", (els) => els.map((a) => a.getAttribute("href")));
+  step = "done";
+} catch (e) {
+  report.failed_at = step;
+  report.error = String(e && e.stack ? e.stack : e);
+} finally {
+  await browser.close();
+}
+report.finished = step === "done";
+process.stdout.write(JSON.stringify(report, null, 1) + "\n");

@@ -1,0 +1,228 @@
+//! An agent's journey through the staff pages, in a real headless Chromium against the real
+//! server (`serve --demo`): signing in with a wrong password then the right one, a wrong TOTP
+//! code then the right one → the agents' home → « Retrouver une personne » (the search field
+//! focused on arrival, a search, a search without result) → registering a person who refuses
+//! digital, a missing family name first → finding her again despite a typo → signing out (the
+//! pages behind sign-in are closed again) → another operator's case officer signing in, whom her
+//! page refuses with a 403 that says why. Every page reached, error pages included, passes the
+//! same checks as `browser.rs` (axe-core WCAG 2.1 A/AA, keyboard, reflow at 320 px).
+#![allow(clippy::disallowed_methods)] // waits for a real browser process against the wall clock
+
+use std::process::Command;
+use std::time::Instant;
+
+use serde_json::Value;
+
+use crate::browser::{is_wcag, problems, require_tooling, strings};
+use crate::support::Server;
+
+/// Each page the journey must reach, in order: its label in the report, the HTTP status it
+/// must answer and where the browser must be (`{id}` stands for the registered person's id).
+const EXPECTED: &[(&str, u16, &str)] = &[
+    ("connexion", 200, "/agents/connexion"),
+    ("connexion-erreur", 422, "/agents/connexion"),
+    ("code", 200, "/agents/connexion/code"),
+    ("code-erreur", 422, "/agents/connexion/code"),
+    ("accueil", 200, "/agents"),
+    ("personnes", 200, "/agents/personnes"),
+    ("personnes-martin", 200, "/agents/personnes?q=martin"),
+    (
+        "personnes-sans-resultat",
+        200,
+        "/agents/personnes?q=Lef%C3%A8vre+H%C3%A9l%C3%A8ne",
+    ),
+    ("nouvelle", 200, "/agents/personnes/nouvelle"),
+    ("nouvelle-erreur", 422, "/agents/personnes/nouvelle"),
+    (
+        "personne-enregistree",
+        200,
+        "/agents/personnes/{id}?enregistree=1",
+    ),
+    ("personnes-lefevbre", 200, "/agents/personnes?q=lefevbre"),
+    ("personne", 200, "/agents/personnes/{id}"),
+    ("deconnexion", 200, "/agents/connexion"),
+    (
+        "agents-apres-deconnexion",
+        200,
+        "/agents/connexion?expiree=1",
+    ),
+    ("ccas-connexion", 200, "/agents/connexion"),
+    ("ccas-code", 200, "/agents/connexion/code"),
+    ("ccas-accueil", 200, "/agents"),
+    ("ccas-personne-refusee", 403, "/agents/personnes/{id}"),
+];
+
+/// `url` is `pattern` with `{id}` replaced by `id`.
+fn at(url: &str, pattern: &str, id: &str) -> bool {
+    url == pattern.replace("{id}", id)
+}
+
+fn text<'a>(report: &'a Value, key: &str) -> &'a str {
+    report[key].as_str().unwrap_or_default()
+}
+
+#[test]
+fn an_agent_signs_in_registers_and_finds_a_person_and_another_operator_is_refused_in_chromium() {
+    let dir = require_tooling();
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(&["--demo"], data.path());
+    let started = Instant::now();
+    let output = Command::new("node")
+        .current_dir(&dir)
+        .arg("staff_journey.mjs")
+        .arg(format!("http://{}", server.address))
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "staff_journey.mjs printed no JSON report ({e}):\n{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    // Kept for reading, when the test fails above all (the data directory is removed).
+    let kept = std::env::temp_dir().join("guichet-staff-journey.json");
+    std::fs::write(&kept, &output.stdout).unwrap();
+    eprintln!(
+        "staff journey: report in {} ({:.1} s in Chromium {})",
+        kept.display(),
+        started.elapsed().as_secs_f64(),
+        text(&report, "chromium")
+    );
+    assert!(
+        report["error"].is_null() && report["finished"].as_bool() == Some(true),
+        "the staff journey stopped at « {} »: {}",
+        report["failed_at"].as_str().unwrap_or("?"),
+        report["error"].as_str().unwrap_or("?")
+    );
+
+    // Every expected page was reached, in order, with its status, at its address.
+    let pages = report["pages"].as_array().cloned().unwrap_or_default();
+    let labels: Vec<&str> = pages
+        .iter()
+        .map(|p| p["path"].as_str().unwrap_or("?"))
+        .collect();
+    let expected: Vec<&str> = EXPECTED.iter().map(|(l, _, _)| *l).collect();
+    assert_eq!(
+        labels, expected,
+        "the journey did not reach the pages expected"
+    );
+    let person_url = text(&report, "person_url");
+    let id = person_url
+        .strip_prefix("/agents/personnes/")
+        .and_then(|rest| rest.strip_suffix("?enregistree=1"))
+        .unwrap_or_else(|| panic!("registering led to {person_url:?}, not the person's page"));
+    assert!(!id.is_empty() && !id.contains(['/', '?']), "{person_url}");
+
+    let mut failures = Vec::new();
+    for (page, (label, status, url)) in pages.iter().zip(EXPECTED) {
+        for p in problems(page, *status) {
+            failures.push(format!("{label}: {p}"));
+        }
+        let reached = page["url"].as_str().unwrap_or("?");
+        if !at(reached, url, id) {
+            failures.push(format!("{label}: at {reached} instead of {url}"));
+        }
+        let title = page["title"].as_str().unwrap_or("");
+        let is_error = page["expect_error"].as_bool() == Some(true);
+        if is_error != title.starts_with("Erreur : ") {
+            failures.push(format!(
+                "{label}: titled « {title} » (an error page's title starts with « Erreur : », \
+                 and only an error page's)"
+            ));
+        }
+        for v in page["violations"].as_array().into_iter().flatten() {
+            if !is_wcag(&strings(&v["tags"])) {
+                eprintln!("staff journey: note {label}: axe best practice {}", v["id"]);
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} problem(s) on the staff journey's pages:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    eprintln!(
+        "staff journey: {} pages checked: {}",
+        pages.len(),
+        labels.join(" → ")
+    );
+
+    // Signing in: what was typed stays after a wrong password, the field to fix has the focus.
+    assert_eq!(
+        report["wrong_password_login_kept"],
+        "accueil@saint-clair.example"
+    );
+    assert_eq!(report["wrong_password_focus"], "identifiant");
+    assert_eq!(report["wrong_code_focus"], "code");
+    assert!(text(&report, "home_text").contains("Nadia Benali"));
+
+    // Finding people: the search field has the focus on arrival; nobody is found before she
+    // is registered, and she is found after despite the typo.
+    assert_eq!(report["search_focus"], "q");
+    assert!(
+        !strings(&report["martin_results"])
+            .iter()
+            .any(|r| r.contains("LEFÈVRE")),
+        "{}",
+        report["martin_results"]
+    );
+    assert_eq!(report["no_result_results"], serde_json::json!([]));
+    let typo = strings(&report["typo_results"]);
+    assert!(
+        typo.len() == 1 && typo[0].contains("Hélène LEFÈVRE") && typo[0].contains("14/07/1946"),
+        "« lefevbre » found {typo:?}"
+    );
+    assert!(typo[0].contains("refuse le numérique"), "{typo:?}");
+    assert_eq!(
+        text(&report, "opened_url"),
+        format!("/agents/personnes/{id}")
+    );
+
+    // Registering: a missing family name is said, the other answers stay.
+    let errors = strings(&report["missing_name_errors"]);
+    assert!(
+        errors.len() == 1 && errors[0].contains("Nom de famille"),
+        "{errors:?}"
+    );
+    let kept = &report["missing_name_kept"];
+    assert_eq!(kept["prenom"], "Hélène");
+    assert_eq!(kept["naissance"], "14/07/1946");
+    assert_eq!(kept["commune"], "Saint-Clair-sur-Lys");
+    assert_eq!(
+        kept["contact"],
+        "Par courrier uniquement : je refuse les courriels et les SMS"
+    );
+    // Her page tells the agent how to reach her: by post only, as she refuses digital.
+    let contact = text(&report, "person_contact");
+    assert!(
+        contact.contains("refuse") && contact.contains("courrier"),
+        "« Comment la prévenir » says {contact:?}"
+    );
+    let person = text(&report, "person_text");
+    assert!(person.contains("La personne est enregistrée."), "{person}");
+    assert!(
+        person.contains("3 rue des Lilas, 59990 Saint-Clair-sur-Lys"),
+        "{person}"
+    );
+
+    // Signing out closes the pages behind sign-in.
+    assert_eq!(report["signed_out_url"], "/agents/connexion");
+    assert_eq!(report["after_sign_out_url"], "/agents/connexion?expiree=1");
+    assert_eq!(
+        report["person_after_sign_out_url"],
+        "/agents/connexion?expiree=1"
+    );
+
+    // The CCAS's case officer may not see a person known to the town hall only, and is told why.
+    let refused = text(&report, "refused_text");
+    assert!(refused.contains("autre organisme"), "{refused}");
+    // The way forward from the refusal is the agents' home, not the public portal's.
+    assert!(
+        strings(&report["refused_links"]).contains(&"/agents".to_owned()),
+        "{}",
+        report["refused_links"]
+    );
+    assert!(server.terminate());
+}
