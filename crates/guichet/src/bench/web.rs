@@ -7,7 +7,10 @@
 //! page of a followed case (`/suivi/{reference}`, session cookie), a form step submission (a
 //! `POST` that stores the step's answers through the case service) and complete online
 //! submissions (« vos coordonnées », every step, the check page: nine requests, eight of them
-//! writes, per submission). Latencies are per request; the figures end with one JSON line.
+//! writes, per submission). Then the desk's hot paths with `--agents` signed-in front-desk
+//! agents over a directory of `--people` people: finding a person by a mistyped name, and
+//! opening a case for one at the counter. Latencies are per request; the figures end with one
+//! JSON line.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -22,6 +25,12 @@ pub struct WebBenchArgs {
     /// Concurrent connections (one client task each).
     #[arg(long, default_value_t = 200)]
     concurrency: usize,
+    /// Concurrent agents for the desk's scenarios.
+    #[arg(long, default_value_t = 50)]
+    agents: usize,
+    /// People in the directory the desk searches.
+    #[arg(long, default_value_t = 100_000)]
+    people: usize,
     /// Seconds per scenario.
     #[arg(long, default_value_t = 8)]
     seconds: u64,
@@ -142,16 +151,33 @@ fn csrf_of(html: &str) -> String {
 }
 
 impl Visitor {
+    /// Keeps every cookie the response sets (an agent's browser holds the staff cookie and,
+    /// once a case is filled at the desk, the portal's session cookie too).
+    fn keep_cookies(&mut self, response: &reqwest::Response) {
+        for set in response.headers().get_all(reqwest::header::SET_COOKIE) {
+            let Some(pair) = set.to_str().ok().and_then(|s| s.split(';').next()) else {
+                continue;
+            };
+            let name = pair.split('=').next().unwrap_or_default();
+            let mut kept: Vec<String> = self
+                .cookie
+                .iter()
+                .flat_map(|c| c.split("; "))
+                .filter(|c| !c.starts_with(&format!("{name}=")))
+                .map(str::to_owned)
+                .collect();
+            kept.push(pair.to_owned());
+            self.cookie = Some(kept.join("; "));
+        }
+    }
+
     async fn get(&mut self, client: &reqwest::Client, url: &str) -> anyhow::Result<String> {
         let mut request = client.get(url);
         if let Some(c) = &self.cookie {
             request = request.header(reqwest::header::COOKIE, c);
         }
         let response = request.send().await?;
-        if let Some(set) = response.headers().get(reqwest::header::SET_COOKIE) {
-            let pair = set.to_str()?.split(';').next().unwrap_or_default();
-            self.cookie = Some(pair.to_owned());
-        }
+        self.keep_cookies(&response);
         anyhow::ensure!(
             response.status().is_success(),
             "GET {url}: {}",
@@ -187,6 +213,7 @@ impl Visitor {
             request = request.header(reqwest::header::COOKIE, c);
         }
         let response = request.send().await?;
+        self.keep_cookies(&response);
         anyhow::ensure!(
             response.status().is_redirection(),
             "POST {url}: {}",
@@ -292,6 +319,7 @@ impl Scenario {
 }
 
 async fn measure(engine: &str, store: Store, args: &WebBenchArgs) -> anyhow::Result<Vec<Figures>> {
+    let store_of_bench = store.clone();
     let (base, server) = serve(store).await?;
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -350,6 +378,7 @@ async fn measure(engine: &str, store: Store, args: &WebBenchArgs) -> anyhow::Res
         );
         out.push(figures);
     }
+    out.extend(measure_desk(engine, &store_of_bench, &client, &base, args).await?);
     server.abort();
     if let (Some(ceiling), Some(case)) = (
         out.iter().find(|f| f.scenario == "ceiling"),
@@ -464,4 +493,217 @@ async fn load(
         p99_ms: pct(0.99),
         errors: errors.load(Ordering::Relaxed),
     }
+}
+
+/// Family names for the directory the desk searches (the most frequent French names).
+const FAMILY: [&str; 20] = [
+    "Martin", "Bernard", "Thomas", "Petit", "Robert", "Richard", "Durand", "Dubois", "Moreau",
+    "Laurent", "Simon", "Michel", "Lefèvre", "Leroy", "Roux", "David", "Bertrand", "Morel",
+    "Fournier", "Girard",
+];
+const GIVEN: [&str; 10] = [
+    "Marie", "Jean", "Hélène", "Pierre", "Nathalie", "Michel", "Isabelle", "Philippe", "Sylvie",
+    "Alain",
+];
+
+/// The desk's hot paths with `--agents` signed-in agents over `--people` people: finding a
+/// person (a name with a typo and a birth year, among the town hall's people) and opening a
+/// case for one at the counter.
+async fn measure_desk(
+    engine: &str,
+    store: &Store,
+    client: &reqwest::Client,
+    base: &str,
+    args: &WebBenchArgs,
+) -> anyhow::Result<Vec<Figures>> {
+    use guichet_domain::{
+        AccessibleFormats, ContactChannel, ContactPreferences, OperatorId, Person, PersonId,
+        PersonName, PostalAddress, StaffRole,
+    };
+    let operator = OperatorId::parse("mairie-saint-clair")?;
+    let now = crate::now();
+    #[allow(clippy::disallowed_methods)] // a benchmark measures wall-clock time
+    let t0 = Instant::now();
+    let mut ids = Vec::with_capacity(args.people);
+    for i in 0..args.people {
+        let person = Person {
+            id: PersonId::from_uuid(uuid::Uuid::from_u128(0xbe0c_0000_0000 + i as u128)),
+            name: PersonName::parse(
+                &format!("{} {}", GIVEN[i % GIVEN.len()], i / 200),
+                FAMILY[(i / GIVEN.len()) % FAMILY.len()],
+            )?,
+            birth_date: chrono::NaiveDate::from_ymd_opt(
+                1930 + (i % 80) as i32,
+                1 + (i % 12) as u32,
+                1 + (i % 28) as u32,
+            ),
+            address: Some(PostalAddress::parse(
+                &[&format!("{} rue des Lilas", 1 + i % 300)],
+                "59990",
+                "Saint-Clair-sur-Lys",
+            )?),
+            email: None,
+            phone: None,
+            preferences: ContactPreferences::new(
+                [ContactChannel::Post],
+                i % 3 == 0,
+                AccessibleFormats::default(),
+            ),
+        };
+        store.insert_person(&person, now).await?;
+        // Half the directory is the town hall's; the others belong to other operators.
+        if i % 2 == 0 {
+            store.attach_person(person.id, &operator, now).await?;
+            ids.push(person.id);
+        }
+    }
+    println!(
+        "{engine:<10} desk: {} people registered in {:.0} s",
+        args.people,
+        t0.elapsed().as_secs_f64()
+    );
+    // One account per agent, each signed in once (a TOTP code is accepted once per account).
+    let mut agents = Vec::with_capacity(args.agents);
+    for n in 0..args.agents {
+        let secret = guichet_auth::TotpSecret::generate();
+        let login = format!("agent{n}@bench.example");
+        let password = "Banc-Essai-Guichet-2026";
+        store
+            .insert_agent(&guichet_store::agents::AgentAccount {
+                id: guichet_domain::AgentId::from_uuid(uuid::Uuid::new_v4()),
+                login: login.clone(),
+                display_name: format!("Agent {n}"),
+                title: "Agent d’accueil".into(),
+                role: StaffRole::FrontDesk,
+                operator: operator.clone(),
+                place: None,
+                password_hash: guichet_auth::hash_password(password)?,
+                totp_secret: Some(secret.to_base32()),
+                totp_last_step: None,
+                failed_attempts: 0,
+                locked_until: None,
+                suspended: false,
+                created_at: now,
+            })
+            .await?;
+        let mut v = Visitor::default();
+        v.get(client, &format!("{base}/agents/connexion")).await?;
+        v.post(
+            client,
+            &format!("{base}/agents/connexion"),
+            &[("identifiant", &login), ("mot_de_passe", password)],
+        )
+        .await?;
+        v.get(client, &format!("{base}/agents/connexion/code"))
+            .await?;
+        let code = secret.code_at(chrono::Utc::now().timestamp());
+        let to = v
+            .post(
+                client,
+                &format!("{base}/agents/connexion/code"),
+                &[("code", &code)],
+            )
+            .await?;
+        anyhow::ensure!(to == "/agents", "agent {n} not signed in (went to {to:?})");
+        v.get(client, &format!("{base}/agents/personnes")).await?;
+        agents.push(v);
+    }
+    let ids = Arc::new(ids);
+    let mut out = Vec::new();
+    for scenario in ["desk_search", "desk_open_case"] {
+        let stop = Arc::new(AtomicBool::new(false));
+        let errors = Arc::new(AtomicU64::new(0));
+        #[allow(clippy::disallowed_methods)] // a benchmark measures wall-clock time
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for (n, v) in agents.iter().cloned().enumerate() {
+            let (client, base) = (client.clone(), base.to_owned());
+            let (stop, errors) = (stop.clone(), errors.clone());
+            let ids = Arc::clone(&ids);
+            tasks.push(tokio::spawn(async move {
+                let mut v = v;
+                let mut latencies: Vec<u32> = Vec::new();
+                let mut i = n;
+                while !stop.load(Ordering::Relaxed) {
+                    i += args_stride();
+                    #[allow(clippy::disallowed_methods)] // a benchmark measures wall-clock time
+                    let t0 = Instant::now();
+                    let result = if scenario == "desk_search" {
+                        // « Lefevbre Helene 1954 »-like: a typo in the family name, a birth date.
+                        let family = FAMILY[i % FAMILY.len()];
+                        let typo: String =
+                            family.chars().take(family.chars().count() - 1).collect();
+                        let q = format!("{typo} {}", GIVEN[i % GIVEN.len()]);
+                        let url = format!(
+                            "{base}/agents/personnes?q={}",
+                            form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
+                        );
+                        v.get(&client, &url).await.map(|_| ())
+                    } else {
+                        let person = ids[i % ids.len()];
+                        v.post(
+                            &client,
+                            &format!("{base}/agents/personnes/{person}/dossiers"),
+                            &[("demarche", "copie-acte-etat-civil"), ("canal", "counter")],
+                        )
+                        .await
+                        .and_then(|to| {
+                            anyhow::ensure!(
+                                to.starts_with("/demarches/"),
+                                "the case was not opened (went to {to:?})"
+                            );
+                            Ok(())
+                        })
+                    };
+                    if result.is_err() {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                    latencies.push(u32::try_from(t0.elapsed().as_micros()).unwrap_or(u32::MAX));
+                }
+                latencies
+            }));
+        }
+        tokio::time::sleep(Duration::from_secs(args.seconds)).await;
+        stop.store(true, Ordering::Relaxed);
+        let mut all: Vec<u32> = Vec::new();
+        for t in tasks {
+            if let Ok(l) = t.await {
+                all.extend(l);
+            }
+        }
+        let elapsed = started.elapsed().as_secs_f64();
+        all.sort_unstable();
+        let pct = |p: f64| -> f64 {
+            if all.is_empty() {
+                return 0.0;
+            }
+            let i = ((all.len() as f64 - 1.0) * p).round() as usize;
+            f64::from(all[i]) / 1000.0
+        };
+        let figures = Figures {
+            scenario,
+            requests_per_s: all.len() as f64 / elapsed,
+            submissions_per_s: None,
+            p50_ms: pct(0.5),
+            p99_ms: pct(0.99),
+            errors: errors.load(Ordering::Relaxed),
+        };
+        println!(
+            "{engine:<10} {:<14} {:>8.0} req/s  p50 {:>6.1} ms  p99 {:>6.1} ms  errors {}  ({} agents, {} people)",
+            figures.scenario,
+            figures.requests_per_s,
+            figures.p50_ms,
+            figures.p99_ms,
+            figures.errors,
+            args.agents,
+            args.people
+        );
+        out.push(figures);
+    }
+    Ok(out)
+}
+
+/// Each agent walks the names and people with its own stride.
+fn args_stride() -> usize {
+    7
 }
