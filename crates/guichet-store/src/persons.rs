@@ -127,38 +127,62 @@ impl Store {
     /// `filter.include_unattached`, known to no operator yet. Narrowed by the folded name's
     /// prefix, birth date and postcode when given; at most `filter.limit`, by name.
     pub async fn find_persons(&self, filter: &PersonFilter) -> Result<Vec<Person>, StoreError> {
-        let prefix = filter
-            .name_prefix
-            .as_deref()
-            .map(|p| format!("{}%", p.replace(['%', '_', '\\'], "")));
+        // A range on the indexed key rather than LIKE (which neither engine's index serves
+        // here): [prefix, next) holds every key that starts with the prefix, in byte order
+        // (SQLite) as in a locale's order (PostgreSQL); the caller ranks what comes back. The
+        // statement names only the criteria given, so that the planner can use the indexes
+        // (an `$n IS NULL OR …` would keep it from doing so).
+        let mut binds: Vec<String> = Vec::new();
+        let mut conditions: Vec<String> = Vec::new();
+        let bind = |value: String, binds: &mut Vec<String>| {
+            binds.push(value);
+            format!("${}", binds.len())
+        };
+        if let Some(prefix) = &filter.name_prefix {
+            let n = bind(prefix.clone(), &mut binds);
+            conditions.push(format!("p.search_key >= {n}"));
+            if let Some(next) = next_prefix(prefix) {
+                let n = bind(next, &mut binds);
+                conditions.push(format!("p.search_key < {n}"));
+            }
+        }
+        if let Some(date) = filter.birth_date {
+            let n = bind(date.to_string(), &mut binds);
+            conditions.push(format!("p.birth_date = {n}"));
+        }
+        if let Some(postcode) = &filter.postcode {
+            let n = bind(postcode.clone(), &mut binds);
+            conditions.push(format!("p.postcode = {n}"));
+        }
+        let op = bind(filter.operator.as_str().to_owned(), &mut binds);
+        let unattached = if filter.include_unattached {
+            " OR (NOT EXISTS (SELECT 1 FROM person_operators po WHERE po.person_id = p.id)
+                  AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.person_id = p.id))"
+        } else {
+            ""
+        };
+        conditions.push(format!(
+            "(EXISTS (SELECT 1 FROM person_operators po WHERE po.person_id = p.id AND po.operator_id = {op})
+              OR EXISTS (SELECT 1 FROM cases c
+                         JOIN procedures pr ON pr.id = c.procedure_id AND pr.version = c.procedure_version
+                         WHERE c.person_id = p.id AND pr.operator_id = {op}){unattached})"
+        ));
+        let sql = format!(
+            "SELECT p.data FROM persons p WHERE {} ORDER BY p.family_name, p.given_name, p.id LIMIT {}",
+            conditions.join(" AND "),
+            filter.limit
+        );
         let rows: Vec<String> = with_pool!(self, pool => {
-            sqlx::query(
-                "SELECT p.data FROM persons p
-                 WHERE (CAST($1 AS TEXT) IS NULL OR p.search_key LIKE $1)
-                   AND (CAST($2 AS TEXT) IS NULL OR p.birth_date = $2)
-                   AND (CAST($3 AS TEXT) IS NULL OR p.postcode = $3)
-                   AND (EXISTS (SELECT 1 FROM person_operators po
-                                WHERE po.person_id = p.id AND po.operator_id = $4)
-                        OR EXISTS (SELECT 1 FROM cases c
-                                   JOIN procedures pr ON pr.id = c.procedure_id AND pr.version = c.procedure_version
-                                   WHERE c.person_id = p.id AND pr.operator_id = $4)
-                        OR ($5 = 1
-                            AND NOT EXISTS (SELECT 1 FROM person_operators po WHERE po.person_id = p.id)
-                            AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.person_id = p.id)))
-                 ORDER BY p.family_name, p.given_name, p.id
-                 LIMIT $6",
-            )
-            .bind(prefix)
-            .bind(filter.birth_date.map(|d| d.to_string()))
-            .bind(filter.postcode.clone())
-            .bind(filter.operator.as_str())
-            .bind(i64::from(filter.include_unattached))
-            .bind(i64::from(filter.limit))
-            .fetch_all(pool)
-            .await?
-            .iter()
-            .map(|r| r.try_get("data"))
-            .collect::<Result<_, _>>()?
+            let mut query = sqlx::query(&sql);
+            for b in &binds {
+                query = query.bind(b);
+            }
+            query
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| r.try_get("data"))
+                .collect::<Result<_, _>>()?
         });
         rows.iter()
             .map(|d| serde_json::from_str(d).map_err(StoreError::corrupt))
@@ -246,4 +270,36 @@ pub struct PersonFilter {
     pub birth_date: Option<chrono::NaiveDate>,
     pub postcode: Option<String>,
     pub limit: u32,
+}
+
+/// The smallest string above every string that starts with `prefix` (folded keys: ASCII
+/// letters, digits and spaces): its last incrementable letter or digit, plus one — « ma » →
+/// « mb », « az » → « b »; `None` when there is none (« zz »).
+fn next_prefix(prefix: &str) -> Option<String> {
+    let chars: Vec<char> = prefix.chars().collect();
+    for i in (0..chars.len()).rev() {
+        let c = chars[i];
+        if ('a'..='y').contains(&c) || ('0'..='8').contains(&c) {
+            let mut out: String = chars[..i].iter().collect();
+            out.push(char::from(c as u8 + 1));
+            return Some(out);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_prefix;
+
+    #[test]
+    fn the_next_prefix_bounds_every_key_that_starts_with_the_prefix() {
+        assert_eq!(next_prefix("ma").as_deref(), Some("mb"));
+        assert_eq!(next_prefix("az").as_deref(), Some("b"));
+        assert_eq!(next_prefix("a9").as_deref(), Some("b"));
+        assert_eq!(next_prefix("zz"), None);
+        for key in ["ma", "martin jean", "mazzz", "ma zz"] {
+            assert!(key >= "ma" && key < next_prefix("ma").unwrap().as_str());
+        }
+    }
 }

@@ -147,12 +147,16 @@ async fn find(state: &AppState, me: &SignedIn, w: &Wanted) -> Result<Vec<Person>
     if w.words.is_empty() {
         found = state.store.find_persons(&base).await?;
     } else {
-        // The first two letters of each word: a typo after them is still found.
+        // The first three letters of each word (two for a short one): a typo after them is
+        // still found, and the store reads an index range, not the whole directory.
         let mut prefixes: Vec<String> = w
             .words
             .iter()
             .filter(|word| word.chars().count() >= 2)
-            .map(|word| word.chars().take(2).collect())
+            .map(|word| {
+                let n = if word.chars().count() >= 4 { 3 } else { 2 };
+                word.chars().take(n).collect()
+            })
             .collect();
         prefixes.sort();
         prefixes.dedup();

@@ -31,6 +31,9 @@ pub struct WebBenchArgs {
     /// People in the directory the desk searches.
     #[arg(long, default_value_t = 100_000)]
     people: usize,
+    /// Only the desk's scenarios (skips the portal's).
+    #[arg(long)]
+    desk_only: bool,
     /// Seconds per scenario.
     #[arg(long, default_value_t = 8)]
     seconds: u64,
@@ -328,7 +331,8 @@ async fn measure(engine: &str, store: Store, args: &WebBenchArgs) -> anyhow::Res
     // One visitor per connection, each with a submitted case (for the case page) and a draft
     // (for the form step).
     let mut visitors = Vec::with_capacity(args.concurrency);
-    for _ in 0..args.concurrency {
+    let portal = if args.desk_only { 0 } else { args.concurrency };
+    for _ in 0..portal {
         let mut v = Visitor::default();
         submit_once(&client, &base, &mut v)
             .await
@@ -354,15 +358,23 @@ async fn measure(engine: &str, store: Store, args: &WebBenchArgs) -> anyhow::Res
         visitors.push((v, draft));
     }
     let mut out = Vec::new();
-    for scenario in [
-        Scenario::Ceiling,
-        Scenario::Home,
-        Scenario::Search,
-        Scenario::Procedure,
-        Scenario::CasePage,
-        Scenario::FormStep,
-        Scenario::Submission,
-    ] {
+    let scenarios: &[Scenario] = if args.desk_only {
+        &[Scenario::Ceiling]
+    } else {
+        &[
+            Scenario::Ceiling,
+            Scenario::Home,
+            Scenario::Search,
+            Scenario::Procedure,
+            Scenario::CasePage,
+            Scenario::FormStep,
+            Scenario::Submission,
+        ]
+    };
+    for &scenario in scenarios {
+        if visitors.is_empty() {
+            break;
+        }
         let figures = load(scenario, &client, &base, &visitors, args).await;
         println!(
             "{engine:<10} {:<11} {:>8.0} req/s{}  p50 {:>6.1} ms  p99 {:>6.1} ms  errors {}",
@@ -596,7 +608,7 @@ async fn measure_desk(
         .await?;
         v.get(client, &format!("{base}/agents/connexion/code"))
             .await?;
-        let code = secret.code_at(chrono::Utc::now().timestamp());
+        let code = secret.code_at(crate::now().timestamp());
         let to = v
             .post(
                 client,
