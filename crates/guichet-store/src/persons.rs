@@ -125,7 +125,8 @@ impl Store {
     /// People an agent of `filter.operator` may find: known to that operator (registered at
     /// one of its counters, or with a case of its procedures) or, when
     /// `filter.include_unattached`, known to no operator yet. Narrowed by the folded name's
-    /// prefix, birth date and postcode when given; at most `filter.limit`, by name.
+    /// prefix, other word starts, birth date and postcode when given; at most `filter.limit`,
+    /// in the order of the folded name.
     pub async fn find_persons(&self, filter: &PersonFilter) -> Result<Vec<Person>, StoreError> {
         // A range on the indexed key rather than LIKE (which neither engine's index serves
         // here): [prefix, next) holds every key that starts with the prefix, in byte order
@@ -145,6 +146,15 @@ impl Store {
                 let n = bind(next, &mut binds);
                 conditions.push(format!("p.search_key < {n}"));
             }
+        }
+        // Every other word must start a word of the name (« % marie% » on « martin marie »).
+        for word in &filter.other_words {
+            let clean: String = word.chars().filter(|c| *c != '%' && *c != '_').collect();
+            if clean.is_empty() {
+                continue;
+            }
+            let n = bind(format!("% {clean}%"), &mut binds);
+            conditions.push(format!("(' ' || p.search_key) LIKE {n}"));
         }
         if let Some(date) = filter.birth_date {
             let n = bind(date.to_string(), &mut binds);
@@ -168,7 +178,7 @@ impl Store {
                          WHERE c.person_id = p.id AND pr.operator_id = {op}){unattached})"
         ));
         let sql = format!(
-            "SELECT p.data FROM persons p WHERE {} ORDER BY p.family_name, p.given_name, p.id LIMIT {}",
+            "SELECT p.data FROM persons p WHERE {} ORDER BY p.search_key, p.id LIMIT {}",
             conditions.join(" AND "),
             filter.limit
         );
@@ -267,6 +277,8 @@ pub struct PersonFilter {
     pub include_unattached: bool,
     /// The start of the folded name (`guichet_domain::fold_name`).
     pub name_prefix: Option<String>,
+    /// Folded word starts that must each begin a word of the name (the other words typed).
+    pub other_words: Vec<String>,
     pub birth_date: Option<chrono::NaiveDate>,
     pub postcode: Option<String>,
     pub limit: u32,

@@ -195,6 +195,7 @@ async fn agents_find_the_people_of_their_operator_by_name_birth_date_or_postcode
             operator: ours.clone(),
             include_unattached: unattached,
             name_prefix: prefix.map(str::to_owned),
+            other_words: Vec::new(),
             birth_date: None,
             postcode: None,
             limit: 10,
@@ -207,6 +208,12 @@ async fn agents_find_the_people_of_their_operator_by_name_birth_date_or_postcode
                 .unwrap()),
             [accented.id]
         );
+        // The other words typed must each start a word of the name.
+        let mut both = filter(Some("lef"), false);
+        both.other_words = vec!["hel".into()];
+        assert_eq!(ids(store.find_persons(&both).await.unwrap()), [accented.id]);
+        both.other_words = vec!["mar".into()];
+        assert_eq!(ids(store.find_persons(&both).await.unwrap()), []);
         // Another operator's person is never found; one known to nobody only when asked.
         assert_eq!(
             ids(store

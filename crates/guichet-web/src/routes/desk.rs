@@ -139,6 +139,7 @@ async fn find(state: &AppState, me: &SignedIn, w: &Wanted) -> Result<Vec<Person>
         operator: a.operator.clone(),
         include_unattached: a.role == StaffRole::FrontDesk,
         name_prefix: None,
+        other_words: Vec::new(),
         birth_date: w.birth,
         postcode: w.postcode.clone(),
         limit: CANDIDATES,
@@ -147,9 +148,10 @@ async fn find(state: &AppState, me: &SignedIn, w: &Wanted) -> Result<Vec<Person>
     if w.words.is_empty() {
         found = state.store.find_persons(&base).await?;
     } else {
-        // The first three letters of each word (two for a short one): a typo after them is
-        // still found, and the store reads an index range, not the whole directory.
-        let mut prefixes: Vec<String> = w
+        // Each word in turn is the start of the name (an index range on its first three
+        // letters, two for a short word: a typo after them is still found), the others must
+        // each start a word of the name; the union is ranked below.
+        let starts: Vec<String> = w
             .words
             .iter()
             .filter(|word| word.chars().count() >= 2)
@@ -158,11 +160,15 @@ async fn find(state: &AppState, me: &SignedIn, w: &Wanted) -> Result<Vec<Person>
                 word.chars().take(n).collect()
             })
             .collect();
-        prefixes.sort();
-        prefixes.dedup();
-        for prefix in prefixes.into_iter().take(3) {
+        for (i, prefix) in starts.iter().enumerate().take(3) {
             let filter = PersonFilter {
-                name_prefix: Some(prefix),
+                name_prefix: Some(prefix.clone()),
+                other_words: starts
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| *j != i)
+                    .map(|(_, s)| s.clone())
+                    .collect(),
                 ..base.clone()
             };
             for p in state.store.find_persons(&filter).await? {
