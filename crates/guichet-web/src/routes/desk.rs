@@ -684,15 +684,17 @@ pub async fn take_over(
     };
     let mut session = crate::session::Session::load_or_create(&state, &headers).await?;
     session.data.follow(reference.as_str());
+    // Whatever this browser now does on the case (answers, documents brought in, contact
+    // preferences) is the agent's, through the encounter's channel.
+    session
+        .data
+        .desk
+        .insert(reference.to_string(), channel.to_owned());
     let target = if case.state == guichet_domain::CaseState::Draft {
         session
             .data
             .drafts
             .insert(case.procedure.id.to_string(), reference.to_string());
-        session
-            .data
-            .desk
-            .insert(reference.to_string(), channel.to_owned());
         format!("/demarches/{}/en-ligne/etape/1", case.procedure.id)
     } else {
         format!("/suivi/{reference}")

@@ -17,8 +17,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Duration, Utc};
 use guichet_catalogue::definition::answers::InputError;
 use guichet_domain::{
-    Actor, Case, CaseReference, CaseState, Channel, Command, Context, DeadlineStatus, EventKind,
-    Notice,
+    Case, CaseReference, CaseState, Channel, Command, DeadlineStatus, EventKind, Notice,
 };
 use serde::Deserialize;
 
@@ -526,11 +525,15 @@ pub async fn send_documents(
             .execute(
                 &case.reference,
                 Command::AttachDocument { document: doc },
-                Context {
-                    actor: Actor::Person { id: case.person },
-                    channel: Channel::Web,
-                    now,
-                },
+                // The person online, or the agent at a desk (documents brought to the counter).
+                super::online::ctx(
+                    &state,
+                    &headers,
+                    &session,
+                    Some(&case.reference),
+                    case.person,
+                )
+                .await?,
             )
             .await
             .map_err(super::online::command_error)?;
@@ -616,21 +619,30 @@ pub async fn preferences_save(
         };
     state.store.update_person(&person).await?;
     if person != before {
+        let ctx = super::online::ctx(
+            &state,
+            &headers,
+            &session,
+            Some(&case.reference),
+            case.person,
+        )
+        .await?;
+        let how = match ctx.channel {
+            Channel::Counter => "au guichet",
+            Channel::Phone => "par téléphone",
+            _ => "en ligne",
+        };
         state
             .cases
             .execute(
                 &case.reference,
                 Command::AddNote {
                     text: format!(
-                        "Coordonnées ou préférences de contact modifiées en ligne. {}",
+                        "Coordonnées ou préférences de contact modifiées {how}. {}",
                         super::online::explain_contact(&person)
                     ),
                 },
-                Context {
-                    actor: Actor::Person { id: case.person },
-                    channel: Channel::Web,
-                    now: state.clock.now(),
-                },
+                ctx,
             )
             .await
             .map_err(super::online::command_error)?;

@@ -331,6 +331,25 @@ async fn a_request_started_online_is_taken_over_at_the_counter() {
             assert!(matches!(first.actor, guichet_domain::Actor::Person { .. }));
             assert_eq!(last.channel, Channel::Counter, "continued at the counter");
             assert!(matches!(last.actor, guichet_domain::Actor::Agent { .. }));
+            // Her contact preferences, changed at the counter on her case's page: the agent's,
+            // at the counter.
+            desk.get(&format!("/suivi/{}/preferences", case.reference))
+                .await;
+            let mut prefs = offline_person();
+            prefs.retain(|(k, _)| *k != "contact");
+            prefs.push(("contact", "Par courrier"));
+            let r = desk
+                .post_form(&format!("/suivi/{}/preferences", case.reference), &prefs)
+                .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+            let journal = app.store().journal(&case.reference).await.unwrap();
+            let last = journal.last().unwrap();
+            assert_eq!(last.channel, Channel::Counter);
+            assert!(matches!(last.actor, guichet_domain::Actor::Agent { .. }));
+            assert!(
+                format!("{:?}", last.kind).contains("modifiées au guichet"),
+                "{last:?}"
+            );
             // Another operator's agent cannot take it over.
             let mut officer = signed_in_demo(&app, CCAS_OFFICER).await;
             let r = officer

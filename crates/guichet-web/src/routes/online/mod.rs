@@ -211,7 +211,7 @@ async fn current_draft(
 /// Who changes the case: the person online, or — when this browser fills the case at a desk
 /// (`SessionData::desk`) — the signed-in agent, through the channel of the encounter. A desk
 /// case whose agent session has ended asks for sign-in again (the answers already saved stay).
-async fn ctx(
+pub(crate) async fn ctx(
     state: &AppState,
     headers: &HeaderMap,
     session: &Session,
