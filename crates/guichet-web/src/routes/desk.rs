@@ -326,6 +326,43 @@ fn unreachable_name() -> guichet_domain::PersonName {
     guichet_domain::PersonName::parse("", "Inconnu").expect("a plain family name parses")
 }
 
+/// The portal's identity questions, worded for the agent who asks them (the person is there,
+/// or on the phone).
+fn for_agent(mut inputs: Vec<InputView>) -> Vec<InputView> {
+    for i in &mut inputs {
+        let (label, help): (Option<&str>, Option<&str>) = match i.name.as_str() {
+            "naissance" => (None, Some("Elle aide à retrouver la personne ensuite.")),
+            "adresse" => (
+                Some("Adresse postale de la personne"),
+                Some("Les décisions lui sont toujours envoyées par courrier à cette adresse."),
+            ),
+            "courriel" => (
+                None,
+                Some("Facultatif : seulement si la personne en a une et le souhaite."),
+            ),
+            "telephone" => (None, Some("Facultatif.")),
+            "contact" => (
+                Some(
+                    "Comment la personne veut-elle être prévenue de l’avancement de ses demandes ? (lisez-lui les choix)",
+                ),
+                None,
+            ),
+            "formats" => (
+                Some("La personne a-t-elle besoin de courriers adaptés ?"),
+                None,
+            ),
+            _ => (None, None),
+        };
+        if let Some(l) = label {
+            i.label = l.to_owned();
+        }
+        if let Some(h) = help {
+            i.help = Some(h.to_owned());
+        }
+    }
+    inputs
+}
+
 pub async fn new_person_form(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -338,7 +375,7 @@ pub async fn new_person_form(
         "enregistrer une personne",
     )
     .await?;
-    let mut inputs = identity_inputs(&blank_person(), None, &[]);
+    let mut inputs = for_agent(identity_inputs(&blank_person(), None, &[]));
     for i in &mut inputs {
         if i.name == "nom" || i.name == "prenom" {
             i.value.clear();
@@ -366,7 +403,7 @@ pub async fn new_person(
     let person = match read_identity(&typed, PersonId::from_uuid(uuid::Uuid::new_v4()), today) {
         Ok(p) => p,
         Err(errors) => {
-            let inputs = identity_inputs(&blank_person(), Some(&typed), &errors);
+            let inputs = for_agent(identity_inputs(&blank_person(), Some(&typed), &errors));
             return Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 new_page(&state, &me, inputs, errors, Vec::new()),
@@ -400,7 +437,7 @@ pub async fn new_person(
             .map(|p| line(&p))
             .collect();
         if !twins.is_empty() {
-            let inputs = identity_inputs(&blank_person(), Some(&typed), &[]);
+            let inputs = for_agent(identity_inputs(&blank_person(), Some(&typed), &[]));
             return Ok((
                 StatusCode::CONFLICT,
                 new_page(&state, &me, inputs, Vec::new(), twins),

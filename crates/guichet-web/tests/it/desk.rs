@@ -41,7 +41,10 @@ async fn a_person_without_email_or_phone_is_registered_found_again_and_not_twice
                 "the search field is focused on arrival"
             );
 
-            desk.get("/agents/personnes/nouvelle").await;
+            let form = desk.get("/agents/personnes/nouvelle").await;
+            // Worded for the agent, who asks the questions.
+            assert!(form.text().contains("Adresse postale de la personne"));
+            assert!(!form.text().contains("Votre adresse postale"));
             // A bad date: the message, the other answers kept, nothing stored.
             let mut bad = offline_person();
             bad.retain(|(k, _)| *k != "naissance");
