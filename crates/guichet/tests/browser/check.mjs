@@ -184,6 +184,8 @@ function tabbables() {
   return [...document.querySelectorAll(sel)]
     .filter((el) => !el.disabled && el.tabIndex >= 0 && el.getClientRects().length > 0)
     .filter((el) => getComputedStyle(el).visibility !== "hidden")
+    // The content of a closed <details> is hidden until its summary is opened (with Enter).
+    .filter((el) => el.tagName === "SUMMARY" || !el.closest("details:not([open])"))
     .filter(radioGroupStop)
     .map(window.__guichetCssPath);
 

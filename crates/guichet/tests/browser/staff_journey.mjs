@@ -245,6 +245,26 @@ try {
   await check(page, "personne", response);
   report.opened_url = where(page);
 
+  step = "3b. open a case at the counter";
+  await page.selectOption("#demarche", "copie-acte-etat-civil");
+  response = await go(page, () => page.click(submitOf(`${personPath}/dossiers`)));
+  await check(page, "desk-etape", response);
+  response = await page.goto(base + personPath, { waitUntil: "load" });
+  await check(page, "personne-avec-dossier", response);
+
+  step = "3c. orient and see the figures";
+  response = await page.goto(base + "/agents/orienter", { waitUntil: "load" });
+  await check(page, "orienter", response);
+  await page.fill("#organisme", "CAF");
+  response = await go(page, () => page.click(submitOf("/agents/orienter")));
+  await check(page, "orienter-erreur", response, true);
+  await page.fill("#objet", "demande d’APL");
+  response = await go(page, () => page.click(submitOf("/agents/orienter")));
+  await check(page, "orienter-enregistree", response);
+  response = await page.goto(base + "/agents/chiffres", { waitUntil: "load" });
+  await check(page, "chiffres", response);
+  report.figures_text = await page.$eval("main", (m) => m.textContent.replace(/\s+/g, " "));
+
   step = "4. sign out";
   response = await go(page, () => page.getByRole("button", { name: "Se déconnecter" }).click());
   await check(page, "deconnexion", response);

@@ -40,6 +40,20 @@ const EXPECTED: &[(&str, u16, &str)] = &[
     ),
     ("personnes-lefevbre", 200, "/agents/personnes?q=lefevbre"),
     ("personne", 200, "/agents/personnes/{id}"),
+    (
+        "desk-etape",
+        200,
+        "/demarches/copie-acte-etat-civil/en-ligne/etape/1",
+    ),
+    ("personne-avec-dossier", 200, "/agents/personnes/{id}"),
+    ("orienter", 200, "/agents/orienter"),
+    ("orienter-erreur", 422, "/agents/orienter"),
+    (
+        "orienter-enregistree",
+        200,
+        "/agents/orienter?enregistree=1",
+    ),
+    ("chiffres", 200, "/agents/chiffres"),
     ("deconnexion", 200, "/agents/connexion"),
     (
         "agents-apres-deconnexion",
@@ -208,6 +222,10 @@ fn an_agent_signs_in_registers_and_finds_a_person_and_another_operator_is_refuse
     );
 
     // Signing out closes the pages behind sign-in.
+    assert!(
+        text(&report, "figures_text").contains("CAF : 1"),
+        "the orientation is counted in the figures"
+    );
     assert_eq!(report["signed_out_url"], "/agents/connexion");
     assert_eq!(report["after_sign_out_url"], "/agents/connexion?expiree=1");
     assert_eq!(
