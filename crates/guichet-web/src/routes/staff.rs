@@ -24,6 +24,7 @@ fn issuer(state: &AppState) -> String {
 #[derive(Debug, Deserialize, Default)]
 pub struct SignInQuery {
     expiree: Option<String>,
+    deconnecte: Option<String>,
 }
 
 #[derive(Debug, Template, WebTemplate)]
@@ -53,7 +54,10 @@ pub async fn sign_in_form(
     query: Result<Query<SignInQuery>, QueryRejection>,
 ) -> SignInPage {
     let mut page = sign_in_page(&state, "", None);
-    if query.is_ok_and(|Query(q)| q.expiree.is_some()) {
+    let query = query.map(|Query(q)| q).unwrap_or_default();
+    if query.deconnecte.is_some() {
+        page.notice = Some("Vous êtes déconnecté·e. À bientôt.".to_owned());
+    } else if query.expiree.is_some() {
         page.notice = Some(
             "Votre session a pris fin (30 minutes sans activité, ou fin de journée). Reconnectez-vous."
                 .to_owned(),
@@ -398,7 +402,11 @@ pub async fn sign_out(
         state.store.delete_agent_session(&s.session.id).await?;
         staff::journal(&state, Some(s.account.id), &s.account.login, "sign_out", "").await?;
     }
-    Ok(([staff::clear_cookie()], Redirect::to("/agents/connexion")).into_response())
+    Ok((
+        [staff::clear_cookie()],
+        Redirect::to("/agents/connexion?deconnecte=1"),
+    )
+        .into_response())
 }
 
 #[derive(Debug, Template, WebTemplate)]

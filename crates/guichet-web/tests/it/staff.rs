@@ -118,7 +118,9 @@ async fn a_first_sign_in_enrols_an_authenticator_then_signs_in() {
             let r = app.get("/agents").await;
             let _ = r;
             let r = app.post_form("/agents/deconnexion", &[]).await;
-            assert_eq!(r.location(), Some("/agents/connexion"));
+            assert_eq!(r.location(), Some("/agents/connexion?deconnecte=1"));
+            let r = app.get("/agents/connexion?deconnecte=1").await;
+            assert!(r.text().contains("Vous êtes déconnecté"));
             assert_eq!(
                 app.get("/agents").await.location(),
                 Some("/agents/connexion?expiree=1")

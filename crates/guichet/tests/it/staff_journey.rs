@@ -54,7 +54,7 @@ const EXPECTED: &[(&str, u16, &str)] = &[
         "/agents/orienter?enregistree=1",
     ),
     ("chiffres", 200, "/agents/chiffres"),
-    ("deconnexion", 200, "/agents/connexion"),
+    ("deconnexion", 200, "/agents/connexion?deconnecte=1"),
     (
         "agents-apres-deconnexion",
         200,
@@ -226,7 +226,7 @@ fn an_agent_signs_in_registers_and_finds_a_person_and_another_operator_is_refuse
         text(&report, "figures_text").contains("CAF : 1"),
         "the orientation is counted in the figures"
     );
-    assert_eq!(report["signed_out_url"], "/agents/connexion");
+    assert_eq!(report["signed_out_url"], "/agents/connexion?deconnecte=1");
     assert_eq!(report["after_sign_out_url"], "/agents/connexion?expiree=1");
     assert_eq!(
         report["person_after_sign_out_url"],
