@@ -209,3 +209,15 @@ pub(crate) fn check_token(expected: &str, token: Option<&str>) -> Result<(), App
             == 0;
     if same { Ok(()) } else { Err(AppError::Expired) }
 }
+
+/// `response`, with the session's cookie when the session was just created.
+pub fn with_cookie(
+    session: &Session,
+    response: impl axum::response::IntoResponse,
+) -> axum::response::Response {
+    let mut response = response.into_response();
+    if let Some((name, value)) = session.set_cookie() {
+        response.headers_mut().append(name, value);
+    }
+    response
+}

@@ -190,6 +190,30 @@ impl SignedIn {
         &self.0.session.csrf
     }
 
+    /// The context of a case command by this agent through `channel`: an administrator acts
+    /// on no case (the rule refuses it before; this says so again rather than guess a role).
+    pub fn context(
+        &self,
+        channel: guichet_domain::Channel,
+        now: DateTime<Utc>,
+    ) -> Result<guichet_domain::Context, AppError> {
+        let role = self
+            .account()
+            .role
+            .case_role()
+            .ok_or_else(|| AppError::Forbidden {
+                message: guichet_domain::Refusal::Role.to_string(),
+            })?;
+        Ok(guichet_domain::Context {
+            actor: guichet_domain::Actor::Agent {
+                id: self.account().id,
+                role,
+            },
+            channel,
+            now,
+        })
+    }
+
     /// Asks the one rule; a refusal is journaled and becomes a 403 page saying why.
     pub async fn may(
         &self,

@@ -20,6 +20,7 @@ use serde::Deserialize;
 use crate::error::AppError;
 use crate::form_input::FormInput;
 use crate::routes::online::{InputView, identity_inputs, read_identity};
+use crate::session::with_cookie;
 use crate::staff::{AgentBar, SignedIn};
 use crate::{AppState, Layout};
 
@@ -630,26 +631,12 @@ pub async fn open_case(
         Some("phone") => (guichet_domain::Channel::Phone, "phone"),
         _ => (guichet_domain::Channel::Counter, "counter"),
     };
-    let role = me
-        .account()
-        .role
-        .case_role()
-        .ok_or_else(|| AppError::Forbidden {
-            message: guichet_domain::Refusal::Role.to_string(),
-        })?;
     let committed = state
         .cases
         .open_with_fresh_reference(
             def.procedure(),
             person.id,
-            guichet_domain::Context {
-                actor: guichet_domain::Actor::Agent {
-                    id: me.account().id,
-                    role,
-                },
-                channel,
-                now: state.clock.now(),
-            },
+            me.context(channel, state.clock.now())?,
             || CaseReference::from_random(uuid::Uuid::new_v4().as_u64_pair().0),
         )
         .await
@@ -670,25 +657,21 @@ pub async fn open_case(
     session.data.desk.insert(reference.clone(), code.to_owned());
     session.data.follow(&reference);
     session.save(&state, state.clock.now()).await?;
-    let mut response =
-        Redirect::to(&format!("/demarches/{procedure_id}/en-ligne/etape/1")).into_response();
-    if let Some((name, value)) = session.set_cookie() {
-        response.headers_mut().append(name, value);
-    }
-    Ok(response)
+    Ok(with_cookie(
+        &session,
+        Redirect::to(&format!("/demarches/{procedure_id}/en-ligne/etape/1")),
+    ))
 }
 
-/// Takes a case over at the desk: a draft started online continues in the generated form
-/// with the agent acting; any other case opens on its follow-up page (documents, receipt to
-/// print), without asking the person for their code.
-pub async fn take_over(
-    State(state): State<AppState>,
-    headers: HeaderMap,
+/// The case named in the path, once the one rule lets this agent do `action` on it (its
+/// procedure's operator decides); an unknown or malformed reference is « introuvable ».
+async fn case_for(
+    state: &AppState,
+    me: &SignedIn,
     reference: Result<Path<String>, PathRejection>,
-    form: FormInput,
-) -> Result<Response, AppError> {
-    let me = SignedIn::require(&state, &headers).await?;
-    me.0.check_csrf(form.get("csrf"))?;
+    action: Action,
+    what: &str,
+) -> Result<guichet_domain::Case, AppError> {
     let not_found = || AppError::NotFound {
         what: "dossier".into(),
     };
@@ -707,14 +690,30 @@ pub async fn take_over(
         .await?
         .ok_or_else(not_found)?;
     me.may(
-        &state,
-        Action::ServeCase,
+        state,
+        action,
         Resource::Case {
             operator: procedure.operator(),
         },
-        &format!("reprendre {reference}"),
+        &format!("{what} {reference}"),
     )
     .await?;
+    Ok(case)
+}
+
+/// Takes a case over at the desk: a draft started online continues in the generated form
+/// with the agent acting; any other case opens on its follow-up page (documents, receipt to
+/// print), without asking the person for their code.
+pub async fn take_over(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    reference: Result<Path<String>, PathRejection>,
+    form: FormInput,
+) -> Result<Response, AppError> {
+    let me = SignedIn::require(&state, &headers).await?;
+    me.0.check_csrf(form.get("csrf"))?;
+    let case = case_for(&state, &me, reference, Action::ServeCase, "reprendre").await?;
+    let reference = case.reference.clone();
     let channel = match form.get("canal") {
         Some("phone") => "phone",
         _ => "counter",
@@ -737,11 +736,7 @@ pub async fn take_over(
         format!("/suivi/{reference}")
     };
     session.save(&state, state.clock.now()).await?;
-    let mut response = Redirect::to(&target).into_response();
-    if let Some((name, value)) = session.set_cookie() {
-        response.headers_mut().append(name, value);
-    }
-    Ok(response)
+    Ok(with_cookie(&session, Redirect::to(&target)))
 }
 
 /// Records a phone call, a visit or a letter received on a case: what was asked and answered,
@@ -754,32 +749,15 @@ pub async fn record_contact(
 ) -> Result<Response, AppError> {
     let me = SignedIn::require(&state, &headers).await?;
     me.0.check_csrf(form.get("csrf"))?;
-    let not_found = || AppError::NotFound {
-        what: "dossier".into(),
-    };
-    let reference = reference
-        .ok()
-        .and_then(|Path(r)| CaseReference::parse(&r).ok())
-        .ok_or_else(not_found)?;
-    let case = match state.store.load_case(&reference).await {
-        Ok(c) => c,
-        Err(guichet_store::StoreError::NotFound(_)) => return Err(not_found()),
-        Err(e) => return Err(e.into()),
-    };
-    let procedure = state
-        .store
-        .get_procedure(&case.procedure.id, Some(case.procedure.version))
-        .await?
-        .ok_or_else(not_found)?;
-    me.may(
+    let case = case_for(
         &state,
+        &me,
+        reference,
         Action::RecordContact,
-        Resource::Case {
-            operator: procedure.operator(),
-        },
-        &format!("noter un contact sur {reference}"),
+        "noter un contact sur",
     )
     .await?;
+    let reference = case.reference.clone();
     let (channel, label) = match form.get("contact") {
         Some("appel") => (guichet_domain::Channel::Phone, "Appel téléphonique"),
         Some("courrier") => (guichet_domain::Channel::Post, "Courrier reçu"),
@@ -792,13 +770,6 @@ pub async fn record_contact(
             message: "Écrivez en quelques mots ce qui a été demandé et répondu, puis enregistrez de nouveau.".into(),
         });
     }
-    let role = me
-        .account()
-        .role
-        .case_role()
-        .ok_or_else(|| AppError::Forbidden {
-            message: guichet_domain::Refusal::Role.to_string(),
-        })?;
     state
         .cases
         .execute(
@@ -806,14 +777,7 @@ pub async fn record_contact(
             guichet_domain::Command::AddNote {
                 text: format!("{label} : {text}"),
             },
-            guichet_domain::Context {
-                actor: guichet_domain::Actor::Agent {
-                    id: me.account().id,
-                    role,
-                },
-                channel,
-                now: state.clock.now(),
-            },
+            me.context(channel, state.clock.now())?,
         )
         .await
         .map_err(|e| AppError::BadRequest {

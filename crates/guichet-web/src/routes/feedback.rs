@@ -107,11 +107,7 @@ pub async fn form(
     {
         p.channel = c;
     }
-    let mut response = p.into_response();
-    if let Some((name, value)) = session.set_cookie() {
-        response.headers_mut().append(name, value);
-    }
-    Ok(response)
+    Ok(crate::session::with_cookie(&session, p))
 }
 
 /// `POST /avis/{id}`.

@@ -24,7 +24,7 @@ use serde::Deserialize;
 use crate::error::AppError;
 use crate::form_input::FormInput;
 use crate::routes::online::{ErrorLink, InputView};
-use crate::session::Session;
+use crate::session::{Session, with_cookie};
 use crate::{AppState, Layout};
 
 /// Wrong codes accepted for one case within [`FAILURE_WINDOW`].
@@ -165,14 +165,6 @@ fn follow_form(
             })
             .collect(),
     }
-}
-
-fn with_cookie(session: &Session, response: impl IntoResponse) -> Response {
-    let mut response = response.into_response();
-    if let Some((name, value)) = session.set_cookie() {
-        response.headers_mut().append(name, value);
-    }
-    response
 }
 
 /// `GET /suivi`: the form (reference and code).

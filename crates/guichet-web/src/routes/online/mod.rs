@@ -36,7 +36,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
 use crate::form_input::FormInput;
-use crate::session::Session;
+use crate::session::{Session, with_cookie};
 use crate::{AppState, Layout};
 
 pub use view::{InputView, InstanceView, Typed};
@@ -228,33 +228,14 @@ pub(crate) async fn ctx(
         });
     };
     let me = crate::staff::SignedIn::require(state, headers).await?;
-    let role = me
-        .account()
-        .role
-        .case_role()
-        .ok_or_else(|| AppError::Forbidden {
-            message: guichet_domain::Refusal::Role.to_string(),
-        })?;
-    Ok(Context {
-        actor: Actor::Agent {
-            id: me.account().id,
-            role,
-        },
-        channel: if channel == "phone" {
+    me.context(
+        if channel == "phone" {
             Channel::Phone
         } else {
             Channel::Counter
         },
         now,
-    })
-}
-
-fn with_cookie(session: &Session, response: impl IntoResponse) -> Response {
-    let mut response = response.into_response();
-    if let Some((name, value)) = session.set_cookie() {
-        response.headers_mut().append(name, value);
-    }
-    response
+    )
 }
 
 fn to_step(id: &str, n: usize) -> Redirect {
