@@ -512,23 +512,15 @@ pub async fn send_documents(
                 now,
             )
             .await?;
-        state
-            .cases
-            .execute(
-                &case.reference,
-                Command::AttachDocument { document: doc },
-                // The person online, or the agent at a desk (documents brought to the counter).
-                super::online::ctx(
-                    &state,
-                    &headers,
-                    &session,
-                    Some(&case.reference),
-                    case.person,
-                )
-                .await?,
-            )
-            .await
-            .map_err(super::online::command_error)?;
+        // The person online, or the agent at a desk (documents brought to the counter).
+        super::online::run(
+            &state,
+            &headers,
+            &session,
+            &case,
+            Command::AttachDocument { document: doc },
+        )
+        .await?;
     }
     Ok(Redirect::to(&format!("/suivi/{}", case.reference)).into_response())
 }

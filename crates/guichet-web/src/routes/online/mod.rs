@@ -208,6 +208,23 @@ async fn current_draft(
     Ok(Some((case, def)))
 }
 
+/// Runs `command` on `case` through the case service, as [`ctx`] says who acts; a refusal
+/// becomes the page that explains it.
+pub(crate) async fn run(
+    state: &AppState,
+    headers: &HeaderMap,
+    session: &Session,
+    case: &Case,
+    command: Command,
+) -> Result<guichet_cases::Committed, AppError> {
+    let ctx = ctx(state, headers, session, Some(&case.reference), case.person).await?;
+    state
+        .cases
+        .execute(&case.reference, command, ctx)
+        .await
+        .map_err(command_error)
+}
+
 /// Who changes the case: the person online, or — when this browser fills the case at a desk
 /// (`SessionData::desk`) — the signed-in agent, through the channel of the encounter. A desk
 /// case whose agent session has ended asks for sign-in again (the answers already saved stay).
@@ -744,22 +761,14 @@ pub async fn step_save(
         let count = count.clamp(min.max(1), max.max(1));
         let mut values = out.values.clone();
         values.insert(format!("{}-n", field.id), count.to_string());
-        let committed = state
-            .cases
-            .execute(
-                &case.reference,
-                Command::UpdateForm { fields: values },
-                ctx(
-                    &state,
-                    &headers,
-                    &session,
-                    Some(&case.reference),
-                    case.person,
-                )
-                .await?,
-            )
-            .await
-            .map_err(command_error)?;
+        let committed = run(
+            &state,
+            &headers,
+            &session,
+            &case,
+            Command::UpdateForm { fields: values },
+        )
+        .await?;
         let page = render_step(
             &state,
             &session,
@@ -812,24 +821,16 @@ pub async fn step_save(
                 now,
             )
             .await?;
-        state
-            .cases
-            .execute(
-                &case.reference,
-                Command::AttachDocument {
-                    document: doc.clone(),
-                },
-                ctx(
-                    &state,
-                    &headers,
-                    &session,
-                    Some(&case.reference),
-                    case.person,
-                )
-                .await?,
-            )
-            .await
-            .map_err(command_error)?;
+        run(
+            &state,
+            &headers,
+            &session,
+            &case,
+            Command::AttachDocument {
+                document: doc.clone(),
+            },
+        )
+        .await?;
     }
     // « Finish later » with an answer to correct keeps nothing of this page (the earlier
     // pages are stored already).
@@ -852,22 +853,14 @@ pub async fn step_save(
         }
     }
     if !values.is_empty() {
-        state
-            .cases
-            .execute(
-                &case.reference,
-                Command::UpdateForm { fields: values },
-                ctx(
-                    &state,
-                    &headers,
-                    &session,
-                    Some(&case.reference),
-                    case.person,
-                )
-                .await?,
-            )
-            .await
-            .map_err(command_error)?;
+        run(
+            &state,
+            &headers,
+            &session,
+            &case,
+            Command::UpdateForm { fields: values },
+        )
+        .await?;
     }
     if action == "pause" {
         return Ok(Redirect::to(&format!("/suivi/{}?pause=1", case.reference)).into_response());
@@ -1056,22 +1049,7 @@ pub async fn submit(
         let page = review_view(&state, &session, &id, &case, &def, &errors).await?;
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    state
-        .cases
-        .execute(
-            &case.reference,
-            Command::Submit,
-            ctx(
-                &state,
-                &headers,
-                &session,
-                Some(&case.reference),
-                case.person,
-            )
-            .await?,
-        )
-        .await
-        .map_err(command_error)?;
+    run(&state, &headers, &session, &case, Command::Submit).await?;
     session.data.drafts.remove(&id);
     session.data.follow(case.reference.as_str());
     session.save(&state, state.clock.now()).await?;
