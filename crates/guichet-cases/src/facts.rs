@@ -1,13 +1,14 @@
 //! What a case's letters need beyond the case: the procedure's title, the operator in charge,
-//! and the sender block from the procedure's published definition, typed once.
+//! the sender block from the procedure's published definition, typed once, and who signs its
+//! decision.
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use guichet_catalogue::definition::ProcedureDefinition;
-use guichet_domain::{Case, PersonId, ProcedureRef};
-use guichet_notify::{CaseFacts, Office, Recipient};
+use guichet_domain::{Actor, Case, Event, EventKind, OperatorId, PersonId, ProcedureRef};
+use guichet_notify::{CaseFacts, DecisionSigner, Office, Recipient};
 use guichet_store::{Store, StoreError};
 
 /// Published definitions, parsed once per version. A published version never changes, so an
@@ -56,11 +57,13 @@ impl Definitions {
 }
 
 /// Who sends the letters of a case: the operator in charge, with the return address and phone
-/// of the procedure's definition when there is one.
+/// of the procedure's definition when there is one; and, when `events` (the journal, or the
+/// events a command appends) hold a decision, who signs it.
 pub(crate) async fn case_facts(
     store: &Store,
     definitions: &Definitions,
     case: &Case,
+    events: &[Event],
 ) -> Result<CaseFacts, StoreError> {
     // The parsed definition (cached) carries the procedure itself; the store is read only for
     // a procedure published without a definition file.
@@ -93,9 +96,57 @@ pub(crate) async fn case_facts(
         address.map(|a| (a.lines.as_slice(), a.postcode.as_str(), a.town.as_str())),
         phone.map(|p| (p.number.as_str(), p.hours.as_deref())),
     );
+    let decided_by = events.iter().rev().find_map(|e| match e.kind {
+        EventKind::Decided { .. } => Some(e.actor),
+        _ => None,
+    });
+    let signer = match (decided_by, &operator_id) {
+        (Some(actor), Some(operator)) => signer(store, actor, operator).await?,
+        _ => None,
+    };
     Ok(CaseFacts {
         procedure_title: title,
         office,
+        signer,
+    })
+}
+
+/// Who signs a decision taken by `actor` (CRPA art. L212-1: the author's first name, name and
+/// title): the operator's delegation when it signs every decision; else the officer who
+/// decided, from their account; else the delegation (a decision by silence, or an officer
+/// without an account's name and title). `None` when nobody can be named.
+async fn signer(
+    store: &Store,
+    actor: Actor,
+    operator: &OperatorId,
+) -> Result<Option<DecisionSigner>, StoreError> {
+    let delegation = store.signature_delegation(operator).await?.map(|d| {
+        (
+            d.every_decision,
+            DecisionSigner {
+                mention: Some(d.mention),
+                name: d.name,
+                title: d.title,
+            },
+        )
+    });
+    if let Some((true, delegate)) = delegation {
+        return Ok(Some(delegate));
+    }
+    let officer = match actor {
+        Actor::Agent { id, .. } => store
+            .get_agent(id)
+            .await?
+            .filter(|a| !a.display_name.trim().is_empty() && !a.title.trim().is_empty()),
+        _ => None,
+    };
+    Ok(match officer {
+        Some(a) => Some(DecisionSigner {
+            mention: None,
+            name: a.display_name,
+            title: a.title,
+        }),
+        None => delegation.map(|(_, delegate)| delegate),
     })
 }
 

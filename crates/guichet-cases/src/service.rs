@@ -208,7 +208,7 @@ impl CaseService {
         let case = self.store.load_case(reference).await?;
         let journal = self.store.journal(reference).await?;
         let recipient = recipient(&self.store, case.person).await?;
-        let facts = case_facts(&self.store, &self.definitions, &case).await?;
+        let facts = case_facts(&self.store, &self.definitions, &case, &journal).await?;
         let templates = self.templates().await?;
         Ok(guichet_notify::plan::notice_letter(
             &case, &journal, &recipient, &facts, notice, &templates, now,
@@ -247,7 +247,7 @@ impl CaseService {
             return Ok(Plan::default());
         }
         let recipient = recipient(&self.store, case.person).await?;
-        let facts = case_facts(&self.store, &self.definitions, case).await?;
+        let facts = case_facts(&self.store, &self.definitions, case, &decision.events).await?;
         let templates = self.templates().await?;
         Ok(guichet_notify::plan::plan_intents(
             case,

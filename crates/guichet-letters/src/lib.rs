@@ -19,7 +19,7 @@ pub use address::{PostalAddress, postal_town};
 pub use batch::{AppendError, PdfBatchWriter};
 pub use error::LetterError;
 pub use model::{
-    Letter, LetterKind, PrintSize, Reference, Sender, Signature, Wording, french_date,
+    Letter, LetterKind, PrintSize, Reference, Sender, Signature, Signer, Wording, french_date,
     sample_decision,
 };
 pub use render::{Output, RenderedLetter, RenderedSet, render, render_set};

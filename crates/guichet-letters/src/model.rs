@@ -26,11 +26,53 @@ pub struct Reference {
     pub follow_up_code: String,
 }
 
-/// Who signs.
+/// Who signs. A decision is signed by a person, named with their title in legible characters
+/// (CRPA art. L212-1): the officer who decided, or the holder of a delegation, whose mention
+/// (« Pour le maire et par délégation ») comes first. Other letters may come from an office,
+/// which then does not pretend to be a person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Signature {
+    /// « Pour le maire et par délégation », printed above the name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mention: Option<String>,
+    /// A person's first name and name, or an office's name.
     pub name: String,
+    /// A person's title, or what the office is (« Service instructeur »).
     pub title: String,
+    /// Letters stored before signers were named read as signed by an office.
+    #[serde(default)]
+    pub by: Signer,
+}
+
+/// Whether a person or an office signs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Signer {
+    #[default]
+    Office,
+    Person,
+}
+
+impl Signature {
+    /// A person signs: the officer who decided, or a delegate (`mention`).
+    pub fn person(mention: Option<String>, name: String, title: String) -> Self {
+        Self {
+            mention,
+            name,
+            title,
+            by: Signer::Person,
+        }
+    }
+
+    /// An office signs (receipts, requests for documents): no person is named.
+    pub fn office(name: String, title: String) -> Self {
+        Self {
+            mention: None,
+            name,
+            title,
+            by: Signer::Office,
+        }
+    }
 }
 
 /// Print size: large print is at least 16 pt with generous spacing.
@@ -108,6 +150,15 @@ impl Letter {
             if legal_mentions.iter().all(|m| m.trim().is_empty()) {
                 return Err(LetterError::Content(
                     "Une décision doit indiquer les voies et délais de recours.".into(),
+                ));
+            }
+            if self.signature.by != Signer::Person
+                || self.signature.name.trim().is_empty()
+                || self.signature.title.trim().is_empty()
+            {
+                return Err(LetterError::Content(
+                    "Une décision doit porter le prénom, le nom et la qualité de son signataire."
+                        .into(),
                 ));
             }
             if self.reference.is_none() {
@@ -195,7 +246,7 @@ pub fn sample_decision(size: PrintSize, wording: Wording) -> Result<Letter, Lett
             ],
         },
         closing: "Nous vous prions d’agréer, Madame, l’expression de nos salutations distinguées.".into(),
-        signature: Signature { name: "Claire MOREAU".into(), title: "Directrice du CCAS".into() },
+        signature: Signature::person(None, "Claire MOREAU".into(), "Directrice du CCAS".into()),
         kind: LetterKind::Decision {
             legal_mentions: vec![
                 "Si vous contestez cette décision, vous pouvez former un recours gracieux auprès du président \

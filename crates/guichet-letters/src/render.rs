@@ -134,23 +134,31 @@ impl World for LetterWorld {
     }
 }
 
+/// Text as the template sets it: runs that alternate between text that may break across lines
+/// (even indices) and text that must stay on one line (odd indices: a case reference, a
+/// follow-up code, a phone number, a date), which the template puts in a `box`.
+type Runs = Vec<String>;
+
 /// The JSON view of a letter that the typst template reads.
 #[derive(Serialize)]
 struct LetterData<'a> {
-    sender: &'a crate::model::Sender,
+    sender_name: &'a str,
+    sender_lines: Vec<Runs>,
     recipient: &'a crate::address::PostalAddress,
-    place: &'a str,
-    date_text: String,
+    /// « Saint-Clair-sur-Lys, le 12 mars 2026 ».
+    place_date: Runs,
     reference: &'a Option<crate::model::Reference>,
-    subject: &'a str,
+    subject: Runs,
     salutation: &'a str,
-    body: &'a [String],
-    legal_mentions: &'a [String],
+    body: Vec<Runs>,
+    legal_mentions: Vec<Runs>,
     closing: &'a str,
     signature: &'a crate::model::Signature,
     size: crate::model::PrintSize,
     wording: crate::model::Wording,
-    /// Footer text (and sender block, one point larger), in points.
+    /// Body text, in points.
+    body_size: u32,
+    /// Footer text, in points.
     footer_size: u32,
     /// « Dossier REFERENCE », or empty.
     case_line: String,
@@ -170,26 +178,155 @@ impl<'a> LetterData<'a> {
             LetterKind::Decision { legal_mentions } => legal_mentions,
             LetterKind::Information => &[],
         };
+        let codes: Vec<&str> = letter
+            .reference
+            .iter()
+            .flat_map(|r| [r.case_reference.as_str(), r.follow_up_code.as_str()])
+            .collect();
+        let runs = |text: &str| keep_together(text, &codes);
         LetterData {
-            sender: &letter.sender,
+            sender_name: &letter.sender.name,
+            sender_lines: letter.sender.lines.iter().map(|l| runs(l)).collect(),
             recipient: &letter.recipient,
-            place: &letter.place,
-            date_text: french_date(letter.date),
+            place_date: runs(&format!(
+                "{}, le {}",
+                letter.place,
+                french_date(letter.date)
+            )),
             reference: &letter.reference,
-            subject: &letter.subject,
+            subject: runs(&letter.subject),
             salutation: &letter.salutation,
-            body: &letter.body,
-            legal_mentions,
+            body: letter.body.iter().map(|p| runs(p)).collect(),
+            legal_mentions: legal_mentions.iter().map(|p| runs(p)).collect(),
             closing: &letter.closing,
             signature: &letter.signature,
             size: letter.size,
             wording: letter.wording,
+            body_size: body_size(letter.size),
             footer_size: footer_size(letter.size),
             case_line: case_line(letter),
             pages,
             page_footers: output == Output::Accessible,
         }
     }
+}
+
+/// Splits `text` into runs that alternate between breakable text and what must never be split
+/// across lines: the `codes` given (a case reference, a follow-up code), French phone numbers
+/// (« 03 20 00 00 00 », « +33 3 20 00 00 00 ») and dates written out (« 12 mars 2026 »).
+pub fn keep_together(text: &str, codes: &[&str]) -> Vec<String> {
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    for code in codes.iter().filter(|c| !c.is_empty()) {
+        spans.extend(text.match_indices(code).map(|(i, m)| (i, i + m.len())));
+    }
+    spans.extend(phone_numbers(text));
+    spans.extend(dates(text));
+    spans.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::new();
+    for (start, end) in spans {
+        match merged.last_mut() {
+            Some(last) if start < last.1 => last.1 = last.1.max(end),
+            _ => merged.push((start, end)),
+        }
+    }
+    let mut runs = Vec::with_capacity(merged.len() * 2 + 1);
+    let mut at = 0;
+    for (start, end) in merged {
+        runs.push(text[at..start].to_owned());
+        runs.push(text[start..end].to_owned());
+        at = end;
+    }
+    runs.push(text[at..].to_owned());
+    runs
+}
+
+/// Byte spans of French phone numbers: ten digits from a 0 (or « +33 » and nine), in groups
+/// separated by single spaces, dots or no-break spaces.
+fn phone_numbers(text: &str) -> Vec<(usize, usize)> {
+    let bytes: Vec<(usize, char)> = text.char_indices().collect();
+    let is_sep = |c: char| matches!(c, ' ' | '.' | '\u{a0}' | '\u{202f}');
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let (start, c) = bytes[i];
+        let boundary = i == 0 || !bytes[i - 1].1.is_alphanumeric();
+        if !(boundary && (c == '0' || c == '+')) {
+            i += 1;
+            continue;
+        }
+        let mut j = i + usize::from(c == '+');
+        let mut digits = 0;
+        let mut last_digit = None;
+        while j < bytes.len() {
+            let ch = bytes[j].1;
+            if ch.is_ascii_digit() {
+                digits += 1;
+                last_digit = Some(j);
+                j += 1;
+            } else if is_sep(ch)
+                && last_digit == Some(j - 1)
+                && bytes.get(j + 1).is_some_and(|n| n.1.is_ascii_digit())
+            {
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        let ok = if c == '+' { digits == 11 } else { digits == 10 };
+        match last_digit {
+            Some(end) if ok && bytes.get(end + 1).is_none_or(|n| !n.1.is_alphanumeric()) => {
+                let end_byte = bytes.get(end + 1).map_or(text.len(), |n| n.0);
+                out.push((start, end_byte));
+                i = end + 1;
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+/// Byte spans of dates written out the French way (« 1er mars 2026 », « 12 mars 2026 »).
+fn dates(text: &str) -> Vec<(usize, usize)> {
+    const MONTHS: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    let mut out = Vec::new();
+    for month in MONTHS {
+        for (at, _) in text.match_indices(month) {
+            let before = &text[..at];
+            let after = &text[at + month.len()..];
+            let Some(day_end) = before.strip_suffix(' ').map(str::len) else {
+                continue;
+            };
+            let day_start = before[..day_end]
+                .rfind(|c: char| !(c.is_ascii_digit() || c == 'e' || c == 'r'))
+                .map_or(0, |i| {
+                    i + before[i..].chars().next().map_or(1, char::len_utf8)
+                });
+            let day = &before[day_start..day_end];
+            let is_day = !day.is_empty()
+                && (day == "1er" || (day.len() <= 2 && day.chars().all(|c| c.is_ascii_digit())));
+            let year: String = after
+                .strip_prefix(' ')
+                .map(|a| a.chars().take_while(char::is_ascii_digit).collect())
+                .unwrap_or_default();
+            if is_day && year.len() == 4 {
+                out.push((day_start, at + month.len() + 1 + year.len()));
+            }
+        }
+    }
+    out
 }
 
 /// The whole data file: document metadata and the letter.
@@ -401,11 +538,20 @@ const FOOTER_TOP_MM: f64 = 297.0 - 22.0 + 0.3 * 22.0;
 /// The left margin, where the footer line starts.
 const FOOTER_LEFT_MM: f64 = 20.0;
 
+/// The size of a letter's text, in points: 11 at least, 16 in large print. (The address in
+/// the window is set at 10 pt whatever the size, so that six lines of 38 characters fit it.)
+fn body_size(size: PrintSize) -> u32 {
+    match size {
+        PrintSize::LargePrint => 16,
+        PrintSize::Standard => 11,
+    }
+}
+
 /// The size of a letter's footer, in points.
 fn footer_size(size: PrintSize) -> u32 {
     match size {
-        PrintSize::LargePrint => 14,
-        PrintSize::Standard => 9,
+        PrintSize::LargePrint => 16,
+        PrintSize::Standard => 11,
     }
 }
 

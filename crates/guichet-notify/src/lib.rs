@@ -9,10 +9,14 @@
 
 pub mod email_body;
 pub mod error;
+pub mod operator_name;
 pub mod payload;
 pub mod plan;
 pub mod sms_text;
 pub mod template;
 
 pub use error::NotifyError;
-pub use plan::{CaseFacts, Office, Plan, PlannedAlert, PlannedIntent, Recipient, Templates};
+pub use operator_name::OperatorName;
+pub use plan::{
+    CaseFacts, DecisionSigner, Office, Plan, PlannedAlert, PlannedIntent, Recipient, Templates,
+};

@@ -25,6 +25,7 @@ use sha2::{Digest, Sha256};
 
 use crate::email_body::html_body;
 use crate::error::NotifyError;
+use crate::operator_name::OperatorName;
 use crate::payload::{Payload, PostageClass};
 use crate::template::{RenderedText, Template, Value, Values, default_templates, wording_serde};
 
@@ -106,6 +107,8 @@ fn key_of(t: &Template) -> (NotificationKind, Delivery, &'static str) {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Office {
     pub operator: String,
+    /// The operator's name with its article, for sentences (« du CCAS de … »).
+    pub operator_name: OperatorName,
     /// Return address and contact lines for the sender block.
     pub lines: Vec<String>,
     pub phone: Option<String>,
@@ -144,6 +147,7 @@ impl Office {
         lines.truncate(6);
         Office {
             operator: operator.to_owned(),
+            operator_name: OperatorName::new(operator),
             lines,
             phone: phone.map(|(number, _)| number.to_owned()),
             town,
@@ -156,6 +160,22 @@ impl Office {
 pub struct CaseFacts {
     pub procedure_title: String,
     pub office: Office,
+    /// Who signs the case's decision: the officer who decided, or the operator's delegation
+    /// (a decision by silence, or an operator that has every decision signed so). `None` when
+    /// nobody can be named: a decision letter is then not prepared and an agent is alerted,
+    /// since a decision must name its signer (CRPA art. L212-1).
+    pub signer: Option<DecisionSigner>,
+}
+
+/// The person who signs a decision, as printed under it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionSigner {
+    /// « Pour le maire et par délégation », for a delegate.
+    pub mention: Option<String>,
+    /// First name and name.
+    pub name: String,
+    /// Title (« Instructeur, CCAS de Saint-Clair-sur-Lys », « Adjointe au maire »).
+    pub title: String,
 }
 
 /// The person a case is about, with what returned mail taught about their address.
@@ -491,9 +511,24 @@ fn letter(
             "Nous vous prions d’agréer, Madame, Monsieur, l’expression de nos salutations distinguées."
         }
         .to_owned(),
-        signature: Signature {
-            name: facts.office.operator.clone(),
-            title: "Le service instructeur".to_owned(),
+        signature: if kind == NotificationKind::Decision {
+            let signer = facts.signer.as_ref().ok_or_else(|| {
+                NotifyError::Permanent(format!(
+                    "aucun signataire pour la décision : ni le compte de l’agent qui a décidé, ni \
+                     une délégation de signature {} (guichet letters signature)",
+                    facts.office.operator_name.of()
+                ))
+            })?;
+            Signature::person(
+                signer.mention.clone(),
+                signer.name.clone(),
+                signer.title.clone(),
+            )
+        } else {
+            Signature::office(
+                facts.office.operator.clone(),
+                "Le service instructeur".to_owned(),
+            )
         },
         kind: if kind == NotificationKind::Decision {
             LetterKind::Decision {
@@ -530,17 +565,15 @@ fn values(
     put("reference_dossier", Value::Text(case.reference.to_string()));
     put("code_suivi", Value::Text(follow_up_code(case)));
     put("demarche", Value::Text(facts.procedure_title.clone()));
+    let operator = &facts.office.operator_name;
     put("operateur", Value::Text(facts.office.operator.clone()));
-    put(
-        "telephone_operateur",
-        Value::Text(
-            facts
-                .office
-                .phone
-                .clone()
-                .unwrap_or_else(|| format!("standard de {}", facts.office.operator)),
-        ),
-    );
+    put("l_operateur", Value::Text(operator.with_article()));
+    put("de_l_operateur", Value::Text(operator.of()));
+    put("a_l_operateur", Value::Text(operator.to()));
+    // No phone in the definition: the paragraphs that give one are left out.
+    if let Some(phone) = &facts.office.phone {
+        put("telephone_operateur", Value::Text(phone.clone()));
+    }
     let motivation = events.iter().rev().find_map(|e| match &e.kind {
         EventKind::Decided { motivation, .. } => Some(motivation.clone()),
         EventKind::Reopened { reason } => Some(reason.clone()),
@@ -554,11 +587,12 @@ fn values(
                 put("date_limite", date(*due));
             }
             if let Some(s) = silence {
-                let word = match s {
-                    Silence::Accord => "accord",
-                    Silence::Rejet => "rejet",
+                let (word, effect) = match s {
+                    Silence::Accord => ("accord", "acceptée"),
+                    Silence::Rejet => ("rejet", "refusée"),
                 };
                 put("sens_silence", Value::Text(word.to_owned()));
+                put("effet_silence", Value::Text(effect.to_owned()));
             }
         }
         Notice::DocumentsRequested { documents } => {
@@ -575,6 +609,21 @@ fn values(
                 (Outcome::Revised, true) => "révision implicite",
             };
             put("decision", Value::Text(word.to_owned()));
+            let sentence = match (outcome, implicit) {
+                (Outcome::Granted, false) => "votre demande est acceptée",
+                (Outcome::Refused, false) => "votre demande est refusée",
+                (Outcome::Revised, false) => "la décision sur votre demande est révisée",
+                (Outcome::Granted, true) => {
+                    "votre demande est acceptée : l’administration n’a pas répondu dans le délai \
+                     légal, et son silence vaut accord"
+                }
+                (Outcome::Refused, true) => {
+                    "votre demande est refusée : l’administration n’a pas répondu dans le délai \
+                     légal, et son silence vaut rejet"
+                }
+                (Outcome::Revised, true) => "la décision sur votre demande est révisée",
+            };
+            put("phrase_decision", Value::Text(sentence.to_owned()));
             put(
                 "date_decision",
                 date(case.decision.as_ref().map_or(now, |d| d.at)),

@@ -81,6 +81,11 @@ fn facts() -> CaseFacts {
             )),
             Some(("03 20 00 00 00", Some("du lundi au vendredi de 9 h à 12 h"))),
         ),
+        signer: Some(DecisionSigner {
+            mention: None,
+            name: "Julien Morel".into(),
+            title: "Instructeur, CCAS de Saint-Clair-sur-Lys".into(),
+        }),
     }
 }
 
@@ -238,7 +243,25 @@ fn a_decision_on_a_right_adds_a_letter_with_legal_mentions() {
         ]
     );
     assert_eq!(letter.place, "Saint-Clair-sur-Lys");
-    assert!(letter.body.iter().any(|b| b.contains("attribution")));
+    assert!(
+        letter
+            .body
+            .iter()
+            .any(|b| b.contains("votre demande est acceptée")),
+        "{:?}",
+        letter.body
+    );
+    // Signed by the officer who decided, by name and title (CRPA art. L212-1).
+    assert_eq!(letter.signature.by, guichet_letters::Signer::Person);
+    assert_eq!(letter.signature.name, "Julien Morel");
+    // « auprès du CCAS », never « auprès de CCAS ».
+    let LetterKind::Decision { legal_mentions } = &letter.kind else {
+        unreachable!()
+    };
+    assert!(
+        legal_mentions[0].contains("auprès du CCAS de Saint-Clair-sur-Lys"),
+        "{legal_mentions:?}"
+    );
     assert!(
         letter
             .body
@@ -273,7 +296,10 @@ fn silence_decides_with_a_paper_letter() {
         panic!("not a letter")
     };
     assert!(
-        letter.body.iter().any(|b| b.contains("rejet implicite")),
+        letter
+            .body
+            .iter()
+            .any(|b| b.contains("son silence vaut rejet")),
         "{:?}",
         letter.body
     );
@@ -420,6 +446,76 @@ fn every_notice_of_the_domain_has_templates_on_every_channel() {
                     .is_empty(),
                 "{n:?} {c:?}"
             );
+        }
+    }
+}
+
+#[test]
+fn a_decision_nobody_can_sign_alerts_an_agent_instead_of_going_out_unsigned() {
+    let p = person(&[ContactChannel::Post], false, true);
+    let r = run(&p, &decide());
+    let mut unsigned = facts();
+    unsigned.signer = None;
+    let plan = plan_intents(
+        &r.case,
+        &r.decision.events,
+        &Recipient {
+            person: p,
+            address_suspect: false,
+        },
+        &unsigned,
+        &r.decision.actions,
+        &Templates::shipped().unwrap(),
+        t0(),
+    );
+    assert!(plan.intents.is_empty());
+    assert_eq!(plan.alerts.len(), 1);
+    assert!(
+        plan.alerts[0].message.contains("signataire"),
+        "{}",
+        plan.alerts[0].message
+    );
+}
+
+#[test]
+fn without_a_phone_no_sentence_promises_one() {
+    let p = person(&[ContactChannel::Post], false, true);
+    let mut no_phone = facts();
+    no_phone.office = Office::new(
+        "Mairie de Saint-Clair-sur-Lys",
+        Some((
+            &["2 place de la Mairie".to_owned()],
+            "59990",
+            "Saint-Clair-sur-Lys",
+        )),
+        None,
+    );
+    for easy in [false, true] {
+        let mut p = p.clone();
+        p.preferences.formats.easy_read = easy;
+        for commands in [vec![Command::Submit], decide()] {
+            let r = run(&p, &commands);
+            let plan = plan_intents(
+                &r.case,
+                &r.decision.events,
+                &Recipient {
+                    person: p.clone(),
+                    address_suspect: false,
+                },
+                &no_phone,
+                &r.decision.actions,
+                &Templates::shipped().unwrap(),
+                t0(),
+            );
+            assert!(plan.alerts.is_empty(), "{:?}", plan.alerts);
+            let Payload::Letter { letter, .. } = payload(&plan.intents[0]) else {
+                panic!("not a letter")
+            };
+            let all = letter.body.join("\n");
+            assert!(!all.contains("appel"), "{all}");
+            assert!(!all.contains("téléphone"), "{all}");
+            assert!(!all.contains("standard"), "{all}");
+            assert!(all.contains("guichet"), "{all}");
         }
     }
 }

@@ -33,11 +33,31 @@ pub struct Placeholder {
     pub ty: ValueType,
     /// What it stands for, shown to template authors.
     pub help: &'static str,
+    /// A value a case may lack (the phone, when the procedure gives none): a paragraph that
+    /// uses it is then left out, so that no sentence promises what is not there.
+    pub optional: bool,
 }
 
 const fn ph(name: &'static str, ty: ValueType, help: &'static str) -> Placeholder {
-    Placeholder { name, ty, help }
+    Placeholder {
+        name,
+        ty,
+        help,
+        optional: false,
+    }
 }
+
+const fn optional(name: &'static str, ty: ValueType, help: &'static str) -> Placeholder {
+    Placeholder {
+        name,
+        ty,
+        help,
+        optional: true,
+    }
+}
+
+/// Put in place of an optional value the case lacks; its paragraph is then left out.
+const ABSENT: char = '\u{1}';
 
 const COMMON: &[Placeholder] = &[
     ph(
@@ -48,11 +68,30 @@ const COMMON: &[Placeholder] = &[
     ph("reference_dossier", ValueType::Text, "référence du dossier"),
     ph("code_suivi", ValueType::Text, "code de suivi du dossier"),
     ph("demarche", ValueType::Text, "nom de la démarche"),
-    ph("operateur", ValueType::Text, "administration en charge"),
     ph(
+        "operateur",
+        ValueType::Text,
+        "administration en charge, comme elle signe (« CCAS de Saint-Clair »)",
+    ),
+    ph(
+        "l_operateur",
+        ValueType::Text,
+        "l’administration avec son article (« le CCAS de Saint-Clair », « la mairie de … »)",
+    ),
+    ph(
+        "de_l_operateur",
+        ValueType::Text,
+        "après « de » ou « auprès » (« du CCAS de Saint-Clair », « de la mairie de … »)",
+    ),
+    ph(
+        "a_l_operateur",
+        ValueType::Text,
+        "après « à » (« au CCAS de Saint-Clair », « à la mairie de … »)",
+    ),
+    optional(
         "telephone_operateur",
         ValueType::Text,
-        "téléphone de l’administration",
+        "téléphone de l’administration ; sans numéro, le paragraphe qui l’emploie est omis",
     ),
 ];
 
@@ -71,6 +110,11 @@ pub fn placeholders(kind: NotificationKind) -> Vec<Placeholder> {
                 ValueType::Text,
                 "« accord » ou « rejet » : ce que vaut le silence",
             ),
+            ph(
+                "effet_silence",
+                ValueType::Text,
+                "« acceptée » ou « refusée » : ce que devient la demande sans réponse",
+            ),
         ],
         // No due date: the domain records none for documents; the legal deadline is suspended
         // until they arrive, which the wording says instead.
@@ -87,6 +131,11 @@ pub fn placeholders(kind: NotificationKind) -> Vec<Placeholder> {
                 "decision",
                 ValueType::Text,
                 "sens de la décision (attribution, refus, révision…)",
+            ),
+            ph(
+                "phrase_decision",
+                ValueType::Text,
+                "la décision en une proposition (« votre demande est refusée »)",
             ),
             ph("date_decision", ValueType::Date, "date de la décision"),
             ph(
@@ -396,15 +445,17 @@ impl Template {
                 match piece {
                     Piece::Literal(s) => out.push_str(s),
                     Piece::Placeholder(name) => {
-                        let value = values.get(name).ok_or_else(|| {
-                            NotifyError::Template(format!(
+                        let placeholder = placeholders(kind).into_iter().find(|p| p.name == name);
+                        let Some(value) = values.get(name) else {
+                            if placeholder.is_some_and(|p| p.optional) {
+                                out.push(ABSENT);
+                                continue;
+                            }
+                            return Err(NotifyError::Template(format!(
                                 "Valeur manquante pour « {{{{{name}}}}} ».",
-                            ))
-                        })?;
-                        let expected = placeholders(kind)
-                            .iter()
-                            .find(|p| p.name == name)
-                            .map(|p| p.ty);
+                            )));
+                        };
+                        let expected = placeholder.map(|p| p.ty);
                         if expected != Some(value.ty()) {
                             return Err(NotifyError::Template(format!(
                                 "La valeur de « {{{{{name}}}}} » n’est pas du type attendu ({expected:?})."
@@ -419,7 +470,13 @@ impl Template {
         let subject = if self.subject.is_empty() {
             None
         } else {
-            Some(fill(&self.subject)?.trim().to_owned())
+            let subject = fill(&self.subject)?;
+            if subject.contains(ABSENT) {
+                return Err(NotifyError::Template(
+                    "L’objet emploie une valeur que ce dossier n’a pas.".into(),
+                ));
+            }
+            Some(subject.trim().to_owned())
         };
         Ok(RenderedText {
             subject,
@@ -439,7 +496,7 @@ fn paragraphs(text: &str) -> Vec<String> {
                 .trim()
                 .to_owned()
         })
-        .filter(|p| !p.is_empty())
+        .filter(|p| !p.is_empty() && !p.contains(ABSENT))
         .collect()
 }
 
@@ -457,6 +514,15 @@ pub fn sample_values(kind: NotificationKind) -> Values {
         Value::Text("Aide au paiement de l’énergie".into()),
     );
     put("operateur", Value::Text("CCAS de Villeurbanne".into()));
+    put("l_operateur", Value::Text("le CCAS de Villeurbanne".into()));
+    put(
+        "de_l_operateur",
+        Value::Text("du CCAS de Villeurbanne".into()),
+    );
+    put(
+        "a_l_operateur",
+        Value::Text("au CCAS de Villeurbanne".into()),
+    );
     put("telephone_operateur", Value::Text("04 78 03 67 67".into()));
     let date = |y, m, d| Value::Date(NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default());
     match kind {
@@ -464,6 +530,7 @@ pub fn sample_values(kind: NotificationKind) -> Values {
             put("date_depot", date(2026, 2, 2));
             put("date_limite", date(2026, 4, 2));
             put("sens_silence", Value::Text("accord".into()));
+            put("effet_silence", Value::Text("acceptée".into()));
         }
         NotificationKind::DocumentsRequest => {
             put(
@@ -477,6 +544,10 @@ pub fn sample_values(kind: NotificationKind) -> Values {
         }
         NotificationKind::Decision => {
             put("decision", Value::Text("attribution".into()));
+            put(
+                "phrase_decision",
+                Value::Text("votre demande est acceptée".into()),
+            );
             put("date_decision", date(2026, 3, 10));
             put("montant", Value::Amount(25_000));
             put(

@@ -31,6 +31,7 @@ use sqlx::{PgPool, SqlitePool};
 
 pub use cases::{CaseFilter, CaseSummary};
 pub use catalogue::{CatalogueImport, DefinitionRow, Published, SheetRow};
+pub use operators::SignatureDelegation;
 pub use outbox::CaseChange;
 
 /// Errors of the store. Each variant is answered differently by callers.

@@ -23,6 +23,22 @@ pub async fn load(cases: &CaseService, now: DateTime<Utc>) -> anyhow::Result<Str
     for operator in demo_operators()? {
         store.save_operator(&operator).await?;
     }
+    // Decisions must name their signer: the demo's officer has no account of their own, and
+    // silence decides some cases, so each operator delegates its signature.
+    for (operator, mention, name, title) in DEMO_SIGNATURES {
+        store
+            .set_signature_delegation(
+                &guichet_store::SignatureDelegation {
+                    operator: OperatorId::parse(operator)?,
+                    mention: mention.to_owned(),
+                    name: name.to_owned(),
+                    title: title.to_owned(),
+                    every_decision: false,
+                },
+                now - Duration::days(200),
+            )
+            .await?;
+    }
     let procedures = demo_procedures()?;
     for p in &procedures {
         store
@@ -46,6 +62,22 @@ pub async fn load(cases: &CaseService, now: DateTime<Utc>) -> anyhow::Result<Str
         guichet_web::staff::DEMO_ACCOUNTS.len()
     ))
 }
+
+/// Who signs each demo operator's decisions by delegation: (operator, mention, name, title).
+const DEMO_SIGNATURES: [(&str, &str, &str, &str); 2] = [
+    (
+        TOWN_HALL,
+        "Pour le maire et par délégation",
+        "Sophie Lambert",
+        "Officière d’état civil, mairie de Saint-Clair-sur-Lys",
+    ),
+    (
+        "ccas-saint-clair",
+        "Pour le président du CCAS et par délégation",
+        "Julien Morel",
+        "Instructeur, CCAS de Saint-Clair-sur-Lys",
+    ),
+];
 
 fn demo_operators() -> anyhow::Result<Vec<Operator>> {
     Ok(guichet_catalogue::demo::operators())

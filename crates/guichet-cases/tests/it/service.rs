@@ -106,6 +106,29 @@ pub(crate) async fn setup(store: Store, who: Person) -> Setup {
         .unwrap();
     store.publish_procedure(&procedure(), t0()).await.unwrap();
     store.insert_person(&who, t0()).await.unwrap();
+    // The officer who decides has an account: their name and title sign the decisions.
+    let officer_id = AgentId::from_uuid(uuid::Uuid::from_u128(2));
+    if store.get_agent(officer_id).await.unwrap().is_none() {
+        store
+            .insert_agent(&guichet_store::agents::AgentAccount {
+                id: officer_id,
+                login: "julien.morel@saint-clair.example".into(),
+                display_name: "Julien Morel".into(),
+                title: "Instructeur, CCAS de Saint-Clair-sur-Lys".into(),
+                role: StaffRole::CaseOfficer,
+                operator: OperatorId::parse("ccas-saint-clair").unwrap(),
+                place: None,
+                password_hash: "not-a-hash".into(),
+                totp_secret: None,
+                totp_last_step: None,
+                failed_attempts: 0,
+                locked_until: None,
+                suspended: false,
+                created_at: t0(),
+            })
+            .await
+            .unwrap();
+    }
     let cases = CaseService::new(store.clone());
     let reference = CaseReference::from_random(who.id.to_string().len() as u64 + 1234);
     cases
@@ -234,6 +257,114 @@ async fn a_decision_on_a_right_adds_a_letter_to_the_preferred_channel() {
             guichet_letters::LetterKind::Decision { .. }
         ));
         assert_eq!(letter.sender.name, "CCAS de Saint-Clair-sur-Lys");
+        // Signed by the officer who decided, by name and title (CRPA art. L212-1).
+        assert_eq!(letter.signature.by, guichet_letters::Signer::Person);
+        assert_eq!(letter.signature.name, "Julien Morel");
+        assert_eq!(
+            letter.signature.title,
+            "Instructeur, CCAS de Saint-Clair-sur-Lys"
+        );
+        assert_eq!(letter.signature.mention, None);
+    })
+    .await;
+}
+
+fn delegation(every_decision: bool) -> guichet_store::SignatureDelegation {
+    guichet_store::SignatureDelegation {
+        operator: OperatorId::parse("ccas-saint-clair").unwrap(),
+        mention: "Pour le président et par délégation".into(),
+        name: "Hélène Vasseur".into(),
+        title: "Vice-présidente du CCAS de Saint-Clair-sur-Lys".into(),
+        every_decision,
+    }
+}
+
+async fn decision_letter(s: &Setup) -> Option<guichet_letters::Letter> {
+    s.intents()
+        .await
+        .iter()
+        .filter(|i| i.kind == NotificationKind::Decision && i.channel == Delivery::Letter)
+        .find_map(|i| match Payload::from_json(&i.payload).unwrap() {
+            Payload::Letter { letter, .. } => Some(*letter),
+            _ => None,
+        })
+}
+
+#[tokio::test]
+async fn a_decision_by_silence_is_signed_by_the_delegation_or_alerts_when_there_is_none() {
+    on_both_engines(|store: Store| async move {
+        let silence = Command::ApplyImplicitDecision;
+        // No delegation: no letter signed by nobody, an alert says what to set up.
+        let s = setup(
+            store.clone(),
+            person(20, &[ContactChannel::Post], false, true),
+        )
+        .await;
+        s.run(Command::Submit, front_desk(), 1).await;
+        s.run(silence.clone(), Actor::System, 60 * 24 * 70).await;
+        assert_eq!(decision_letter(&s).await, None);
+        let alerts = s.store.open_alerts(10).await.unwrap();
+        assert!(
+            alerts
+                .iter()
+                .any(|a| a.message.contains("délégation de signature du CCAS")),
+            "{alerts:?}"
+        );
+        // With a delegation, the delegate signs, after the mention.
+        store
+            .set_signature_delegation(&delegation(false), t0())
+            .await
+            .unwrap();
+        let reference = CaseReference::from_random(987_654);
+        s.cases
+            .open(
+                reference.clone(),
+                &procedure(),
+                PersonId::from_uuid(uuid::Uuid::from_u128(20)),
+                ctx(front_desk(), 0),
+            )
+            .await
+            .unwrap();
+        let s = Setup {
+            store: s.store.clone(),
+            cases: s.cases.clone(),
+            reference,
+        };
+        s.run(Command::Submit, front_desk(), 1).await;
+        s.run(silence, Actor::System, 60 * 24 * 70).await;
+        let letter = decision_letter(&s).await.expect("decision letter");
+        assert_eq!(
+            letter.signature.mention.as_deref(),
+            Some("Pour le président et par délégation")
+        );
+        assert_eq!(letter.signature.name, "Hélène Vasseur");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_operator_may_have_every_decision_signed_by_delegation() {
+    on_both_engines(|store: Store| async move {
+        store
+            .save_operator(&Operator {
+                id: OperatorId::parse("ccas-saint-clair").unwrap(),
+                name: "CCAS de Saint-Clair-sur-Lys".into(),
+                kind: OperatorKind::Ccas,
+            })
+            .await
+            .unwrap();
+        store
+            .set_signature_delegation(&delegation(true), t0())
+            .await
+            .unwrap();
+        let s = setup(store, person(22, &[ContactChannel::Post], false, true)).await;
+        s.decide().await;
+        let letter = decision_letter(&s).await.expect("decision letter");
+        assert_eq!(letter.signature.name, "Hélène Vasseur");
+        assert_eq!(
+            letter.signature.title,
+            "Vice-présidente du CCAS de Saint-Clair-sur-Lys"
+        );
     })
     .await;
 }

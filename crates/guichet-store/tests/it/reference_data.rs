@@ -75,3 +75,32 @@ async fn an_unreachable_database_is_a_clear_error() {
         .unwrap_err();
     assert!(matches!(err, StoreError::Unavailable(_)), "{err}");
 }
+
+#[tokio::test]
+async fn an_operator_signature_delegation_is_set_replaced_and_cleared() {
+    on_both_engines(|store: Store| async move {
+        store.save_operator(&operator()).await.unwrap();
+        let id = operator().id;
+        assert_eq!(store.signature_delegation(&id).await.unwrap(), None);
+        let mut d = guichet_store::SignatureDelegation {
+            operator: id.clone(),
+            mention: "Pour le maire et par délégation".into(),
+            name: "Hélène Vasseur".into(),
+            title: "Adjointe au maire".into(),
+            every_decision: false,
+        };
+        store.set_signature_delegation(&d, t(0)).await.unwrap();
+        assert_eq!(
+            store.signature_delegation(&id).await.unwrap(),
+            Some(d.clone())
+        );
+        d.every_decision = true;
+        d.name = "Marc Dupuis".into();
+        store.set_signature_delegation(&d, t(1)).await.unwrap();
+        assert_eq!(store.signature_delegation(&id).await.unwrap(), Some(d));
+        assert!(store.clear_signature_delegation(&id).await.unwrap());
+        assert!(!store.clear_signature_delegation(&id).await.unwrap());
+        assert_eq!(store.signature_delegation(&id).await.unwrap(), None);
+    })
+    .await;
+}

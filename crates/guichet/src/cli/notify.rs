@@ -33,6 +33,10 @@ pub enum LettersCommand {
         #[arg(long, default_value = "pli non distribuable")]
         reason: String,
     },
+    /// Who signs an operator's decisions by delegation (« Pour le maire et par délégation »,
+    /// a name, a title): those taken by silence, and every one with --every-decision. Without
+    /// --name, shows the current delegation; with --clear, removes it.
+    Signature(SignatureArgs),
     /// Write the sample decision letter as a PDF, to look at the layout.
     Sample {
         #[arg(long, value_name = "FILE")]
@@ -42,6 +46,28 @@ pub enum LettersCommand {
         #[arg(long)]
         easy_to_read: bool,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct SignatureArgs {
+    /// The operator's id (`mairie-saint-clair`).
+    #[arg(long)]
+    pub operator: String,
+    /// Printed above the name, e.g. « Pour le maire et par délégation ».
+    #[arg(long, requires = "name")]
+    pub mention: Option<String>,
+    /// First name and name of the delegate.
+    #[arg(long, requires_all = ["mention", "title"])]
+    pub name: Option<String>,
+    /// The delegate's title, e.g. « Adjointe au maire chargée des affaires sociales ».
+    #[arg(long, requires = "name")]
+    pub title: Option<String>,
+    /// Sign every decision so, not only those no officer signs.
+    #[arg(long, requires = "name")]
+    pub every_decision: bool,
+    /// Remove the delegation.
+    #[arg(long, conflicts_with = "name")]
+    pub clear: bool,
 }
 
 #[derive(Debug, Args)]
@@ -116,6 +142,7 @@ pub async fn letters(
                 "Retour enregistré ; l’adresse est marquée à vérifier et un agent est alerté."
             );
         }
+        LettersCommand::Signature(args) => signature(&store, args, now).await?,
         LettersCommand::Sample {
             out,
             large_print,
@@ -137,6 +164,61 @@ pub async fn letters(
             std::fs::write(&out, pdf.pdf)?;
             println!("{} ({} pages)", out.display(), pdf.pages);
         }
+    }
+    Ok(())
+}
+
+/// `guichet letters signature`.
+async fn signature(store: &Store, args: SignatureArgs, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let operator = guichet_domain::OperatorId::parse(&args.operator)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if !store.list_operators().await?.iter().any(|o| o.id == operator) {
+        anyhow::bail!("unknown operator {operator}");
+    }
+    if args.clear {
+        let removed = store.clear_signature_delegation(&operator).await?;
+        println!(
+            "{}",
+            if removed {
+                "Délégation de signature retirée."
+            } else {
+                "Aucune délégation de signature n’était enregistrée."
+            }
+        );
+        return Ok(());
+    }
+    if let (Some(mention), Some(name), Some(title)) = (args.mention, args.name, args.title) {
+        let clean = |s: String| s.trim().to_owned();
+        let (mention, name, title) = (clean(mention), clean(name), clean(title));
+        if mention.is_empty() || name.is_empty() || title.is_empty() {
+            anyhow::bail!("the mention, the name and the title must not be empty");
+        }
+        store
+            .set_signature_delegation(
+                &guichet_store::SignatureDelegation {
+                    operator: operator.clone(),
+                    mention,
+                    name,
+                    title,
+                    every_decision: args.every_decision,
+                },
+                now,
+            )
+            .await?;
+    }
+    match store.signature_delegation(&operator).await? {
+        Some(d) => println!(
+            "{}\n{}\n{}\n({})",
+            d.mention,
+            d.name,
+            d.title,
+            if d.every_decision {
+                "signe toutes les décisions"
+            } else {
+                "signe les décisions qu’aucun agent ne signe, dont celles nées du silence"
+            }
+        ),
+        None => println!("Aucune délégation de signature pour {operator}."),
     }
     Ok(())
 }
