@@ -477,7 +477,7 @@ fn letter(
         .address
         .as_ref()
         .ok_or_else(|| NotifyError::Permanent("pas d’adresse postale".into()))?;
-    let mut lines = vec![person.name.display()];
+    let mut lines = name_lines(&person.name.display());
     lines.extend(address.lines().iter().cloned());
     lines.push(format!(
         "{} {}",
@@ -540,6 +540,40 @@ fn letter(
         size,
         wording,
     })
+}
+
+/// The recipient's name as address lines: one line when it fits the postal standard's 38
+/// characters, else wrapped at spaces and after hyphens (« Marie-Christine ABDELKADER- » /
+/// « VANDENBROUCKE DE LA FONTAINE »), never cut; the address check refuses it if the whole
+/// address then runs over six lines.
+fn name_lines(name: &str) -> Vec<String> {
+    const WIDTH: usize = guichet_letters::address::MAX_LINE_CHARS;
+    if name.chars().count() <= WIDTH {
+        return vec![name.to_owned()];
+    }
+    // Pieces that may end a line: words, and parts of words ending with a hyphen.
+    let mut pieces: Vec<String> = Vec::new();
+    for word in name.split(' ') {
+        let mut rest = word;
+        while let Some(i) = rest.find('-') {
+            pieces.push(rest[..=i].to_owned());
+            rest = &rest[i + 1..];
+        }
+        pieces.push(format!("{rest} "));
+    }
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for piece in pieces {
+        if !line.is_empty()
+            && line.trim_end().chars().count() + piece.trim_end().chars().count() > WIDTH
+        {
+            lines.push(line.trim_end().to_owned());
+            line.clear();
+        }
+        line.push_str(&piece);
+    }
+    lines.push(line.trim_end().to_owned());
+    lines
 }
 
 fn date(t: DateTime<Utc>) -> Value {
@@ -646,3 +680,7 @@ fn values(
 #[cfg(test)]
 #[path = "plan_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "letters_check.rs"]
+mod letters_check;

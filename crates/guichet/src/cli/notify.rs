@@ -170,9 +170,14 @@ pub async fn letters(
 
 /// `guichet letters signature`.
 async fn signature(store: &Store, args: SignatureArgs, now: DateTime<Utc>) -> anyhow::Result<()> {
-    let operator = guichet_domain::OperatorId::parse(&args.operator)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    if !store.list_operators().await?.iter().any(|o| o.id == operator) {
+    let operator =
+        guichet_domain::OperatorId::parse(&args.operator).map_err(|e| anyhow::anyhow!("{e}"))?;
+    if !store
+        .list_operators()
+        .await?
+        .iter()
+        .any(|o| o.id == operator)
+    {
         anyhow::bail!("unknown operator {operator}");
     }
     if args.clear {
