@@ -87,6 +87,20 @@ mod tests {
                 .await
                 .unwrap();
             store.publish_procedure(procedure, start).await.unwrap();
+            // Nobody decides a decision by silence: the operator's delegation signs it.
+            store
+                .set_signature_delegation(
+                    &guichet_store::SignatureDelegation {
+                        operator: procedure.operator().clone(),
+                        mention: "Pour le président et par délégation".into(),
+                        name: "Hélène Vasseur".into(),
+                        title: "Vice-présidente du CCAS".into(),
+                        every_decision: false,
+                    },
+                    start,
+                )
+                .await
+                .unwrap();
             // Refuses digital although her mobile is on file: letters only.
             let person = Person {
                 id: PersonId::from_uuid(uuid::Uuid::from_u128(9)),
@@ -157,10 +171,11 @@ mod tests {
                 letter
                     .body
                     .iter()
-                    .any(|p| p.contains("acceptation implicite")),
+                    .any(|p| p.contains("son silence vaut accord")),
                 "{:?}",
                 letter.body
             );
+            assert_eq!(letter.signature.name, "Hélène Vasseur");
             assert_eq!(
                 intents[1].idempotency_key,
                 format!("{}:3:decision:letter", case.reference)
