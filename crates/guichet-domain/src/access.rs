@@ -205,9 +205,13 @@ pub fn may(staff: &Staff, action: Action, resource: Resource<'_>) -> Result<(), 
     }
     let in_scope = match resource {
         Resource::People => matches!(action, Action::View | Action::Register),
+        // An alert about a person is the business of the operators who know them: one known
+        // to nobody is no front desk's in particular (it waits for the operator who will).
         Resource::Person { known_to } => {
             known_to.contains(&staff.operator)
-                || (known_to.is_empty() && staff.role == StaffRole::FrontDesk)
+                || (known_to.is_empty()
+                    && staff.role == StaffRole::FrontDesk
+                    && action != Action::HandleAlert)
         }
         Resource::Case { operator } => operator == &staff.operator,
         Resource::Operator { operator, place } => {
@@ -331,6 +335,55 @@ mod tests {
             may(&officer, Action::Register, Resource::People),
             Err(Refusal::Role)
         );
+    }
+
+    /// Alerts: an agent handles those of their operator's cases and of the people known to
+    /// it; never another operator's, never those of a person known to nobody; an
+    /// administrator handles none.
+    #[test]
+    fn alerts_are_handled_within_the_operator_only() {
+        let own = op("ccas-saint-clair");
+        let other = op("mairie-autre");
+        let matrix: &[(StaffRole, bool)] = &[
+            (StaffRole::FrontDesk, true),
+            (StaffRole::CaseOfficer, true),
+            (StaffRole::Administrator, false),
+        ];
+        for (role, allowed) in matrix {
+            let s = staff(*role, None);
+            let case = |operator| Resource::Case { operator };
+            let person = |known_to| Resource::Person { known_to };
+            assert_eq!(
+                may(&s, Action::HandleAlert, case(&own)).is_ok(),
+                *allowed,
+                "{role:?} own case"
+            );
+            assert!(
+                may(&s, Action::HandleAlert, case(&other)).is_err(),
+                "{role:?} other case"
+            );
+            assert_eq!(
+                may(&s, Action::HandleAlert, person(std::slice::from_ref(&own))).is_ok(),
+                *allowed,
+                "{role:?} own person"
+            );
+            assert!(
+                may(
+                    &s,
+                    Action::HandleAlert,
+                    person(std::slice::from_ref(&other))
+                )
+                .is_err(),
+                "{role:?} other person"
+            );
+            assert!(
+                may(&s, Action::HandleAlert, person(&[])).is_err(),
+                "{role:?} person known to nobody"
+            );
+        }
+        // The front desk still serves a person known to nobody.
+        let front = staff(StaffRole::FrontDesk, None);
+        assert!(may(&front, Action::View, Resource::Person { known_to: &[] }).is_ok());
     }
 
     #[test]

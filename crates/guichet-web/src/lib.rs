@@ -132,6 +132,31 @@ pub fn router(state: AppState) -> Router {
             "/agents/orienter",
             get(routes::desk_figures::orient_form).post(routes::desk_figures::orient),
         )
+        .route(
+            "/agents/orienter/fiche.pdf",
+            get(routes::desk_print::orientation_sheet),
+        )
+        .route(
+            "/agents/dossiers/{reference}/recepisse.pdf",
+            get(routes::desk_print::receipt),
+        )
+        .route(
+            "/agents/dossiers/{reference}/resume.pdf",
+            get(routes::desk_print::summary),
+        )
+        .route(
+            "/agents/dossiers/{reference}/pieces.pdf",
+            get(routes::desk_print::missing_documents),
+        )
+        .route(
+            "/agents/dossiers/{reference}/decision.pdf",
+            get(routes::desk_print::decision),
+        )
+        .route("/agents/alertes", get(routes::desk_alerts::list))
+        .route(
+            "/agents/alertes/{id}/fermer",
+            post(routes::desk_alerts::close),
+        )
         .route("/agents/chiffres", get(routes::desk_figures::figures))
         .route(
             "/agents/chiffres.csv",

@@ -16,6 +16,7 @@ use sqlx::Row;
 
 use crate::{StoreError, from_micros};
 
+pub use alerts::AlertClosing;
 pub use case_change::CaseChange;
 
 /// Where an intent stands.

@@ -496,3 +496,110 @@ async fn intents_share_the_fate_of_the_case_change() {
     })
     .await;
 }
+
+/// The desk's alerts: an operator sees the alerts of its procedures' cases and of the people
+/// known to it, never another operator's; closing keeps the row with who, when and the note,
+/// and happens once.
+#[tokio::test]
+async fn alerts_are_listed_per_operator_and_closed_once_with_a_note() {
+    on_both_engines(|store: Store| async move {
+        let (procedure, person) = seed(&store).await;
+        let reference = CaseReference::from_random(31);
+        store
+            .open_case(
+                reference.clone(),
+                &procedure,
+                person.id,
+                ctx(front_desk(), Channel::Counter, 0),
+            )
+            .await
+            .unwrap();
+        let own = operator().id;
+        let other = OperatorId::parse("mairie-ailleurs").unwrap();
+        store
+            .save_operator(&Operator {
+                id: other.clone(),
+                name: "Mairie d’Ailleurs".into(),
+                kind: OperatorKind::TownHall,
+            })
+            .await
+            .unwrap();
+        let pid = person.id.to_string();
+        store
+            .raise_alert(
+                AlertKind::ReturnedMail,
+                Some(&pid),
+                Some(reference.as_str()),
+                "Pli non distribuable.",
+                t(1),
+            )
+            .await
+            .unwrap();
+        // About the person only: whoever knows the person (nobody yet, then the other operator).
+        store
+            .raise_alert(
+                AlertKind::Unreachable,
+                Some(&pid),
+                None,
+                "Injoignable.",
+                t(2),
+            )
+            .await
+            .unwrap();
+        assert_eq!(store.count_open_alerts_of_operator(&own).await.unwrap(), 1);
+        assert_eq!(
+            store.count_open_alerts_of_operator(&other).await.unwrap(),
+            0
+        );
+        store.attach_person(person.id, &other, t(2)).await.unwrap();
+        let theirs = store.open_alerts_of_operator(&other, 10).await.unwrap();
+        assert_eq!(theirs.len(), 1);
+        assert_eq!(theirs[0].kind, AlertKind::Unreachable);
+        let mine = store.open_alerts_of_operator(&own, 10).await.unwrap();
+        assert_eq!(mine.len(), 1);
+        assert_eq!(mine[0].kind, AlertKind::ReturnedMail);
+        assert_eq!(mine[0].case_reference.as_deref(), Some(reference.as_str()));
+
+        let agent = AgentId::from_uuid(uuid::Uuid::from_u128(7));
+        let (_, closing) = store.get_alert(&mine[0].id).await.unwrap().unwrap();
+        assert_eq!(closing, None);
+        assert!(
+            store
+                .close_alert(
+                    &mine[0].id,
+                    agent,
+                    "Adresse vérifiée avec la personne, corrigée.",
+                    t(3)
+                )
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .close_alert(&mine[0].id, agent, "encore", t(4))
+                .await
+                .unwrap(),
+            "closed once"
+        );
+        assert!(
+            store
+                .open_alerts_of_operator(&own, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(store.count_open_alerts_of_operator(&own).await.unwrap(), 0);
+        let (row, closing) = store.get_alert(&mine[0].id).await.unwrap().unwrap();
+        assert_eq!(row.kind, AlertKind::ReturnedMail, "the row stays");
+        assert_eq!(
+            closing,
+            Some(guichet_store::outbox::AlertClosing {
+                at: t(3),
+                by: Some(agent),
+                note: Some("Adresse vérifiée avec la personne, corrigée.".into()),
+            })
+        );
+        assert!(store.get_alert("nope").await.unwrap().is_none());
+    })
+    .await;
+}

@@ -467,6 +467,10 @@ pub async fn new_person(
 pub struct CaseLine {
     pub reference: String,
     pub draft: bool,
+    /// What can be printed for the person (`routes::desk_print`).
+    pub submitted: bool,
+    pub waiting_documents: bool,
+    pub decided: bool,
     pub procedure: String,
     pub state: &'static str,
     pub updated: String,
@@ -486,6 +490,8 @@ pub struct PersonPage {
     cases: Vec<CaseLine>,
     /// Hosted procedures the agent may open for this person at the desk: (id, title).
     can_open: Vec<(String, String)>,
+    /// The person asked for large print: the documents printed for them are.
+    large_print: bool,
     csrf: String,
 }
 
@@ -534,6 +540,9 @@ pub async fn person(
         cases.push(CaseLine {
             reference: c.reference.to_string(),
             draft: c.state == guichet_domain::CaseState::Draft,
+            submitted: c.state != guichet_domain::CaseState::Draft,
+            waiting_documents: c.state == guichet_domain::CaseState::WaitingForDocuments,
+            decided: matches!(c.state, guichet_domain::CaseState::Decided(_)),
             procedure: procedures
                 .iter()
                 .find(|p| p.id() == &c.procedure.id)
@@ -571,6 +580,7 @@ pub async fn person(
         email: person.email.as_ref().map(|e| e.as_str().to_owned()),
         phone: person.phone.as_ref().map(|p| p.as_str().to_owned()),
         contact: contact_for_agent(&person),
+        large_print: person.preferences.formats.large_print,
         person: line(&person),
         cases,
     }
@@ -665,7 +675,7 @@ pub async fn open_case(
 
 /// The case named in the path, once the one rule lets this agent do `action` on it (its
 /// procedure's operator decides); an unknown or malformed reference is « introuvable ».
-async fn case_for(
+pub(crate) async fn case_for(
     state: &AppState,
     me: &SignedIn,
     reference: Result<Path<String>, PathRejection>,

@@ -326,7 +326,7 @@ fn url_safe(s: &str) -> String {
         .collect()
 }
 
-fn deadline_sentence(case: &Case, now: DateTime<Utc>) -> Option<String> {
+pub(crate) fn deadline_sentence(case: &Case, now: DateTime<Utc>) -> Option<String> {
     let silence = case.deadline_rule.map(|r| r.silence);
     let outcome = |s: guichet_domain::Silence| match s {
         guichet_domain::Silence::Accord => "votre demande sera acceptée",

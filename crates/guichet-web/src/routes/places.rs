@@ -164,7 +164,7 @@ impl PlacesPage {
 
 /// Who handles the procedure, for the preference rules.
 #[derive(Debug, Clone)]
-struct Handler {
+pub(crate) struct Handler {
     kind: OperatorKind,
     /// The operator's name, folded, to recognise the person's own town hall.
     folded_name: String,
@@ -454,7 +454,7 @@ fn travel_text(p: &NearbyPlace<'_>, estimate: bool) -> String {
 }
 
 /// The places around commune `i`, nearest first, those that can handle the procedure before.
-fn cards(
+pub(crate) fn cards(
     report: &TerritoryReport,
     i: usize,
     handler: Option<&Handler>,

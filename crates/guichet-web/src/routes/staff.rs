@@ -420,6 +420,8 @@ pub struct HomePage {
     place: Option<String>,
     is_admin: bool,
     is_front_desk: bool,
+    /// Open alerts this agent may handle; `None` for a role that handles none.
+    open_alerts: Option<usize>,
     events: Vec<(String, String)>,
 }
 
@@ -440,7 +442,9 @@ pub async fn home(State(state): State<AppState>, headers: HeaderMap) -> Result<R
         .into_iter()
         .map(|e| (date_time_fr(e.at), event_label(&e.event).to_owned()))
         .collect();
+    let open_alerts = crate::routes::desk_alerts::count(&state, &me).await?;
     Ok(HomePage {
+        open_alerts,
         layout: Layout::new(&state, "Accueil des agents"),
         csrf: me.csrf().to_owned(),
         name: a.display_name.clone(),
@@ -478,6 +482,7 @@ pub fn event_label(event: &str) -> &'static str {
         "account_suspended" => "compte suspendu",
         "account_reactivated" => "compte réactivé",
         "account_reset" => "compte réinitialisé",
+        "alert_closed" => "alerte fermée",
         _ => "autre événement",
     }
 }

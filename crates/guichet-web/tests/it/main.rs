@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)] // helpers of a test binary: a panic is a failed test
 
 mod desk;
+mod desk_print_alerts;
 mod pages;
 mod places;
 mod portal;

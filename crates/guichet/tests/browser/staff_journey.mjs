@@ -264,6 +264,8 @@ try {
   response = await page.goto(base + "/agents/chiffres", { waitUntil: "load" });
   await check(page, "chiffres", response);
   report.figures_text = await page.$eval("main", (m) => m.textContent.replace(/\s+/g, " "));
+  response = await page.goto(base + "/agents/alertes", { waitUntil: "load" });
+  await check(page, "alertes", response);
 
   step = "4. sign out";
   response = await go(page, () => page.getByRole("button", { name: "Se déconnecter" }).click());

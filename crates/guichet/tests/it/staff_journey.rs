@@ -54,6 +54,7 @@ const EXPECTED: &[(&str, u16, &str)] = &[
         "/agents/orienter?enregistree=1",
     ),
     ("chiffres", 200, "/agents/chiffres"),
+    ("alertes", 200, "/agents/alertes"),
     ("deconnexion", 200, "/agents/connexion?deconnecte=1"),
     (
         "agents-apres-deconnexion",

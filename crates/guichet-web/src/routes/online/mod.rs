@@ -902,7 +902,7 @@ pub struct ReviewPage {
     deadline: Option<String>,
 }
 
-fn rows(def: &ProcedureDefinition, case: &Case, id: &str) -> Vec<AnswerRow> {
+pub(crate) fn rows(def: &ProcedureDefinition, case: &Case, id: &str) -> Vec<AnswerRow> {
     let steps = answers::shown_steps(def.fields(), &case.form);
     let mut out = Vec::new();
     for (i, f) in steps.iter().enumerate() {
