@@ -1,8 +1,8 @@
 //! Load, decide, plan, commit — and decide again on a conflict.
 
 use guichet_domain::{
-    Action, AlertKind, Case, CaseError, CaseReference, Command, Context, Decision, HostedProcedure,
-    Person, PersonId,
+    Action, AlertKind, Case, CaseError, CaseReference, Command, Context, Decision, Event,
+    HostedProcedure, Person, PersonId,
 };
 use guichet_notify::{Plan, Templates};
 use guichet_store::outbox::{NewAlert, NewIntent};
@@ -24,6 +24,11 @@ pub enum CommandError {
     /// ([`StoreError::Conflict`] after several attempts: reload), an unknown case or person.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The case changed since the version the command was prepared on (someone else acted on
+    /// it meanwhile): nothing was written; `since` lists what changed, to show before acting
+    /// again.
+    #[error("the case changed since version {seen}")]
+    Stale { seen: u64, since: Vec<Event> },
 }
 
 /// A case change that was stored.
@@ -165,6 +170,54 @@ impl CaseService {
                 }
                 Err(e) => return Err(e.into()),
             }
+        }
+    }
+
+    /// Runs `command` only if the case is still at version `seen` (the one the agent looked at
+    /// when preparing it). When someone else changed the case meanwhile — the person online
+    /// while an agent edits at the counter, two officers deciding at once — nothing is written
+    /// and [`CommandError::Stale`] lists the events appended since, never a silent overwrite.
+    pub async fn execute_seen(
+        &self,
+        reference: &CaseReference,
+        seen: u64,
+        command: Command,
+        ctx: Context,
+    ) -> Result<Committed, CommandError> {
+        let (base, case, decision, plan) = match self.decide(reference, command, ctx).await {
+            Ok(decided) => decided,
+            // Refused on a case that moved on: say what changed rather than why it is refused.
+            Err(CommandError::Case(e)) => {
+                let now_at = self.store.load_case(reference).await?.version;
+                return Err(if now_at == seen {
+                    CommandError::Case(e)
+                } else {
+                    self.stale(reference, seen).await
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        if base != seen {
+            return Err(self.stale(reference, seen).await);
+        }
+        match self.commit(base, &case, None, &decision, &plan, ctx).await {
+            Ok(()) => Ok(Committed {
+                case,
+                decision,
+                plan,
+            }),
+            Err(StoreError::Conflict { .. }) => Err(self.stale(reference, seen).await),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn stale(&self, reference: &CaseReference, seen: u64) -> CommandError {
+        match self.store.journal(reference).await {
+            Ok(journal) => CommandError::Stale {
+                seen,
+                since: journal.into_iter().filter(|e| e.seq > seen).collect(),
+            },
+            Err(e) => e.into(),
         }
     }
 

@@ -31,10 +31,12 @@ pub enum NotificationKind {
     Withdrawal,
     /// A closed case was reopened (after an appeal, for example).
     Reopening,
+    /// A message from the case officer about the case.
+    Message,
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 7] = [
+    pub const ALL: [NotificationKind; 8] = [
         NotificationKind::Receipt,
         NotificationKind::DocumentsRequest,
         NotificationKind::Decision,
@@ -42,6 +44,7 @@ impl NotificationKind {
         NotificationKind::MandateNotice,
         NotificationKind::Withdrawal,
         NotificationKind::Reopening,
+        NotificationKind::Message,
     ];
 
     /// Stable name stored in the database and used in template files.
@@ -54,6 +57,7 @@ impl NotificationKind {
             NotificationKind::MandateNotice => "mandate_notice",
             NotificationKind::Withdrawal => "withdrawal",
             NotificationKind::Reopening => "reopening",
+            NotificationKind::Message => "message",
         }
     }
 
@@ -76,6 +80,7 @@ impl NotificationKind {
             NotificationKind::MandateNotice => "avis de mandat",
             NotificationKind::Withdrawal => "confirmation d’abandon",
             NotificationKind::Reopening => "avis de réexamen",
+            NotificationKind::Message => "message du service",
         }
     }
 }
@@ -89,6 +94,7 @@ impl Notice {
             Notice::Decision { .. } => NotificationKind::Decision,
             Notice::Withdrawn => NotificationKind::Withdrawal,
             Notice::Reopened => NotificationKind::Reopening,
+            Notice::Message { .. } => NotificationKind::Message,
         }
     }
 }

@@ -195,6 +195,7 @@ fn scenarios() -> Vec<(&'static str, Silence, Vec<Command>)> {
                     "Relevé d’identité bancaire au nom du demandeur ou de son fournisseur".into(),
                 ],
                 message: "Merci.".into(),
+                reply_by: None,
             }]),
         ),
         (

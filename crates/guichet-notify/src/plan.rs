@@ -629,15 +629,26 @@ fn values(
                 put("effet_silence", Value::Text(effect.to_owned()));
             }
         }
-        Notice::DocumentsRequested { documents } => {
+        Notice::DocumentsRequested {
+            documents,
+            reply_by,
+        } => {
             put("pieces_manquantes", Value::List(documents.clone()));
             put("date_demande", date(now));
+            if let Some(by) = reply_by {
+                put("date_reponse", date(*by));
+            }
+        }
+        Notice::Message { text } => {
+            put("date_message", date(now));
+            put("message", Value::Text(text.trim().to_owned()));
         }
         Notice::Decision { outcome, implicit } => {
             let word = match (outcome, implicit) {
                 (Outcome::Granted, false) => "attribution",
                 (Outcome::Refused, false) => "refus",
                 (Outcome::Revised, false) => "révision",
+                (Outcome::Revoked, _) => "retrait du droit",
                 (Outcome::Granted, true) => "acceptation implicite (le silence vaut accord)",
                 (Outcome::Refused, true) => "rejet implicite (le silence vaut rejet)",
                 (Outcome::Revised, true) => "révision implicite",
@@ -647,6 +658,7 @@ fn values(
                 (Outcome::Granted, false) => "votre demande est acceptée",
                 (Outcome::Refused, false) => "votre demande est refusée",
                 (Outcome::Revised, false) => "la décision sur votre demande est révisée",
+                (Outcome::Revoked, _) => "le droit qui vous avait été accordé vous est retiré",
                 (Outcome::Granted, true) => {
                     "votre demande est acceptée : l’administration n’a pas répondu dans le délai \
                      légal, et son silence vaut accord"

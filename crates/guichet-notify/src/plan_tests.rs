@@ -376,6 +376,7 @@ fn documents_requests_list_the_documents() {
             Command::RequestDocuments {
                 documents: vec!["Quittance de loyer".into(), "Avis d’imposition".into()],
                 message: "Merci.".into(),
+                reply_by: None,
             },
         ],
     );
@@ -430,7 +431,10 @@ fn every_notice_of_the_domain_has_templates_on_every_channel() {
             due: None,
             silence: None,
         },
-        Notice::DocumentsRequested { documents: vec![] },
+        Notice::DocumentsRequested {
+            documents: vec![],
+            reply_by: None,
+        },
         Notice::Decision {
             outcome: Outcome::Refused,
             implicit: false,

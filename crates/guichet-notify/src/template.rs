@@ -116,14 +116,19 @@ pub fn placeholders(kind: NotificationKind) -> Vec<Placeholder> {
                 "« acceptée » ou « refusée » : ce que devient la demande sans réponse",
             ),
         ],
-        // No due date: the domain records none for documents; the legal deadline is suspended
-        // until they arrive, which the wording says instead.
+        // The legal deadline is suspended until the documents arrive, which the wording says;
+        // the officer may also set a date by which to reply.
         NotificationKind::DocumentsRequest => &[
             ph("pieces_manquantes", ValueType::List, "pièces à fournir"),
             ph(
                 "date_demande",
                 ValueType::Date,
                 "date de la demande de pièces",
+            ),
+            optional(
+                "date_reponse",
+                ValueType::Date,
+                "date avant laquelle répondre ; sans date, le paragraphe qui l’emploie est omis",
             ),
         ],
         NotificationKind::Decision => &[
@@ -166,6 +171,14 @@ pub fn placeholders(kind: NotificationKind) -> Vec<Placeholder> {
         NotificationKind::Reopening => &[
             ph("date_reouverture", ValueType::Date, "date de réouverture"),
             ph("motif", ValueType::Text, "motif de la réouverture"),
+        ],
+        NotificationKind::Message => &[
+            ph("date_message", ValueType::Date, "date du message"),
+            ph(
+                "message",
+                ValueType::Text,
+                "le message de l’agent, tel qu’il l’a écrit",
+            ),
         ],
     };
     COMMON.iter().chain(specific).copied().collect()
@@ -541,6 +554,7 @@ pub fn sample_values(kind: NotificationKind) -> Values {
                 ]),
             );
             put("date_demande", date(2026, 2, 15));
+            put("date_reponse", date(2026, 3, 15));
         }
         NotificationKind::Decision => {
             put("decision", Value::Text("attribution".into()));
@@ -572,6 +586,15 @@ pub fn sample_values(kind: NotificationKind) -> Values {
         }
         NotificationKind::Withdrawal => {
             put("date_abandon", date(2026, 2, 20));
+        }
+        NotificationKind::Message => {
+            put("date_message", date(2026, 2, 16));
+            put(
+                "message",
+                Value::Text(
+                    "Votre avis d’imposition est bien arrivé. Il manque encore la page 2.".into(),
+                ),
+            );
         }
         NotificationKind::Reopening => {
             put("date_reouverture", date(2026, 4, 2));

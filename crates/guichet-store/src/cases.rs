@@ -5,7 +5,8 @@
 
 use chrono::{DateTime, Utc};
 use guichet_domain::{
-    Actor, Case, CaseReference, CaseState, Channel, Event, PersonId, ProcedureId, ProcedureRef,
+    Actor, Case, CaseReference, CaseState, Channel, DeadlineStatus, Event, EventKind, PersonId,
+    ProcedureId, ProcedureRef,
 };
 use sqlx::Row;
 
@@ -177,6 +178,194 @@ impl Store {
     }
 }
 
+/// The columns of the `cases` row that officers' queues filter and sort on, projected from the
+/// case (and, for the submission channel, from the events being appended).
+pub(crate) struct QueueColumns {
+    pub(crate) due_at: Option<i64>,
+    pub(crate) submitted_channel: Option<&'static str>,
+    pub(crate) assigned_to: Option<String>,
+    pub(crate) reply_by: Option<i64>,
+}
+
+impl QueueColumns {
+    pub(crate) fn of(case: &Case, events: &[Event]) -> Self {
+        let due = match case.deadline_status(case.updated_at) {
+            DeadlineStatus::Running { due } | DeadlineStatus::Passed { due, .. } => Some(due),
+            _ => None,
+        };
+        QueueColumns {
+            due_at: due.map(to_micros),
+            submitted_channel: events
+                .iter()
+                .rev()
+                .find(|e| matches!(e.kind, EventKind::Submitted { .. }))
+                .map(|e| e.channel.code()),
+            assigned_to: case.assigned_to.map(|a| a.to_string()),
+            reply_by: case.reply_by.map(to_micros),
+        }
+    }
+}
+
+impl Store {
+    /// Fills the queue columns of cases written before they existed (migration 0700), by
+    /// replaying each such case's journal once. Idempotent; a no-op on an up-to-date database.
+    pub(crate) async fn project_queue_columns(&self) -> Result<(), StoreError> {
+        loop {
+            let pending: Vec<String> = with_pool!(self, pool => {
+                sqlx::query_scalar("SELECT reference FROM cases WHERE projected = 0 LIMIT 500")
+                    .fetch_all(pool)
+                    .await?
+            });
+            if pending.is_empty() {
+                return Ok(());
+            }
+            for reference in pending {
+                let parsed = CaseReference::parse(&reference).map_err(StoreError::corrupt)?;
+                let journal = self.journal(&parsed).await?;
+                let case = Case::replay(&journal).map_err(StoreError::corrupt)?;
+                let q = QueueColumns::of(&case, &journal);
+                with_pool!(self, write pool => {
+                    sqlx::query(
+                        "UPDATE cases SET due_at = $1, submitted_channel = $2, assigned_to = $3,
+                             reply_by = $4, projected = 1 WHERE reference = $5",
+                    )
+                    .bind(q.due_at)
+                    .bind(q.submitted_channel)
+                    .bind(q.assigned_to.as_deref())
+                    .bind(q.reply_by)
+                    .bind(&reference)
+                    .execute(pool)
+                    .await?;
+                });
+            }
+        }
+    }
+}
+
 pub(crate) fn version_i64(v: u64) -> Result<i64, StoreError> {
     i64::try_from(v).map_err(StoreError::corrupt)
+}
+
+/// Which cases an officer's queue shows: those of one operator's procedures, submitted (never
+/// drafts), sorted by legal due date (the most urgent first, cases without a running clock
+/// last), then by the date they were last touched.
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    pub operator: String,
+    pub procedure: Option<String>,
+    /// `None`: every state but drafts; closed cases are shown only when asked for by state.
+    pub state: Option<CaseState>,
+    pub submitted_channel: Option<Channel>,
+    /// Only cases whose running due date is before this time.
+    pub due_before: Option<DateTime<Utc>>,
+    pub assigned_to: Option<String>,
+    pub limit: u32,
+}
+
+/// A line of an officer's queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueRow {
+    pub summary: CaseSummary,
+    pub procedure_title: String,
+    pub person_name: String,
+    pub due_at: Option<DateTime<Utc>>,
+    pub submitted_channel: Option<Channel>,
+    pub assigned_to: Option<String>,
+    pub reply_by: Option<DateTime<Utc>>,
+}
+
+impl Store {
+    /// An officer's queue (see [`QueueFilter`]).
+    pub async fn case_queue(&self, filter: &QueueFilter) -> Result<Vec<QueueRow>, StoreError> {
+        let limit = if filter.limit == 0 { 200 } else { filter.limit };
+        let open_states: Vec<&str> = [
+            CaseState::Submitted,
+            CaseState::UnderExamination,
+            CaseState::WaitingForDocuments,
+        ]
+        .iter()
+        .map(|s| s.code())
+        .collect();
+        let rows = with_pool!(self, pool => {
+            sqlx::query(
+                "SELECT c.reference, c.procedure_id, c.procedure_version, c.person_id, c.state, c.version,
+                        c.opened_at, c.updated_at, c.due_at, c.submitted_channel, c.assigned_to, c.reply_by,
+                        p.title, pe.given_name, pe.family_name
+                 FROM cases c
+                 JOIN procedures p ON p.id = c.procedure_id AND p.version = c.procedure_version
+                 JOIN persons pe ON pe.id = c.person_id
+                 WHERE p.operator_id = $1
+                   AND ($2 IS NULL OR c.procedure_id = $2)
+                   AND (($3 IS NULL AND c.state IN ($9, $10, $11)) OR c.state = $3)
+                   AND ($4 IS NULL OR c.submitted_channel = $4)
+                   AND ($5 IS NULL OR c.due_at < $5)
+                   AND ($6 IS NULL OR c.assigned_to = $6)
+                 ORDER BY CASE WHEN c.due_at IS NULL THEN 1 ELSE 0 END, c.due_at, c.updated_at, c.reference
+                 LIMIT $7 OFFSET $8",
+            )
+            .bind(&filter.operator)
+            .bind(filter.procedure.as_deref())
+            .bind(filter.state.map(|s| s.code()))
+            .bind(filter.submitted_channel.map(|c| c.code()))
+            .bind(filter.due_before.map(to_micros))
+            .bind(filter.assigned_to.as_deref())
+            .bind(i64::from(limit))
+            .bind(0i64)
+            .bind(open_states[0])
+            .bind(open_states[1])
+            .bind(open_states[2])
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(queue_row)
+            .collect::<Result<Vec<_>, StoreError>>()?
+        });
+        Ok(rows)
+    }
+}
+
+fn queue_row<R: Row>(r: &R) -> Result<QueueRow, StoreError>
+where
+    for<'c> &'c str: sqlx::ColumnIndex<R>,
+    for<'q> String: sqlx::Decode<'q, R::Database> + sqlx::Type<R::Database>,
+    for<'q> i64: sqlx::Decode<'q, R::Database> + sqlx::Type<R::Database>,
+    for<'q> Option<String>: sqlx::Decode<'q, R::Database> + sqlx::Type<R::Database>,
+    for<'q> Option<i64>: sqlx::Decode<'q, R::Database> + sqlx::Type<R::Database>,
+{
+    let text = |name: &str| -> Result<String, StoreError> { Ok(r.try_get::<String, _>(name)?) };
+    let int = |name: &str| -> Result<i64, StoreError> { Ok(r.try_get::<i64, _>(name)?) };
+    let opt_int =
+        |name: &str| -> Result<Option<i64>, StoreError> { Ok(r.try_get::<Option<i64>, _>(name)?) };
+    let reference = text("reference")?;
+    let state = text("state")?;
+    let channel: Option<String> = r.try_get("submitted_channel")?;
+    Ok(QueueRow {
+        summary: CaseSummary {
+            reference: CaseReference::parse(&reference).map_err(StoreError::corrupt)?,
+            procedure: ProcedureRef {
+                id: ProcedureId::parse(&text("procedure_id")?).map_err(StoreError::corrupt)?,
+                version: u32::try_from(int("procedure_version")?).map_err(StoreError::corrupt)?,
+            },
+            person: text("person_id")?.parse().map_err(StoreError::corrupt)?,
+            state: CaseState::from_code(&state)
+                .ok_or_else(|| StoreError::corrupt(format!("state {state}")))?,
+            version: u64::try_from(int("version")?).map_err(StoreError::corrupt)?,
+            opened_at: from_micros(int("opened_at")?)?,
+            updated_at: from_micros(int("updated_at")?)?,
+        },
+        procedure_title: text("title")?,
+        person_name: format!(
+            "{} {}",
+            text("given_name")?,
+            text("family_name")?.to_uppercase()
+        ),
+        due_at: opt_int("due_at")?.map(from_micros).transpose()?,
+        submitted_channel: channel
+            .map(|c| {
+                Channel::from_code(&c).ok_or_else(|| StoreError::corrupt(format!("channel {c}")))
+            })
+            .transpose()?,
+        assigned_to: r.try_get("assigned_to")?,
+        reply_by: opt_int("reply_by")?.map(from_micros).transpose()?,
+    })
 }

@@ -29,7 +29,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
-pub use cases::{CaseFilter, CaseSummary};
+pub use cases::{CaseFilter, CaseSummary, QueueFilter, QueueRow};
 pub use catalogue::{CatalogueImport, DefinitionRow, Published, SheetRow};
 pub use operators::SignatureDelegation;
 pub use outbox::CaseChange;
@@ -164,6 +164,7 @@ impl Store {
         }
         // Data a migration cannot compute in SQL on both engines (folded names).
         self.fill_person_search_keys().await?;
+        self.project_queue_columns().await?;
         Ok(())
     }
 

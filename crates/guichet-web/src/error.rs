@@ -29,6 +29,10 @@ pub enum AppError {
     /// A search the engine refuses (empty, too long: the person can fix it) or could not run.
     Search(SearchError),
     Conflict,
+    /// The case changed since the agent looked at it: the message says what changed.
+    Changed {
+        message: String,
+    },
     /// A form arrived without the session it was shown in (expired, or the CSRF token is
     /// missing or wrong): nothing was changed.
     Expired,
@@ -118,6 +122,9 @@ impl AppError {
                 "modifie-entre-temps",
                 "Ce dossier a été modifié par quelqu’un d’autre pendant que vous le consultiez. Rechargez la page : rien de ce qui était enregistré n’a été perdu.".to_owned(),
             ),
+            AppError::Changed { message } => {
+                (StatusCode::CONFLICT, "modifie-entre-temps", message.clone())
+            }
             AppError::Expired => (
                 StatusCode::FORBIDDEN,
                 "page-expiree",
@@ -157,6 +164,11 @@ impl AppError {
                 format!("Une erreur est survenue de notre côté. {TRY_OTHER_CHANNELS}"),
             ),
         }
+    }
+
+    /// The French message the person or agent reads.
+    pub fn message_fr(&self) -> String {
+        self.parts().2
     }
 
     /// Logs the error under a new incident reference and returns that reference.

@@ -162,6 +162,21 @@ pub fn router(state: AppState) -> Router {
             "/agents/chiffres.csv",
             get(routes::desk_figures::figures_csv),
         )
+        .route(
+            "/agents/dossiers/{reference}/courrier",
+            post(routes::desk_post::register),
+        )
+        .route("/instruction", get(routes::instruction::queue))
+        .route("/instruction.csv", get(routes::instruction::queue_csv))
+        .route("/instruction/lot", post(routes::instruction::bulk))
+        .route(
+            "/instruction/dossiers/{reference}",
+            get(routes::instruction::case::page).post(routes::instruction::case::act),
+        )
+        .route(
+            "/instruction/dossiers/{reference}/pieces/{sha256}",
+            get(routes::instruction::case::document),
+        )
         .route("/agents/comptes", get(routes::staff_admin::list))
         .route(
             "/agents/comptes/nouveau",

@@ -51,7 +51,8 @@ pub async fn sweep(cases: &CaseService, now: DateTime<Utc>) -> Result<usize, Sto
                 }
                 // Someone acted on the case meanwhile: the next sweep looks again.
                 Err(CommandError::Store(StoreError::Conflict { .. }))
-                | Err(CommandError::Case(_)) => {}
+                | Err(CommandError::Case(_))
+                | Err(CommandError::Stale { .. }) => {}
                 Err(CommandError::Store(e)) => return Err(e),
             }
         }

@@ -352,6 +352,7 @@ async fn load_cases(
     let request = |docs: &[&str]| Command::RequestDocuments {
         documents: docs.iter().map(|d| (*d).to_owned()).collect(),
         message: "Merci de nous faire parvenir ces pièces par le canal de votre choix.".to_owned(),
+        reply_by: None,
     };
 
     // (procedure index, person index, opened by, opened on, steps)

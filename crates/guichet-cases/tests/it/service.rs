@@ -518,6 +518,7 @@ async fn concurrent_commands_are_decided_again_and_notify_once() {
                     Command::RequestDocuments {
                         documents: vec!["Quittance de loyer".into()],
                         message: "Merci.".into(),
+                        reply_by: None,
                     }
                 } else {
                     Command::AddNote {

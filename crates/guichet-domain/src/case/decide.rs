@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{Case, CaseError, CaseState, DeadlineStatus, Document, Event, EventKind, Outcome};
-use crate::actor::{Actor, AgentRole};
+use crate::actor::{Actor, AgentId, AgentRole};
 use crate::channel::Channel;
 use crate::person::PersonId;
 use crate::procedure::{HostedProcedure, Silence};
@@ -18,6 +18,8 @@ use crate::reference::CaseReference;
 
 const MAX_TEXT: usize = 10_000;
 const MAX_FIELDS: usize = 200;
+/// How far back a request received by post may be dated when it is registered.
+const MAX_POST_AGE_DAYS: i64 = 62;
 
 /// Who acts, through which channel, and when.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,10 +43,30 @@ pub enum Command {
         text: String,
     },
     Submit,
+    /// A request that arrived by post, registered at the front desk: submitted as of the day
+    /// it was received.
+    SubmitByPost {
+        received_at: DateTime<Utc>,
+    },
+    /// Assigns the case to a case officer, or back to the queue (`None`).
+    Assign {
+        agent: Option<AgentId>,
+    },
+    /// A message from the administration to the person.
+    SendMessage {
+        text: String,
+    },
+    /// A message from the person (online, or by post or phone through the front desk).
+    ReceiveMessage {
+        text: String,
+    },
     StartExamination,
     RequestDocuments {
         documents: Vec<String>,
         message: String,
+        /// The date by which the person is asked to reply; it must be in the future.
+        #[serde(default)]
+        reply_by: Option<DateTime<Utc>>,
     },
     ResumeExamination,
     Decide {
@@ -69,6 +91,10 @@ impl Command {
             Command::AttachDocument { .. } => "attach a document to",
             Command::AddNote { .. } => "add a note to",
             Command::Submit => "submit",
+            Command::SubmitByPost { .. } => "register a request received by post for",
+            Command::Assign { .. } => "assign",
+            Command::SendMessage { .. } => "send a message about",
+            Command::ReceiveMessage { .. } => "record a message about",
             Command::StartExamination => "start examining",
             Command::RequestDocuments { .. } => "request documents for",
             Command::ResumeExamination => "resume examining",
@@ -92,6 +118,12 @@ pub enum Notice {
     },
     DocumentsRequested {
         documents: Vec<String>,
+        #[serde(default)]
+        reply_by: Option<DateTime<Utc>>,
+    },
+    /// A message from the administration.
+    Message {
+        text: String,
     },
     Decision {
         outcome: Outcome,
@@ -201,7 +233,49 @@ impl Case {
                     return Err(illegal());
                 }
                 check_document(&document)?;
+                if self.state == WaitingForDocuments && !officer {
+                    // Documents received on any channel resume the examination (and the legal
+                    // clock); an officer who finds the reply incomplete asks again.
+                    return Ok(self.events(
+                        ctx,
+                        vec![
+                            EventKind::DocumentAttached { document },
+                            EventKind::ExaminationResumed,
+                        ],
+                        actions,
+                    ));
+                }
                 EventKind::DocumentAttached { document }
+            }
+            Command::Assign { agent } => {
+                require(officer)?;
+                if self.state == Draft || self.state == Withdrawn {
+                    return Err(illegal());
+                }
+                if agent == self.assigned_to {
+                    return Err(CaseError::Invalid(match agent {
+                        Some(_) => "Le dossier est déjà attribué à cette personne.".to_owned(),
+                        None => "Le dossier n’est attribué à personne.".to_owned(),
+                    }));
+                }
+                EventKind::Assigned { agent }
+            }
+            Command::SendMessage { text } => {
+                require(officer)?;
+                if self.state == Draft {
+                    return Err(illegal());
+                }
+                check_text(&text, "Le message")?;
+                actions.push(self.notify(Notice::Message { text: text.clone() }));
+                EventKind::MessageSent { text }
+            }
+            Command::ReceiveMessage { text } => {
+                require(for_person)?;
+                if self.state == Draft {
+                    return Err(illegal());
+                }
+                check_text(&text, "Le message")?;
+                EventKind::MessageReceived { text }
             }
             Command::AddNote { text } => {
                 require(
@@ -211,13 +285,35 @@ impl Case {
                 check_text(&text, "La note")?;
                 EventKind::NoteAdded { text }
             }
-            Command::Submit => {
+            Command::Submit | Command::SubmitByPost { .. } => {
                 require(for_person)?;
                 if self.state != Draft {
                     return Err(illegal());
                 }
+                let received_at = match command {
+                    Command::SubmitByPost { received_at } => {
+                        if ctx.channel != Channel::Post {
+                            return Err(CaseError::Invalid(
+                                "Une demande reçue par courrier s’enregistre sur le canal courrier."
+                                    .to_owned(),
+                            ));
+                        }
+                        if received_at > ctx.now {
+                            return Err(CaseError::Invalid(
+                                "La date de réception ne peut pas être dans le futur.".to_owned(),
+                            ));
+                        }
+                        if ctx.now - received_at > chrono::Duration::days(MAX_POST_AGE_DAYS) {
+                            return Err(CaseError::Invalid(format!(
+                                "La date de réception remonte à plus de {MAX_POST_AGE_DAYS} jours : vérifiez-la."
+                            )));
+                        }
+                        Some(received_at)
+                    }
+                    _ => None,
+                };
                 let mut submitted = self.clone();
-                submitted.submitted_at = Some(ctx.now);
+                submitted.submitted_at = Some(received_at.unwrap_or(ctx.now));
                 let due = match submitted.deadline_status(ctx.now) {
                     DeadlineStatus::Running { due } | DeadlineStatus::Passed { due, .. } => {
                         Some(due)
@@ -228,7 +324,7 @@ impl Case {
                     due,
                     silence: self.deadline_rule.map(|r| r.silence),
                 }));
-                EventKind::Submitted
+                EventKind::Submitted { received_at }
             }
             Command::StartExamination => {
                 require(officer)?;
@@ -237,7 +333,11 @@ impl Case {
                 }
                 EventKind::ExaminationStarted
             }
-            Command::RequestDocuments { documents, message } => {
+            Command::RequestDocuments {
+                documents,
+                message,
+                reply_by,
+            } => {
                 require(officer)?;
                 if self.state != UnderExamination {
                     return Err(illegal());
@@ -258,10 +358,20 @@ impl Case {
                 if message.chars().count() > MAX_TEXT {
                     return Err(CaseError::Invalid("Le message est trop long.".to_owned()));
                 }
+                if reply_by.is_some_and(|d| d <= ctx.now) {
+                    return Err(CaseError::Invalid(
+                        "La date limite de réponse doit être dans le futur.".to_owned(),
+                    ));
+                }
                 actions.push(self.notify(Notice::DocumentsRequested {
                     documents: documents.clone(),
+                    reply_by,
                 }));
-                EventKind::DocumentsRequested { documents, message }
+                EventKind::DocumentsRequested {
+                    documents,
+                    message,
+                    reply_by,
+                }
             }
             Command::ResumeExamination => {
                 require(officer)?;
@@ -275,8 +385,32 @@ impl Case {
                 motivation,
             } => {
                 require(officer)?;
-                if self.state != UnderExamination {
-                    return Err(illegal());
+                let had_right = self
+                    .decision
+                    .as_ref()
+                    .is_some_and(|d| d.outcome.leaves_a_right());
+                let allowed = match (self.state, outcome) {
+                    // A first decision, or a decision after a reopening.
+                    (UnderExamination, Outcome::Revoked) => had_right,
+                    (UnderExamination, _) => true,
+                    // An ongoing right is revised or withdrawn without reopening the request.
+                    (Decided(o), Outcome::Revised | Outcome::Revoked) => o.leaves_a_right(),
+                    _ => false,
+                };
+                if !allowed {
+                    return Err(match self.state {
+                        Decided(_) if outcome.leaves_a_right() || outcome == Outcome::Refused => {
+                            CaseError::Invalid(
+                                "Ce dossier est déjà décidé. Pour décider à nouveau, rouvrez-le en indiquant le motif."
+                                    .to_owned(),
+                            )
+                        }
+                        UnderExamination => CaseError::Invalid(
+                            "Aucun droit n’a été accordé sur ce dossier : il n’y a rien à retirer."
+                                .to_owned(),
+                        ),
+                        _ => illegal(),
+                    });
                 }
                 check_text(&motivation, "La motivation de la décision")?;
                 actions.push(self.notify(Notice::Decision {
@@ -337,16 +471,22 @@ impl Case {
                 }
             }
         };
-        Ok(Decision {
-            events: vec![Event {
-                seq: self.version + 1,
+        Ok(self.events(ctx, vec![kind], actions))
+    }
+
+    /// Numbers events after the case's version, with the context's time, channel and actor.
+    fn events(&self, ctx: Context, kinds: Vec<EventKind>, actions: Vec<Action>) -> Decision {
+        let events = (1..)
+            .zip(kinds)
+            .map(|(i, kind)| Event {
+                seq: self.version + i,
                 at: ctx.now,
                 channel: ctx.channel,
                 actor: ctx.actor,
                 kind,
-            }],
-            actions,
-        })
+            })
+            .collect();
+        Decision { events, actions }
     }
 
     /// What must happen to this case at `now` without anyone asking: the implicit decision when

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::Outcome;
-use crate::actor::Actor;
+use crate::actor::{Actor, AgentId};
 use crate::channel::Channel;
 use crate::person::PersonId;
 use crate::procedure::{LegalDeadline, ProcedureRef};
@@ -48,11 +48,32 @@ pub enum EventKind {
     NoteAdded {
         text: String,
     },
-    Submitted,
+    /// The case was assigned to a case officer (`None`: unassigned).
+    Assigned {
+        agent: Option<AgentId>,
+    },
+    /// A message from the administration to the person, sent through their channels.
+    MessageSent {
+        text: String,
+    },
+    /// A message from the person: written online, or received by post or phone and recorded
+    /// at the front desk (the event's channel says which).
+    MessageReceived {
+        text: String,
+    },
+    Submitted {
+        /// When a request arrived by post: the day it was received, which is its legal date of
+        /// submission (the event itself is dated when the front desk registered it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        received_at: Option<DateTime<Utc>>,
+    },
     ExaminationStarted,
     DocumentsRequested {
         documents: Vec<String>,
         message: String,
+        /// The date by which the person is asked to reply.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_by: Option<DateTime<Utc>>,
     },
     ExaminationResumed,
     Decided {
@@ -77,7 +98,10 @@ impl EventKind {
             EventKind::FormUpdated { .. } => "form_updated",
             EventKind::DocumentAttached { .. } => "document_attached",
             EventKind::NoteAdded { .. } => "note_added",
-            EventKind::Submitted => "submitted",
+            EventKind::Assigned { .. } => "assigned",
+            EventKind::MessageSent { .. } => "message_sent",
+            EventKind::MessageReceived { .. } => "message_received",
+            EventKind::Submitted { .. } => "submitted",
             EventKind::ExaminationStarted => "examination_started",
             EventKind::DocumentsRequested { .. } => "documents_requested",
             EventKind::ExaminationResumed => "examination_resumed",
@@ -99,12 +123,26 @@ impl EventKind {
             }
             EventKind::DocumentAttached { document } => format!("Pièce jointe : {}", document.name),
             EventKind::NoteAdded { .. } => "Note ajoutée".to_owned(),
-            EventKind::Submitted => "Demande déposée".to_owned(),
+            EventKind::Assigned { agent: Some(_) } => "Dossier attribué".to_owned(),
+            EventKind::Assigned { agent: None } => "Dossier remis dans la file".to_owned(),
+            EventKind::MessageSent { .. } => "Message envoyé à l’usager".to_owned(),
+            EventKind::MessageReceived { .. } => "Message reçu de l’usager".to_owned(),
+            EventKind::Submitted {
+                received_at: Some(at),
+            } => format!(
+                "Demande reçue par courrier le {}",
+                at.date_naive().format("%d/%m/%Y")
+            ),
+            EventKind::Submitted { received_at: None } => "Demande déposée".to_owned(),
             EventKind::ExaminationStarted => "Instruction commencée".to_owned(),
             EventKind::DocumentsRequested { documents, .. } => {
                 format!("Pièces demandées : {}", documents.join(", "))
             }
             EventKind::ExaminationResumed => "Instruction reprise".to_owned(),
+            EventKind::Decided {
+                outcome: Outcome::Revoked,
+                ..
+            } => "Décision : droit retiré".to_owned(),
             EventKind::Decided {
                 outcome, implicit, ..
             } => {

@@ -20,6 +20,7 @@ pub use event::{Document, Event, EventKind};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::actor::AgentId;
 use crate::person::PersonId;
 use crate::procedure::{LegalDeadline, ProcedureRef};
 use crate::reference::CaseReference;
@@ -32,6 +33,8 @@ pub enum Outcome {
     Refused,
     /// The right was revised (changed in amount or scope).
     Revised,
+    /// A right granted earlier was withdrawn (retrait ou suppression d’un droit).
+    Revoked,
 }
 
 impl Outcome {
@@ -40,7 +43,40 @@ impl Outcome {
             Outcome::Granted => "accordée",
             Outcome::Refused => "refusée",
             Outcome::Revised => "révisée",
+            Outcome::Revoked => "retirée",
         }
+    }
+
+    /// Stable code for forms and the API.
+    pub fn code(self) -> &'static str {
+        match self {
+            Outcome::Granted => "granted",
+            Outcome::Refused => "refused",
+            Outcome::Revised => "revised",
+            Outcome::Revoked => "revoked",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        [
+            Outcome::Granted,
+            Outcome::Refused,
+            Outcome::Revised,
+            Outcome::Revoked,
+        ]
+        .into_iter()
+        .find(|o| o.code() == code)
+    }
+
+    /// A decision that takes away or limits what the person asked for or had: it must say how
+    /// to contest it (voies et délais de recours).
+    pub fn is_adverse(self) -> bool {
+        !matches!(self, Outcome::Granted)
+    }
+
+    /// An ongoing right exists after this outcome, so it can later be revised or withdrawn.
+    pub fn leaves_a_right(self) -> bool {
+        matches!(self, Outcome::Granted | Outcome::Revised)
     }
 }
 
@@ -67,6 +103,7 @@ impl CaseState {
             CaseState::Decided(Outcome::Granted) => "granted",
             CaseState::Decided(Outcome::Refused) => "refused",
             CaseState::Decided(Outcome::Revised) => "revised",
+            CaseState::Decided(Outcome::Revoked) => "revoked",
             CaseState::Withdrawn => "withdrawn",
         }
     }
@@ -80,6 +117,7 @@ impl CaseState {
             "granted" => CaseState::Decided(Outcome::Granted),
             "refused" => CaseState::Decided(Outcome::Refused),
             "revised" => CaseState::Decided(Outcome::Revised),
+            "revoked" => CaseState::Decided(Outcome::Revoked),
             "withdrawn" => CaseState::Withdrawn,
             _ => return None,
         })
@@ -94,6 +132,7 @@ impl CaseState {
             CaseState::Decided(Outcome::Granted) => "Accordé",
             CaseState::Decided(Outcome::Refused) => "Refusé",
             CaseState::Decided(Outcome::Revised) => "Révisé",
+            CaseState::Decided(Outcome::Revoked) => "Droit retiré",
             CaseState::Withdrawn => "Abandonné à la demande de l’usager",
         }
     }
@@ -114,6 +153,11 @@ impl CaseState {
             (WaitingForDocuments, UnderExamination) => true,
             // An implicit decision (silence) can fall on a submitted case nobody examined.
             (Submitted | UnderExamination, Decided(_)) => true,
+            // An ongoing right is revised or withdrawn by a new decision.
+            (
+                Decided(Outcome::Granted | Outcome::Revised),
+                Decided(Outcome::Revised | Outcome::Revoked),
+            ) => true,
             (Draft | Submitted | UnderExamination | WaitingForDocuments, Withdrawn) => true,
             (Decided(_) | Withdrawn, UnderExamination) => true,
             _ => false,
@@ -181,6 +225,10 @@ pub struct Case {
     pub form: std::collections::BTreeMap<String, String>,
     pub documents: Vec<Document>,
     pub requested_documents: Vec<String>,
+    /// The date by which the person is asked to send the requested documents.
+    pub reply_by: Option<DateTime<Utc>>,
+    /// The case officer the case is assigned to.
+    pub assigned_to: Option<AgentId>,
     pub decision: Option<DecisionRecord>,
 }
 
@@ -238,6 +286,8 @@ impl Case {
                 form: Default::default(),
                 documents: Vec::new(),
                 requested_documents: Vec::new(),
+                reply_by: None,
+                assigned_to: None,
                 decision: None,
             }),
             _ => Err(ReplayError {
@@ -276,14 +326,26 @@ impl Case {
                 next.documents.push(document.clone());
                 None
             }
-            EventKind::NoteAdded { .. } => None,
-            EventKind::Submitted => {
-                next.submitted_at = Some(event.at);
+            EventKind::NoteAdded { .. }
+            | EventKind::MessageSent { .. }
+            | EventKind::MessageReceived { .. } => None,
+            EventKind::Assigned { agent } => {
+                next.assigned_to = *agent;
+                None
+            }
+            EventKind::Submitted { received_at } => {
+                // A request received by post is submitted on the day it was received.
+                next.submitted_at = Some(received_at.unwrap_or(event.at));
                 Some(CaseState::Submitted)
             }
             EventKind::ExaminationStarted => Some(CaseState::UnderExamination),
-            EventKind::DocumentsRequested { documents, .. } => {
+            EventKind::DocumentsRequested {
+                documents,
+                reply_by,
+                ..
+            } => {
                 next.requested_documents = documents.clone();
+                next.reply_by = *reply_by;
                 next.paused_since = Some(event.at);
                 Some(CaseState::WaitingForDocuments)
             }
@@ -292,6 +354,7 @@ impl Case {
                     next.paused += event.at - since;
                 }
                 next.requested_documents.clear();
+                next.reply_by = None;
                 Some(CaseState::UnderExamination)
             }
             EventKind::Decided {
@@ -311,6 +374,7 @@ impl Case {
                 if let Some(since) = next.paused_since.take() {
                     next.paused += event.at - since;
                 }
+                next.reply_by = None;
                 Some(CaseState::Withdrawn)
             }
             EventKind::Reopened { .. } => {

@@ -218,6 +218,7 @@ fn the_deadline_pauses_while_waiting_for_documents_and_silence_decides() {
         Command::RequestDocuments {
             documents: vec!["Avis d’imposition".into()],
             message: String::new(),
+            reply_by: None,
         },
         ctx(officer(), Channel::Web, 10),
     );
@@ -346,13 +347,15 @@ fn arb_command() -> impl Strategy<Value = Command> {
             Command::RequestDocuments {
                 documents,
                 message: String::new(),
+                reply_by: None,
             }
         }),
         (
             prop_oneof![
                 Just(Outcome::Granted),
                 Just(Outcome::Refused),
-                Just(Outcome::Revised)
+                Just(Outcome::Revised),
+                Just(Outcome::Revoked)
             ],
             "[a-z ]{0,8}"
         )
@@ -363,6 +366,22 @@ fn arb_command() -> impl Strategy<Value = Command> {
         prop::option::of("[a-z]{1,8}").prop_map(|reason| Command::Withdraw { reason }),
         "[a-z ]{0,8}".prop_map(|reason| Command::Reopen { reason }),
         "[a-z]{1,8}".prop_map(|text| Command::AddNote { text }),
+        "[a-z]{0,8}".prop_map(|text| Command::SendMessage { text }),
+        "[a-z]{0,8}".prop_map(|text| Command::ReceiveMessage { text }),
+        prop::option::of(Just(AgentId::from_uuid(uuid::Uuid::from_u128(2))))
+            .prop_map(|agent| Command::Assign { agent }),
+        (0i64..90).prop_map(|d| Command::SubmitByPost {
+            received_at: Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap() - Duration::days(d)
+        }),
+        Just(Command::AttachDocument {
+            document: Document {
+                name: "avis".into(),
+                media_type: "application/pdf".into(),
+                sha256: "a".repeat(64),
+                size: 10,
+                scanned_from_paper: true,
+            }
+        }),
         ("[a-z_]{0,6}", "[a-z]{0,6}").prop_map(|(k, v)| Command::UpdateForm {
             fields: [(k, v)].into_iter().collect()
         }),
@@ -388,13 +407,26 @@ proptest! {
             let before = case.clone();
             match case.decide(cmd, ctx(actor, channel, day)) {
                 Ok(d) => {
-                    prop_assert_eq!(d.events.len(), 1);
+                    prop_assert!((1..=2).contains(&d.events.len()));
                     for e in &d.events {
-                        prop_assert_eq!(e.seq, before.version + 1);
+                        prop_assert_eq!(e.seq, case.version + 1);
                         let next = case.apply(e).expect("decide only emits legal events");
-                        prop_assert!(next.state == before.state || before.state.can_move_to(next.state));
+                        prop_assert!(next.state == case.state || case.state.can_move_to(next.state));
                         if before.state.is_closed() {
-                            let allowed = matches!(e.kind, EventKind::Reopened { .. } | EventKind::NoteAdded { .. });
+                            // Closed: only a reopening, a note, a message, an assignment, or a
+                            // new decision on an ongoing right (revision, withdrawal).
+                            let allowed = match &e.kind {
+                                EventKind::Reopened { .. }
+                                | EventKind::NoteAdded { .. }
+                                | EventKind::MessageSent { .. }
+                                | EventKind::MessageReceived { .. }
+                                | EventKind::Assigned { .. } => true,
+                                EventKind::Decided { outcome, .. } => {
+                                    matches!(before.state, CaseState::Decided(o) if o.leaves_a_right())
+                                        && matches!(outcome, Outcome::Revised | Outcome::Revoked)
+                                }
+                                _ => false,
+                            };
                             prop_assert!(allowed, "closed case changed by {:?}", e.kind);
                         }
                         if let EventKind::Decided { .. } = e.kind {
@@ -429,4 +461,255 @@ proptest! {
         let back: Vec<Event> = serde_json::from_str(&json).unwrap();
         prop_assert_eq!(Case::replay(&back).unwrap(), case);
     }
+}
+
+fn doc(name: &str) -> Document {
+    Document {
+        name: name.into(),
+        media_type: "application/pdf".into(),
+        sha256: "b".repeat(64),
+        size: 1234,
+        scanned_from_paper: true,
+    }
+}
+
+/// Submitted at the counter and under examination, on day 1.
+fn examined(silence: Silence) -> (Case, Vec<Event>) {
+    let (mut case, mut journal) = opened(silence);
+    run(
+        &mut case,
+        &mut journal,
+        Command::Submit,
+        ctx(front_desk(), Channel::Counter, 0),
+    );
+    run(
+        &mut case,
+        &mut journal,
+        Command::StartExamination,
+        ctx(officer(), Channel::Web, 1),
+    );
+    (case, journal)
+}
+
+#[test]
+fn a_request_received_by_post_is_submitted_on_the_day_it_arrived() {
+    let (mut case, mut journal) = opened(Silence::Accord);
+    let arrived = ctx(front_desk(), Channel::Post, 0).now - Duration::days(3);
+    let d = run(
+        &mut case,
+        &mut journal,
+        Command::SubmitByPost {
+            received_at: arrived,
+        },
+        ctx(front_desk(), Channel::Post, 0),
+    );
+    assert_eq!(case.submitted_at, Some(arrived));
+    // The receipt's due date counts from the day of receipt: two months from it.
+    let Action::Notify {
+        notice: Notice::Receipt { due: Some(due), .. },
+        ..
+    } = &d.actions[0]
+    else {
+        panic!("a receipt with a due date: {:?}", d.actions)
+    };
+    assert_eq!(
+        *due,
+        arrived.checked_add_months(chrono::Months::new(2)).unwrap()
+    );
+    assert!(
+        journal
+            .last()
+            .unwrap()
+            .kind
+            .label_fr()
+            .contains("reçue par courrier le 02/01/2026")
+    );
+
+    // Not in the future, not long ago, and only on the post channel.
+    let (fresh, _) = opened(Silence::Accord);
+    let now = ctx(front_desk(), Channel::Post, 0).now;
+    for (received_at, channel) in [
+        (now + Duration::days(1), Channel::Post),
+        (now - Duration::days(90), Channel::Post),
+        (now, Channel::Counter),
+    ] {
+        let err = fresh
+            .decide(
+                Command::SubmitByPost { received_at },
+                ctx(front_desk(), channel, 0),
+            )
+            .unwrap_err();
+        assert!(matches!(err, CaseError::Invalid(_)), "{err:?}");
+    }
+}
+
+#[test]
+fn documents_received_on_any_channel_resume_the_examination() {
+    let (mut case, mut journal) = examined(Silence::Rejet);
+    let past = ctx(officer(), Channel::Web, 1).now - Duration::hours(1);
+    let err = case
+        .decide(
+            Command::RequestDocuments {
+                documents: vec!["avis d’imposition".into()],
+                message: String::new(),
+                reply_by: Some(past),
+            },
+            ctx(officer(), Channel::Web, 2),
+        )
+        .unwrap_err();
+    assert_eq!(
+        err.message_fr(),
+        "La date limite de réponse doit être dans le futur."
+    );
+    let by = ctx(officer(), Channel::Web, 30).now;
+    run(
+        &mut case,
+        &mut journal,
+        Command::RequestDocuments {
+            documents: vec!["avis d’imposition".into()],
+            message: "Merci".into(),
+            reply_by: Some(by),
+        },
+        ctx(officer(), Channel::Web, 2),
+    );
+    assert_eq!(case.reply_by, Some(by));
+    assert_eq!(case.state, CaseState::WaitingForDocuments);
+    // The paper reply arrives by post, registered at the front desk.
+    let d = run(
+        &mut case,
+        &mut journal,
+        Command::AttachDocument {
+            document: doc("avis d’imposition"),
+        },
+        ctx(front_desk(), Channel::Post, 12),
+    );
+    assert_eq!(d.events.len(), 2);
+    assert_eq!(d.events[1].kind, EventKind::ExaminationResumed);
+    assert_eq!(case.state, CaseState::UnderExamination);
+    assert_eq!(case.paused, Duration::days(10));
+    assert_eq!(case.reply_by, None);
+    assert_eq!(Case::replay(&journal).unwrap(), case);
+}
+
+#[test]
+fn a_granted_right_is_revised_or_withdrawn_and_a_decided_case_is_not_decided_twice() {
+    let (mut case, mut journal) = examined(Silence::Rejet);
+    let decide = |outcome| Command::Decide {
+        outcome,
+        motivation: "Motif".into(),
+    };
+    // Nothing to withdraw before a right exists.
+    let err = case.decide(decide(Outcome::Revoked), ctx(officer(), Channel::Web, 2));
+    assert!(matches!(err, Err(CaseError::Invalid(_))));
+    run(
+        &mut case,
+        &mut journal,
+        decide(Outcome::Granted),
+        ctx(officer(), Channel::Web, 2),
+    );
+    // Deciding again the same way is refused with a clear message.
+    for again in [Outcome::Granted, Outcome::Refused] {
+        let err = case
+            .decide(decide(again), ctx(officer(), Channel::Web, 3))
+            .unwrap_err();
+        assert!(err.message_fr().contains("rouvrez-le"), "{err:?}");
+    }
+    let d = run(
+        &mut case,
+        &mut journal,
+        decide(Outcome::Revised),
+        ctx(officer(), Channel::Web, 40),
+    );
+    assert!(matches!(
+        d.actions[0],
+        Action::Notify {
+            notice: Notice::Decision {
+                outcome: Outcome::Revised,
+                implicit: false
+            },
+            ..
+        }
+    ));
+    run(
+        &mut case,
+        &mut journal,
+        decide(Outcome::Revoked),
+        ctx(officer(), Channel::Web, 80),
+    );
+    assert_eq!(case.state, CaseState::Decided(Outcome::Revoked));
+    // After a withdrawal there is no right left to revise.
+    assert!(
+        case.decide(decide(Outcome::Revised), ctx(officer(), Channel::Web, 81))
+            .is_err()
+    );
+    // A front-desk agent never decides.
+    let (fresh, _) = examined(Silence::Rejet);
+    assert!(matches!(
+        fresh.decide(
+            decide(Outcome::Granted),
+            ctx(front_desk(), Channel::Counter, 2)
+        ),
+        Err(CaseError::NotAllowed { .. })
+    ));
+}
+
+#[test]
+fn cases_are_assigned_and_messages_go_both_ways() {
+    let (mut case, mut journal) = examined(Silence::Rejet);
+    let me = AgentId::from_uuid(uuid::Uuid::from_u128(2));
+    run(
+        &mut case,
+        &mut journal,
+        Command::Assign { agent: Some(me) },
+        ctx(officer(), Channel::Web, 1),
+    );
+    assert_eq!(case.assigned_to, Some(me));
+    assert!(
+        case.decide(
+            Command::Assign { agent: Some(me) },
+            ctx(officer(), Channel::Web, 1)
+        )
+        .is_err()
+    );
+    assert!(
+        case.decide(
+            Command::Assign { agent: None },
+            ctx(front_desk(), Channel::Counter, 1)
+        )
+        .is_err()
+    );
+    let d = run(
+        &mut case,
+        &mut journal,
+        Command::SendMessage {
+            text: "Il manque la page 2.".into(),
+        },
+        ctx(officer(), Channel::Web, 2),
+    );
+    assert!(matches!(
+        &d.actions[0],
+        Action::Notify {
+            notice: Notice::Message { .. },
+            ..
+        }
+    ));
+    // The person's answer by post, recorded at the front desk, joins the same journal.
+    let d = run(
+        &mut case,
+        &mut journal,
+        Command::ReceiveMessage {
+            text: "Je l’envoie demain.".into(),
+        },
+        ctx(front_desk(), Channel::Post, 3),
+    );
+    assert!(d.actions.is_empty());
+    assert_eq!(journal.last().unwrap().channel, Channel::Post);
+    assert!(
+        case.decide(
+            Command::ReceiveMessage { text: "x".into() },
+            ctx(officer(), Channel::Web, 3)
+        )
+        .is_err()
+    );
+    assert_eq!(Case::replay(&journal).unwrap(), case);
 }

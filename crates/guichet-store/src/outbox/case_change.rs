@@ -59,6 +59,7 @@ impl Store {
         }
         let reference = case.reference.as_str();
         let now = to_micros(at);
+        let q = crate::cases::QueueColumns::of(case, events);
         with_pool!(self, write pool => {
             let mut tx = pool.begin().await?;
             if let Some(person) = new_person {
@@ -78,8 +79,9 @@ impl Store {
             }
             if base_version == 0 {
                 sqlx::query(
-                    "INSERT INTO cases (reference, procedure_id, procedure_version, person_id, state, version, opened_at, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    "INSERT INTO cases (reference, procedure_id, procedure_version, person_id, state, version, opened_at, updated_at,
+                                        due_at, submitted_channel, assigned_to, reply_by, projected)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1)",
                 )
                 .bind(reference)
                 .bind(case.procedure.id.as_str())
@@ -89,12 +91,17 @@ impl Store {
                 .bind(version_i64(case.version)?)
                 .bind(to_micros(case.opened_at))
                 .bind(to_micros(case.updated_at))
+                .bind(q.due_at)
+                .bind(q.submitted_channel)
+                .bind(q.assigned_to.as_deref())
+                .bind(q.reply_by)
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| crate::duplicate_or(e, format!("case {reference}")))?;
             } else {
                 let updated = sqlx::query(
-                    "UPDATE cases SET state = $1, version = $2, updated_at = $3
+                    "UPDATE cases SET state = $1, version = $2, updated_at = $3, due_at = $6,
+                         submitted_channel = COALESCE($7, submitted_channel), assigned_to = $8, reply_by = $9
                      WHERE reference = $4 AND version = $5",
                 )
                 .bind(case.state.code())
@@ -102,6 +109,10 @@ impl Store {
                 .bind(to_micros(case.updated_at))
                 .bind(reference)
                 .bind(version_i64(base_version)?)
+                .bind(q.due_at)
+                .bind(q.submitted_channel)
+                .bind(q.assigned_to.as_deref())
+                .bind(q.reply_by)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();

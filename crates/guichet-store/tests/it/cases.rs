@@ -54,6 +54,7 @@ async fn two_agents_cannot_silently_overwrite_each_other() {
                 Command::RequestDocuments {
                     documents: vec!["RIB".into()],
                     message: String::new(),
+                    reply_by: None,
                 },
                 ctx(officer(), Channel::Web, 2),
             )

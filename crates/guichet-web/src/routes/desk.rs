@@ -483,6 +483,8 @@ pub struct PersonPage {
     bar: AgentBar,
     just_registered: bool,
     noted: bool,
+    posted: bool,
+    today: String,
     person: PersonLine,
     email: Option<String>,
     phone: Option<String>,
@@ -499,6 +501,7 @@ pub struct PersonPage {
 pub struct PersonQuery {
     enregistree: Option<String>,
     note: Option<String>,
+    courrier: Option<String>,
 }
 
 pub async fn person(
@@ -577,6 +580,11 @@ pub async fn person(
         bar: AgentBar::of(&me),
         just_registered: query.as_ref().is_ok_and(|Query(q)| q.enregistree.is_some()),
         noted: query.as_ref().is_ok_and(|Query(q)| q.note.is_some()),
+        posted: query.as_ref().is_ok_and(|Query(q)| q.courrier.is_some()),
+        today: guichet_places::local_time(state.clock.now(), None)
+            .date()
+            .format("%Y-%m-%d")
+            .to_string(),
         email: person.email.as_ref().map(|e| e.as_str().to_owned()),
         phone: person.phone.as_ref().map(|p| p.as_str().to_owned()),
         contact: contact_for_agent(&person),
@@ -637,9 +645,22 @@ pub async fn open_case(
         &format!("ouvrir {procedure_id} pour {person_id}"),
     )
     .await?;
+    let now = state.clock.now();
     let (channel, code) = match form.get("canal") {
-        Some("phone") => (guichet_domain::Channel::Phone, "phone"),
-        _ => (guichet_domain::Channel::Counter, "counter"),
+        Some("phone") => (guichet_domain::Channel::Phone, "phone".to_owned()),
+        // A request received by post: the form is filled from the paper, and the request is
+        // submitted as of the day the letter arrived.
+        Some("post") => {
+            let received = crate::routes::desk_post::received_on(
+                form.get("recu_le").unwrap_or_default(),
+                now,
+            )?;
+            (
+                guichet_domain::Channel::Post,
+                format!("post:{}", received.to_rfc3339()),
+            )
+        }
+        _ => (guichet_domain::Channel::Counter, "counter".to_owned()),
     };
     let committed = state
         .cases
@@ -664,7 +685,7 @@ pub async fn open_case(
         .data
         .drafts
         .insert(procedure_id.clone(), reference.clone());
-    session.data.desk.insert(reference.clone(), code.to_owned());
+    session.data.desk.insert(reference.clone(), code);
     session.data.follow(&reference);
     session.save(&state, state.clock.now()).await?;
     Ok(with_cookie(
@@ -689,7 +710,22 @@ pub(crate) async fn case_for(
         .ok()
         .and_then(|Path(r)| CaseReference::parse(&r).ok())
         .ok_or_else(not_found)?;
-    let case = match state.store.load_case(&reference).await {
+    case_at(state, me, &reference, action, what).await
+}
+
+/// The case `reference`, once the one rule lets this agent do `action` on it (its procedure's
+/// operator decides); an unknown case is « introuvable ».
+pub(crate) async fn case_at(
+    state: &AppState,
+    me: &SignedIn,
+    reference: &CaseReference,
+    action: Action,
+    what: &str,
+) -> Result<guichet_domain::Case, AppError> {
+    let not_found = || AppError::NotFound {
+        what: "dossier".into(),
+    };
+    let case = match state.store.load_case(reference).await {
         Ok(c) => c,
         Err(guichet_store::StoreError::NotFound(_)) => return Err(not_found()),
         Err(e) => return Err(e.into()),

@@ -354,11 +354,18 @@ pub async fn figures(
 }
 
 /// One CSV field, quoted when needed (RFC 4180).
-fn field(s: &str) -> String {
+/// A CSV cell: quoted when it holds a separator or a quote, and never read as a formula by a
+/// spreadsheet (a leading `=`, `+`, `-` or `@` gets an apostrophe).
+pub(crate) fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
     if s.contains([',', '"', '\n', ';']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
-        s.to_owned()
+        s
     }
 }
 
@@ -384,11 +391,11 @@ pub async fn figures_csv(
     }
     out.push_str("\norganisme,orientations\n");
     for (t, n) in &f.by_target {
-        out.push_str(&format!("{},{n}\n", field(t)));
+        out.push_str(&format!("{},{n}\n", csv_field(t)));
     }
     out.push_str("\nobjet,orientations\n");
     for (t, n) in &f.by_theme {
-        out.push_str(&format!("{},{n}\n", field(t)));
+        out.push_str(&format!("{},{n}\n", csv_field(t)));
     }
     out.push_str(&format!(
         "\npersonnes aidées qui refusent le numérique,{}\n",

@@ -149,6 +149,7 @@ fn outcome_fr(outcome: Outcome) -> &'static str {
         Outcome::Granted => "accord",
         Outcome::Refused => "refus",
         Outcome::Revised => "révision",
+        Outcome::Revoked => "retrait du droit",
     }
 }
 
@@ -298,6 +299,7 @@ pub async fn missing_documents(
         &case,
         &Notice::DocumentsRequested {
             documents: case.requested_documents.clone(),
+            reply_by: case.reply_by,
         },
         asked_at,
     )
@@ -588,8 +590,10 @@ pub async fn orientation_sheet(
         body,
         closing: "Nous restons à votre disposition à l’accueil.".into(),
         signature: Signature {
+            mention: None,
             name: me.account().display_name.clone(),
             title: me.account().title.clone(),
+            by: guichet_letters::model::Signer::Person,
         },
         kind: LetterKind::Information,
         size: if formats.large_print || q.gros == "oui" {

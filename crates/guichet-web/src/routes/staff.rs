@@ -420,6 +420,7 @@ pub struct HomePage {
     place: Option<String>,
     is_admin: bool,
     is_front_desk: bool,
+    is_officer: bool,
     /// Open alerts this agent may handle; `None` for a role that handles none.
     open_alerts: Option<usize>,
     events: Vec<(String, String)>,
@@ -453,6 +454,7 @@ pub async fn home(State(state): State<AppState>, headers: HeaderMap) -> Result<R
         place: a.place.clone(),
         is_admin: a.role == guichet_domain::StaffRole::Administrator,
         is_front_desk: a.role == guichet_domain::StaffRole::FrontDesk,
+        is_officer: a.role == guichet_domain::StaffRole::CaseOfficer,
         events,
     }
     .into_response())

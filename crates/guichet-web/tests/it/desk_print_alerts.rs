@@ -37,7 +37,12 @@ fn person(n: u128, large_print: bool) -> Person {
 
 /// A submitted case of `procedure` for `p` (registered at the town hall), waiting for
 /// documents when `documents` is not empty.
-async fn case_for(app: &TestApp, procedure: &str, p: &Person, documents: &[&str]) -> CaseReference {
+pub(crate) async fn case_for(
+    app: &TestApp,
+    procedure: &str,
+    p: &Person,
+    documents: &[&str],
+) -> CaseReference {
     let store = app.store();
     let now = chrono::DateTime::UNIX_EPOCH + chrono::Duration::days(20_499);
     store.insert_person(p, now).await.unwrap();
@@ -85,6 +90,7 @@ async fn case_for(app: &TestApp, procedure: &str, p: &Person, documents: &[&str]
                 Command::RequestDocuments {
                     documents: documents.iter().map(|d| (*d).to_owned()).collect(),
                     message: "Merci de nous les apporter.".into(),
+                    reply_by: None,
                 },
                 ctx(officer),
             )

@@ -3,6 +3,7 @@
 
 mod desk;
 mod desk_print_alerts;
+mod instruction;
 mod pages;
 mod places;
 mod portal;

@@ -248,11 +248,28 @@ pub(crate) async fn ctx(
     me.context(
         if channel == "phone" {
             Channel::Phone
+        } else if channel.starts_with("post") {
+            Channel::Post
         } else {
             Channel::Counter
         },
         now,
     )
+}
+
+/// The submission command for the visitor's case: a request received by post and filled at
+/// the desk is submitted as of the day the letter arrived (`post:` + that time, kept in
+/// `SessionData::desk` when the case was opened).
+fn submit_command(session: &Session, case: &Case) -> Command {
+    session
+        .data
+        .desk
+        .get(case.reference.as_str())
+        .and_then(|code| code.strip_prefix("post:"))
+        .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok())
+        .map_or(Command::Submit, |at| Command::SubmitByPost {
+            received_at: at.with_timezone(&chrono::Utc),
+        })
 }
 
 fn to_step(id: &str, n: usize) -> Redirect {
@@ -408,7 +425,32 @@ pub(crate) fn command_error(e: guichet_cases::CommandError) -> AppError {
             message: case_error_fr(&e),
         },
         guichet_cases::CommandError::Store(e) => e.into(),
+        guichet_cases::CommandError::Stale { since, .. } => AppError::Changed {
+            message: stale_fr(&since),
+        },
     }
+}
+
+/// What changed on a case since an agent or the person looked at it, in one French sentence.
+pub(crate) fn stale_fr(since: &[guichet_domain::Event]) -> String {
+    let changes: Vec<String> = since
+        .iter()
+        .map(|e| {
+            format!(
+                "{} ({}, {})",
+                e.kind.label_fr(),
+                match e.actor {
+                    guichet_domain::Actor::Person { .. } => "la personne elle-même",
+                    other => other.label_fr(),
+                },
+                e.channel.label_fr()
+            )
+        })
+        .collect();
+    format!(
+        "Ce dossier a été modifié pendant que vous le consultiez : {}. Rien n’a été enregistré de votre côté ; relisez le dossier avant d’agir à nouveau.",
+        changes.join(" ; ")
+    )
 }
 
 fn case_error_fr(e: &guichet_domain::CaseError) -> String {
@@ -1049,7 +1091,8 @@ pub async fn submit(
         let page = review_view(&state, &session, &id, &case, &def, &errors).await?;
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    run(&state, &headers, &session, &case, Command::Submit).await?;
+    let submit = submit_command(&session, &case);
+    run(&state, &headers, &session, &case, submit).await?;
     session.data.drafts.remove(&id);
     session.data.follow(case.reference.as_str());
     session.save(&state, state.clock.now()).await?;
