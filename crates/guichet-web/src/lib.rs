@@ -166,6 +166,10 @@ pub fn router(state: AppState) -> Router {
             "/agents/dossiers/{reference}/courrier",
             post(routes::desk_post::register),
         )
+        .route(
+            "/suivi/{reference}/message",
+            post(routes::follow::send_message),
+        )
         .route("/instruction", get(routes::instruction::queue))
         .route("/instruction.csv", get(routes::instruction::queue_csv))
         .route("/instruction/lot", post(routes::instruction::bulk))

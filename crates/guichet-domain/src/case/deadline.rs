@@ -34,13 +34,21 @@ pub enum DeadlineStatus {
 impl Case {
     /// The due date ignoring any pause in progress, or `None` when there is no running clock.
     fn base_due(&self) -> Option<DateTime<Utc>> {
+        self.due_at_submission()?.checked_add_signed(self.paused)
+    }
+
+    /// The due date as the receipt gave it at submission, before any pause for documents and
+    /// whatever happened since (a receipt printed again later says the same). Days are counted
+    /// as 24-hour periods from the moment of submission; months as calendar months (the same
+    /// day of the month, or the month's last day when it has no such day: 31 January + 1 month
+    /// is 28 or 29 February).
+    pub fn due_at_submission(&self) -> Option<DateTime<Utc>> {
         let rule = self.deadline_rule?;
         let from = self.submitted_at?;
-        let end = match rule.duration {
-            DeadlineDuration::Days(d) => from.checked_add_signed(Duration::days(i64::from(d)))?,
-            DeadlineDuration::Months(m) => from.checked_add_months(Months::new(u32::from(m)))?,
-        };
-        end.checked_add_signed(self.paused)
+        match rule.duration {
+            DeadlineDuration::Days(d) => from.checked_add_signed(Duration::days(i64::from(d))),
+            DeadlineDuration::Months(m) => from.checked_add_months(Months::new(u32::from(m))),
+        }
     }
 
     pub fn deadline_status(&self, now: DateTime<Utc>) -> DeadlineStatus {

@@ -16,6 +16,13 @@ use crate::procedure::{
 use crate::{Actor, AgentRole};
 
 fn procedure(silence: Silence) -> HostedProcedure {
+    procedure_deadline(LegalDeadline {
+        duration: DeadlineDuration::Months(2),
+        silence,
+    })
+}
+
+fn procedure_deadline(deadline: LegalDeadline) -> HostedProcedure {
     HostedProcedure::try_from(HostedProcedureFields {
         id: ProcedureId::parse("aide-urgence").unwrap(),
         version: 1,
@@ -30,10 +37,7 @@ fn procedure(silence: Silence) -> HostedProcedure {
         .into_iter()
         .map(|c| (c, ChannelAccess { how: "oui".into() }))
         .collect(),
-        deadline: Some(LegalDeadline {
-            duration: DeadlineDuration::Months(2),
-            silence,
-        }),
+        deadline: Some(deadline),
         decides_rights: true,
     })
     .unwrap()
@@ -712,4 +716,125 @@ fn cases_are_assigned_and_messages_go_both_ways() {
         .is_err()
     );
     assert_eq!(Case::replay(&journal).unwrap(), case);
+}
+
+/// A procedure with a legal deadline of `duration`, silence meaning acceptance.
+fn procedure_with(duration: DeadlineDuration) -> HostedProcedure {
+    procedure_deadline(LegalDeadline {
+        duration,
+        silence: Silence::Accord,
+    })
+}
+
+#[test]
+fn silence_accepts_exactly_at_the_deadline_and_not_a_minute_before() {
+    let d = Case::open(
+        CaseReference::from_random(9),
+        &procedure_with(DeadlineDuration::Months(2)),
+        person(),
+        ctx(front_desk(), Channel::Counter, 0),
+    )
+    .unwrap();
+    let (mut case, mut journal) = (Case::replay(&d.events).unwrap(), d.events);
+    run(
+        &mut case,
+        &mut journal,
+        Command::Submit,
+        ctx(front_desk(), Channel::Counter, 0),
+    );
+    let submitted = case.submitted_at.unwrap();
+    let due = Utc.with_ymd_and_hms(2026, 3, 5, 9, 0, 0).unwrap();
+    assert_eq!(case.due_at_submission(), Some(due));
+    assert_eq!(
+        submitted + Duration::days(59),
+        due,
+        "January 5 + 2 months = March 5"
+    );
+    let system = |now| Context {
+        actor: Actor::System,
+        channel: Channel::System,
+        now,
+    };
+    let early = case.decide(
+        Command::ApplyImplicitDecision,
+        system(due - Duration::minutes(1)),
+    );
+    assert_eq!(early.unwrap_err(), CaseError::DeadlineNotPassed);
+    assert!(case.next_actions(due - Duration::minutes(1)).is_empty());
+    assert_eq!(case.next_actions(due).len(), 1);
+    let d = case
+        .decide(Command::ApplyImplicitDecision, system(due))
+        .unwrap();
+    assert!(matches!(
+        d.events[0].kind,
+        EventKind::Decided {
+            outcome: Outcome::Granted,
+            implicit: true,
+            ..
+        }
+    ));
+}
+
+fn arb_duration() -> impl Strategy<Value = DeadlineDuration> {
+    prop_oneof![
+        (1u16..400).prop_map(DeadlineDuration::Days),
+        (1u8..13).prop_map(DeadlineDuration::Months),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// The rule for days and months (see `Case::due_at_submission`), and pauses: the due date
+    /// moves by exactly the time spent waiting for documents, however many pauses there were,
+    /// and the clock stands still during a pause.
+    #[test]
+    fn the_deadline_counts_days_and_months_and_moves_by_exactly_the_paused_time(
+        duration in arb_duration(),
+        submit_minutes in 0i64..(366 * 24 * 60),
+        pauses in prop::collection::vec((1i64..(20 * 24 * 60), 1i64..(30 * 24 * 60)), 0..4),
+    ) {
+        let start = Utc.with_ymd_and_hms(2026, 1, 31, 0, 0, 0).unwrap();
+        let at = |minutes: i64| start + Duration::minutes(minutes);
+        let d = Case::open(CaseReference::from_random(3), &procedure_with(duration), person(),
+            Context { actor: front_desk(), channel: Channel::Counter, now: at(0) }).unwrap();
+        let (mut case, mut journal) = (Case::replay(&d.events).unwrap(), d.events);
+        let mut now = submit_minutes;
+        let c = |actor, now| Context { actor, channel: Channel::Counter, now: at(now) };
+        run(&mut case, &mut journal, Command::Submit, c(front_desk(), now));
+        let submitted = at(now);
+        let base = case.due_at_submission().unwrap();
+        match duration {
+            DeadlineDuration::Days(n) => prop_assert_eq!(base - submitted, Duration::days(i64::from(n))),
+            DeadlineDuration::Months(m) => {
+                use chrono::Datelike;
+                let months = (base.year() - submitted.year()) * 12 + base.month() as i32 - submitted.month() as i32;
+                prop_assert_eq!(months, i32::from(m));
+                prop_assert!(base.day() == submitted.day() || base.day() < submitted.day());
+                prop_assert_eq!(base.time(), submitted.time());
+            }
+        }
+        run(&mut case, &mut journal, Command::StartExamination, c(officer(), now));
+        let mut paused = Duration::zero();
+        for (after, length) in pauses {
+            now += after;
+            run(&mut case, &mut journal, Command::RequestDocuments {
+                documents: vec!["pièce".into()], message: String::new(), reply_by: None,
+            }, c(officer(), now));
+            let frozen = case.deadline_status(at(now));
+            prop_assert!(matches!(frozen, DeadlineStatus::Suspended { .. }), "suspended");
+            prop_assert_eq!(case.deadline_status(at(now + length / 2)), frozen, "the clock stands still");
+            now += length;
+            paused += Duration::minutes(length);
+            run(&mut case, &mut journal, Command::ResumeExamination, c(officer(), now));
+        }
+        let due = base + paused;
+        prop_assert_eq!(case.paused, paused);
+        if at(now) < due {
+            prop_assert_eq!(case.deadline_status(at(now)), DeadlineStatus::Running { due });
+        }
+        prop_assert!(matches!(case.deadline_status(due), DeadlineStatus::Passed { .. }), "passed at due");
+        prop_assert_eq!(case.deadline_status(due - Duration::seconds(1)), DeadlineStatus::Running { due });
+        prop_assert_eq!(case.due_at_submission(), Some(base), "the receipt's date never moves");
+    }
 }

@@ -16,7 +16,7 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use guichet_domain::access::Action;
-use guichet_domain::{Case, CaseState, DeadlineStatus, EventKind, Notice, Outcome, Silence};
+use guichet_domain::{Case, CaseState, EventKind, Notice, Outcome, Silence};
 use guichet_letters::{Letter, LetterKind, PostalAddress, PrintSize, Sender, Signature, Wording};
 use serde::Deserialize;
 
@@ -81,19 +81,6 @@ async fn frame(state: &AppState, case: &Case) -> Result<Letter, AppError> {
     Ok(letter)
 }
 
-/// The due date the receipt gave at submission: the deadline as it stood then, before any
-/// pause for missing documents.
-fn due_of(case: &Case) -> Option<DateTime<Utc>> {
-    let submitted = case.submitted_at?;
-    let mut as_submitted = case.clone();
-    as_submitted.paused = chrono::Duration::zero();
-    as_submitted.paused_since = None;
-    match as_submitted.deadline_status(submitted) {
-        DeadlineStatus::Running { due } | DeadlineStatus::Passed { due, .. } => Some(due),
-        _ => None,
-    }
-}
-
 /// `GET /agents/dossiers/{ref}/recepisse.pdf`: the receipt, as the person downloads it.
 pub async fn receipt(
     State(state): State<AppState>,
@@ -115,7 +102,7 @@ pub async fn receipt(
         });
     };
     let notice = Notice::Receipt {
-        due: due_of(&case),
+        due: case.due_at_submission(),
         silence: case.deadline_rule.map(|r| r.silence),
     };
     let letter = notice_letter(&state, &case, &notice, submitted).await?;

@@ -296,6 +296,13 @@ pub struct CasePage {
     history: Vec<HistoryItem>,
     contact: String,
     upload_error: Option<String>,
+    reply_by: Option<String>,
+    /// The decision, in a sentence, with its motivation.
+    decision: Option<(String, String)>,
+    /// The messages with the examining service: (date, from the person, text).
+    messages: Vec<(String, bool, String)>,
+    can_write: bool,
+    message_error: Option<String>,
 }
 
 /// The case `reference` if this session follows it.
@@ -384,6 +391,17 @@ async fn case_view(
     query: &FollowQuery,
     upload_error: Option<String>,
 ) -> Result<CasePage, AppError> {
+    case_view_with(state, session, case, query, upload_error, None).await
+}
+
+async fn case_view_with(
+    state: &AppState,
+    session: &Session,
+    case: &Case,
+    query: &FollowQuery,
+    upload_error: Option<String>,
+    message_error: Option<String>,
+) -> Result<CasePage, AppError> {
     let now = state.clock.now();
     let journal = state.store.journal(&case.reference).await?;
     let procedure_title = match state.cases.definition(&case.procedure).await? {
@@ -405,7 +423,7 @@ async fn case_view(
         })
         .collect();
     let mut layout = Layout::new(state, format!("Dossier {}", case.reference));
-    if upload_error.is_some() {
+    if upload_error.is_some() || message_error.is_some() {
         layout = layout.with_error();
     }
     Ok(CasePage {
@@ -428,6 +446,45 @@ async fn case_view(
             Vec::new()
         },
         can_send_documents: !case.state.is_closed() && case.state != CaseState::Draft,
+        reply_by: case
+            .reply_by
+            .filter(|_| case.state == CaseState::WaitingForDocuments)
+            .map(date_fr),
+        decision: case
+            .decision
+            .as_ref()
+            .filter(|_| case.state.is_closed())
+            .map(|d| {
+                (
+                    match (d.outcome, d.implicit) {
+                        (guichet_domain::Outcome::Revoked, _) => format!(
+                            "Le droit qui vous avait été accordé vous est retiré (décision du {}).",
+                            date_fr(d.at)
+                        ),
+                        (o, true) => format!(
+                            "Sans réponse dans le délai légal, votre demande est {} depuis le {}.",
+                            o.label_fr(),
+                            date_fr(d.at)
+                        ),
+                        (o, false) => format!(
+                            "Votre demande est {} (décision du {}).",
+                            o.label_fr(),
+                            date_fr(d.at)
+                        ),
+                    },
+                    d.motivation.clone(),
+                )
+            }),
+        messages: journal
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::MessageSent { text } => Some((date_fr(e.at), false, text.clone())),
+                EventKind::MessageReceived { text } => Some((date_fr(e.at), true, text.clone())),
+                _ => None,
+            })
+            .collect(),
+        can_write: case.state != CaseState::Draft,
+        message_error,
         history,
         contact: person
             .as_ref()
@@ -523,6 +580,51 @@ pub async fn send_documents(
         .await?;
     }
     Ok(Redirect::to(&format!("/suivi/{}", case.reference)).into_response())
+}
+
+/// `POST /suivi/{reference}/message`: the person writes to the service examining the case
+/// (online, or an agent at a desk writing what the person says).
+pub async fn send_message(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    reference: Result<Path<String>, PathRejection>,
+    form: FormInput,
+) -> Result<Response, AppError> {
+    let reference = reference.map(|Path(r)| r).unwrap_or_default();
+    let (session, case) = match followed_case(&state, &headers, &reference).await? {
+        Ok(found) => found,
+        Err(redirect) => return Ok(redirect.into_response()),
+    };
+    session.check_csrf(form.get("csrf"))?;
+    let text = form.get("message").unwrap_or_default().trim().to_owned();
+    let refused = match text.chars().count() {
+        0 => Some("Écrivez votre message avant de l’envoyer.".to_owned()),
+        n if n > 5000 => Some(format!(
+            "Votre message fait {n} caractères : 5 000 au plus. Raccourcissez-le, ou envoyez la suite par courrier."
+        )),
+        _ => None,
+    };
+    if let Some(message) = refused {
+        let page = case_view_with(
+            &state,
+            &session,
+            &case,
+            &FollowQuery::default(),
+            None,
+            Some(message),
+        )
+        .await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    super::online::run(
+        &state,
+        &headers,
+        &session,
+        &case,
+        Command::ReceiveMessage { text },
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/suivi/{}#messages", case.reference)).into_response())
 }
 
 #[derive(Debug, Template, WebTemplate)]
@@ -651,12 +753,9 @@ pub async fn receipt_pdf(
             message: "Cette demande n’est pas encore envoyée : le récépissé sera disponible après l’envoi.".into(),
         });
     };
-    let due = match case.deadline_status(submitted) {
-        DeadlineStatus::Running { due } | DeadlineStatus::Passed { due, .. } => Some(due),
-        _ => None,
-    };
+    // The receipt as it was sent, even after a pause for documents or a decision.
     let notice = Notice::Receipt {
-        due,
+        due: case.due_at_submission(),
         silence: case.deadline_rule.map(|r| r.silence),
     };
     let letter = state

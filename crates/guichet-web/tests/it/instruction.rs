@@ -246,6 +246,46 @@ async fn an_officer_asks_for_a_document_that_arrives_by_post_then_decides_with_a
                 .expect("a decision letter");
             assert!(letter.payload.contains("Sophie Lambert"));
             assert!(letter.payload.contains("recours"));
+            // The person's follow-up page shows the decision and its motive, and lets them
+            // write to the service; their message joins the officer's thread.
+            let mut visitor = app.fresh_visitor();
+            visitor.get("/suivi").await;
+            let code = guichet_notify::plan::follow_up_code(&case);
+            let r = visitor
+                .post_form(
+                    "/suivi",
+                    &[("reference", reference.as_str()), ("code", &code)],
+                )
+                .await;
+            assert!(r.location().is_some(), "{}", r.text());
+            let follow = visitor.get(&format!("/suivi/{reference}")).await;
+            let text = follow.page_text();
+            assert!(text.contains("Votre demande est refusée"), "{text}");
+            assert!(text.contains(motivation.trim_end_matches('.')));
+            let r = visitor
+                .post_form(&format!("/suivi/{reference}/message"), &[("message", "  ")])
+                .await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+            let r = visitor
+                .post_form(
+                    &format!("/suivi/{reference}/message"),
+                    &[("message", "Je vais former un recours gracieux.")],
+                )
+                .await;
+            assert!(r.location().is_some(), "{}", r.text());
+            assert!(
+                officer
+                    .get(&page)
+                    .await
+                    .page_text()
+                    .contains("Je vais former un recours gracieux.")
+            );
+            // The receipt can still be downloaded after the decision.
+            let pdf = visitor
+                .get(&format!("/suivi/{reference}/recepisse.pdf"))
+                .await;
+            assert_eq!(pdf.status, StatusCode::OK, "{}", pdf.text());
+
             // Deciding again is refused with a clear message.
             let seen = officer.get(&page).await.hidden_input("vu").unwrap();
             let r = officer
