@@ -413,3 +413,77 @@ async fn an_orientation_is_recorded_and_counted_in_the_places_figures() {
         })
         .await;
 }
+
+#[tokio::test]
+async fn an_agent_and_the_person_editing_at_once_get_a_conflict_that_says_what_changed() {
+    TestApp::builder()
+        .demo_procedures()
+        .on_both_engines(|app| async move {
+            let step = "/demarches/inscription-cantine/en-ligne/etape/1";
+            let mut person = app.fresh_visitor();
+            person
+                .get("/demarches/inscription-cantine/en-ligne/coordonnees")
+                .await;
+            person
+                .post_form(
+                    "/demarches/inscription-cantine/en-ligne/coordonnees",
+                    &offline_person(),
+                )
+                .await;
+            let case = app
+                .store()
+                .list_cases(&guichet_store::CaseFilter {
+                    person: None,
+                    state: None,
+                    limit: 5,
+                })
+                .await
+                .unwrap()
+                .remove(0);
+            // The person has step 1 open at home…
+            let seen = person.get(step).await.hidden_input("vu").unwrap();
+            // …while the agent, at the counter, answers it with her on the phone.
+            let mut desk = signed_in_demo(&app, DESK).await;
+            desk.post_form(
+                &format!("/agents/dossiers/{}/reprendre", case.reference),
+                &[],
+            )
+            .await;
+            desk.get(step).await;
+            let child = |name: &'static str| {
+                [
+                    ("champ", "enfant"),
+                    ("instances", "1"),
+                    ("enfant-1-enfant_nom", name),
+                    ("enfant-1-enfant_naissance", "03/09/2018"),
+                    ("enfant-1-ecole", "École Jules-Ferry"),
+                ]
+            };
+            let r = desk.post_form(step, &child("Léa Lefèvre")).await;
+            assert!(r.location().is_some(), "{}", r.text());
+            // Her own answer, sent from the page she had open, does not overwrite the agent's.
+            let mut mine = child("Lea Lefevre").to_vec();
+            mine.push(("vu", &seen));
+            let r = person.post_form(step, &mine).await;
+            assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+            let text = r.page_text();
+            assert!(text.contains("le dossier a été modifié"), "{text}");
+            assert!(
+                text.contains("Léa Lefèvre"),
+                "what changed is shown: {text}"
+            );
+            let stored = app.store().load_case(&case.reference).await.unwrap();
+            assert_eq!(
+                stored.form.get("enfant-1-enfant_nom").map(String::as_str),
+                Some("Léa Lefèvre"),
+                "nothing overwritten"
+            );
+            // Sent again from the page that now shows the change, it goes through.
+            let fresh = r.hidden_input("vu").unwrap();
+            let mut again = child("Lea Lefevre").to_vec();
+            again.push(("vu", &fresh));
+            let r = person.post_form(step, &again).await;
+            assert!(r.location().is_some(), "{}", r.text());
+        })
+        .await;
+}

@@ -490,6 +490,9 @@ pub struct StepPage {
     reference: String,
     follow_up: String,
     other_ways: Vec<OtherWay>,
+    /// The case's version when the page was shown: the save refuses to overwrite a change
+    /// made meanwhile by someone else.
+    version: u64,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -565,7 +568,70 @@ fn render_step(
         reference: v.case.reference.to_string(),
         follow_up: guichet_notify::plan::follow_up_code(v.case),
         other_ways: other_ways(v.def),
+        version: v.case.version,
     }
+}
+
+/// What others changed on the case since the version the form was shown at (`vu`), in
+/// French — the questions whose answers changed, with their new answer, and any other event —,
+/// or `None` when nothing changed or only this same actor acted since.
+async fn changed_by_others(
+    state: &AppState,
+    headers: &HeaderMap,
+    session: &Session,
+    case: &Case,
+    form: &FormInput,
+    def: &ProcedureDefinition,
+) -> Result<Option<String>, AppError> {
+    let Some(seen) = form.get("vu").and_then(|v| v.parse::<u64>().ok()) else {
+        return Ok(None);
+    };
+    if seen >= case.version {
+        return Ok(None);
+    }
+    let me = ctx(state, headers, session, Some(&case.reference), case.person)
+        .await?
+        .actor;
+    let journal = state.store.journal(&case.reference).await?;
+    let others: Vec<&guichet_domain::Event> = journal
+        .iter()
+        .filter(|e| e.seq > seen && e.actor != me)
+        .collect();
+    if others.is_empty() {
+        return Ok(None);
+    }
+    let who = |e: &guichet_domain::Event| match e.actor {
+        Actor::Person { .. } => "la personne elle-même, en ligne".to_owned(),
+        other => format!("{}, {}", other.label_fr(), e.channel.label_fr()),
+    };
+    let label = |key: &str| -> String {
+        let base = key.split('-').next().unwrap_or(key);
+        def.fields()
+            .iter()
+            .find(|f| f.id == key || f.id == base)
+            .map_or_else(|| key.to_owned(), |f| f.label.clone())
+    };
+    let changes: Vec<String> = others
+        .iter()
+        .map(|e| match &e.kind {
+            guichet_domain::EventKind::FormUpdated { fields } => format!(
+                "{} ({})",
+                fields
+                    .iter()
+                    .filter(|(k, _)| !k.ends_with("-n"))
+                    .map(|(k, v)| if v.is_empty() {
+                        format!("« {} » effacée", label(k))
+                    } else {
+                        format!("« {} » : {v}", label(k))
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                who(e)
+            ),
+            other => format!("{} ({})", other.label_fr(), who(e)),
+        })
+        .collect();
+    Ok(Some(changes.join(" ; ")))
 }
 
 /// The draft and the step `n` (1-based among the steps shown), or where to go instead.
@@ -828,6 +894,35 @@ pub async fn step_save(
             &[],
         );
         return Ok(page.into_response());
+    }
+    // Someone else changed the case since this page was shown (an agent at the counter while
+    // the person fills it online, or the other way round): nothing of this page is stored,
+    // the page comes back with what was typed and says what changed.
+    if let Some(changes) = changed_by_others(&state, &headers, &session, &case, &form, &def).await?
+    {
+        let conflict = [InputError {
+            input: field.id.clone(),
+            message: format!(
+                "Pendant que vous remplissiez cette page, le dossier a été modifié : {changes}. Rien n’a été enregistré de cette page : vérifiez votre réponse ci-dessous, puis envoyez-la de nouveau."
+            ),
+        }];
+        let page = render_step(
+            &state,
+            &session,
+            &id,
+            StepView {
+                case: &case,
+                def: &def,
+                field,
+                n,
+                steps: steps.len(),
+                instances: shown_instances,
+                review,
+            },
+            Some(&typed),
+            &conflict,
+        );
+        return Ok((axum::http::StatusCode::CONFLICT, page).into_response());
     }
     if !out.errors.is_empty() && action != "pause" {
         let page = render_step(
