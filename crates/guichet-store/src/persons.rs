@@ -128,6 +128,18 @@ impl Store {
     /// prefix, other word starts, birth date and postcode when given; at most `filter.limit`,
     /// in the order of the folded name.
     pub async fn find_persons(&self, filter: &PersonFilter) -> Result<Vec<Person>, StoreError> {
+        let keys = self.find_person_keys(filter).await?;
+        let ids: Vec<PersonId> = keys.into_iter().map(|(id, _)| id).collect();
+        self.get_persons(&ids).await
+    }
+
+    /// What [`Store::find_persons`] finds, as (id, folded name) only: enough to rank
+    /// candidates without reading and decoding every person's record (the desk ranks a few
+    /// hundred candidates and shows twenty; [`Store::get_persons`] reads those).
+    pub async fn find_person_keys(
+        &self,
+        filter: &PersonFilter,
+    ) -> Result<Vec<(PersonId, String)>, StoreError> {
         // A range on the indexed key rather than LIKE (which neither engine's index serves
         // here): [prefix, next) holds every key that starts with the prefix, in byte order
         // (SQLite) as in a locale's order (PostgreSQL); the caller ranks what comes back. The
@@ -178,11 +190,11 @@ impl Store {
                          WHERE c.person_id = p.id AND pr.operator_id = {op}){unattached})"
         ));
         let sql = format!(
-            "SELECT p.data FROM persons p WHERE {} ORDER BY p.search_key, p.id LIMIT {}",
+            "SELECT p.id, p.search_key FROM persons p WHERE {} ORDER BY p.search_key, p.id LIMIT {}",
             conditions.join(" AND "),
             filter.limit
         );
-        let rows: Vec<String> = with_pool!(self, pool => {
+        let rows: Vec<(String, Option<String>)> = with_pool!(self, pool => {
             let mut query = sqlx::query(&sql);
             for b in &binds {
                 query = query.bind(b);
@@ -191,11 +203,45 @@ impl Store {
                 .fetch_all(pool)
                 .await?
                 .iter()
-                .map(|r| r.try_get("data"))
-                .collect::<Result<_, _>>()?
+                .map(|r| Ok((r.try_get("id")?, r.try_get("search_key")?)))
+                .collect::<Result<_, sqlx::Error>>()?
         });
-        rows.iter()
-            .map(|d| serde_json::from_str(d).map_err(StoreError::corrupt))
+        rows.into_iter()
+            .map(|(id, key)| {
+                Ok((
+                    id.parse().map_err(StoreError::corrupt)?,
+                    key.unwrap_or_default(),
+                ))
+            })
+            .collect()
+    }
+
+    /// The people `ids`, in that order (unknown ids are skipped).
+    pub async fn get_persons(&self, ids: &[PersonId]) -> Result<Vec<Person>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT id, data FROM persons WHERE id IN ({})",
+            placeholders.join(", ")
+        );
+        let rows: Vec<(String, String)> = with_pool!(self, pool => {
+            let mut query = sqlx::query(&sql);
+            for id in ids {
+                query = query.bind(id.to_string());
+            }
+            query
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get("id")?, r.try_get("data")?)))
+                .collect::<Result<_, sqlx::Error>>()?
+        });
+        let mut by_id: std::collections::HashMap<String, String> = rows.into_iter().collect();
+        ids.iter()
+            .filter_map(|id| by_id.remove(&id.to_string()))
+            .map(|d| serde_json::from_str(&d).map_err(StoreError::corrupt))
             .collect()
     }
 

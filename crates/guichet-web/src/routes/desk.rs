@@ -145,9 +145,10 @@ async fn find(state: &AppState, me: &SignedIn, w: &Wanted) -> Result<Vec<Person>
         postcode: w.postcode.clone(),
         limit: CANDIDATES,
     };
-    let mut found: Vec<Person> = Vec::new();
+    // Candidates as (id, folded name): ranked here, and only the shown ones are read whole.
+    let mut found: Vec<(PersonId, String)> = Vec::new();
     if w.words.is_empty() {
-        found = state.store.find_persons(&base).await?;
+        found = state.store.find_person_keys(&base).await?;
     } else {
         // Each word in turn is the start of the name (an index range on its first three
         // letters, two for a short word: a typo after them is still found), the others must
@@ -172,27 +173,28 @@ async fn find(state: &AppState, me: &SignedIn, w: &Wanted) -> Result<Vec<Person>
                     .collect(),
                 ..base.clone()
             };
-            for p in state.store.find_persons(&filter).await? {
-                if !found.iter().any(|f| f.id == p.id) {
-                    found.push(p);
+            let mut seen: std::collections::HashSet<PersonId> =
+                found.iter().map(|(id, _)| *id).collect();
+            for (id, key) in state.store.find_person_keys(&filter).await? {
+                if seen.insert(id) {
+                    found.push((id, key));
                 }
             }
         }
     }
-    let mut scored: Vec<(f64, Person)> = found
+    let mut scored: Vec<(f64, (PersonId, String))> = found
         .into_iter()
-        .map(|p| (closeness(&w.words, &p.name.search_key()), p))
+        .map(|(id, key)| (closeness(&w.words, &key), (id, key)))
         .filter(|(s, _)| *s >= CLOSE_ENOUGH)
         .collect();
-    scored.sort_by(|a, b| {
-        b.0.total_cmp(&a.0)
-            .then_with(|| a.1.name.display().cmp(&b.1.name.display()))
-    });
-    Ok(scored
+    // The closest first; equally close ones in the order of their folded name.
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.1.cmp(&b.1.1)));
+    let shown: Vec<PersonId> = scored
         .into_iter()
         .take(MAX_RESULTS)
-        .map(|(_, p)| p)
-        .collect())
+        .map(|(_, (id, _))| id)
+        .collect();
+    Ok(state.store.get_persons(&shown).await?)
 }
 
 pub async fn people(

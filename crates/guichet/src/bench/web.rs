@@ -34,6 +34,11 @@ pub struct WebBenchArgs {
     /// Only the desk's scenarios (skips the portal's).
     #[arg(long)]
     desk_only: bool,
+    /// Milliseconds each desk agent waits between two requests (the time to read the page
+    /// and talk with the person). 0, the default, sends them back to back: the server's
+    /// saturation, where latency is mostly queueing behind the other agents.
+    #[arg(long, default_value_t = 0)]
+    desk_pause_ms: u64,
     /// Seconds per scenario.
     #[arg(long, default_value_t = 8)]
     seconds: u64,
@@ -105,6 +110,8 @@ pub async fn run(args: WebBenchArgs) -> anyhow::Result<()> {
         serde_json::json!({
             "bench": "web",
             "concurrency": args.concurrency,
+            "desk_agents": args.agents,
+            "desk_pause_ms": args.desk_pause_ms,
             "seconds_per_scenario": args.seconds,
             "engines": engines,
         })
@@ -627,6 +634,7 @@ async fn measure_desk(
         let errors = Arc::new(AtomicU64::new(0));
         #[allow(clippy::disallowed_methods)] // a benchmark measures wall-clock time
         let started = Instant::now();
+        let pause = args.desk_pause_ms;
         let mut tasks = Vec::new();
         for (n, v) in agents.iter().cloned().enumerate() {
             let (client, base) = (client.clone(), base.to_owned());
@@ -671,6 +679,9 @@ async fn measure_desk(
                         errors.fetch_add(1, Ordering::Relaxed);
                     }
                     latencies.push(u32::try_from(t0.elapsed().as_micros()).unwrap_or(u32::MAX));
+                    if pause > 0 {
+                        tokio::time::sleep(Duration::from_millis(pause)).await;
+                    }
                 }
                 latencies
             }));
@@ -701,14 +712,15 @@ async fn measure_desk(
             errors: errors.load(Ordering::Relaxed),
         };
         println!(
-            "{engine:<10} {:<14} {:>8.0} req/s  p50 {:>6.1} ms  p99 {:>6.1} ms  errors {}  ({} agents, {} people)",
+            "{engine:<10} {:<14} {:>8.0} req/s  p50 {:>6.1} ms  p99 {:>6.1} ms  errors {}  ({} agents, {} people, {} ms between requests)",
             figures.scenario,
             figures.requests_per_s,
             figures.p50_ms,
             figures.p99_ms,
             figures.errors,
             args.agents,
-            args.people
+            args.people,
+            args.desk_pause_ms
         );
         out.push(figures);
     }
