@@ -199,6 +199,35 @@ fn scenarios() -> Vec<(&'static str, Silence, Vec<Command>)> {
             }]),
         ),
         (
+            "demande de pièces avec date de réponse",
+            Silence::Rejet,
+            examined(vec![Command::RequestDocuments {
+                documents: vec!["Justificatif de domicile de moins de trois mois".into()],
+                message: String::new(),
+                reply_by: Some(t0() + Duration::days(40)),
+            }]),
+        ),
+        (
+            "message du service",
+            Silence::Rejet,
+            examined(vec![Command::SendMessage {
+                text: "Votre avis d’imposition est bien arrivé, mais il manque la deuxième page \
+                       (celle qui indique le revenu fiscal de référence du foyer). Pouvez-vous \
+                       nous l’envoyer ou l’apporter à l’accueil de la mairie ?"
+                    .into(),
+            }]),
+        ),
+        (
+            "révision du droit",
+            Silence::Rejet,
+            examined(vec![decide(Outcome::Granted), decide(Outcome::Revised)]),
+        ),
+        (
+            "retrait du droit",
+            Silence::Rejet,
+            examined(vec![decide(Outcome::Granted), decide(Outcome::Revoked)]),
+        ),
+        (
             "refus",
             Silence::Rejet,
             examined(vec![decide(Outcome::Refused)]),
@@ -518,7 +547,7 @@ fn every_letter_in_every_variant_reads_right_with_the_longest_names() {
             }
         }
     }
-    // 9 scenarios and 2 sample kinds, in 4 variants, with and without a phone.
-    assert_eq!(checked, 88);
+    // 13 scenarios and 2 sample kinds, in 4 variants, with and without a phone.
+    assert_eq!(checked, 120);
     assert!(found.is_empty(), "{}", found.join("\n\n"));
 }
