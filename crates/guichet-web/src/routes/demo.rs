@@ -24,6 +24,8 @@ pub struct DemoCase {
 pub struct DemoAgent {
     pub role: &'static str,
     pub who: String,
+    /// What to try with this account.
+    pub try_it: &'static str,
     pub login: &'static str,
     pub password: &'static str,
     pub key: String,
@@ -94,6 +96,17 @@ pub async fn page(State(state): State<AppState>) -> Result<DemoPage, AppError> {
             Some(DemoAgent {
                 role: d.role.label_fr(),
                 who: format!("{} — {}", d.name, d.title),
+                try_it: match d.role {
+                    guichet_domain::StaffRole::FrontDesk => {
+                        "À essayer : retrouver ou enregistrer une personne, ouvrir un dossier avec elle au guichet ou au téléphone, enregistrer un courrier reçu avec ses pages numérisées, imprimer son récépissé, l’orienter, traiter les alertes."
+                    }
+                    guichet_domain::StaffRole::CaseOfficer => {
+                        "À essayer : les dossiers à instruire de son organisme (« Dossiers à instruire »), demander des pièces, écrire à la personne, décider après avoir lu le courrier qui partira."
+                    }
+                    guichet_domain::StaffRole::Administrator => {
+                        "À essayer : créer, suspendre ou réinitialiser les comptes des agents, voir les chiffres de l’accueil."
+                    }
+                },
                 login: d.login,
                 password: d.password,
                 key: d.totp.to_owned(),
