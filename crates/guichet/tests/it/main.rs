@@ -7,6 +7,7 @@ mod catalogue;
 mod cli;
 mod journey;
 mod kill;
+mod officer_journey;
 mod render_workers;
 mod serve;
 mod staff_journey;
