@@ -233,7 +233,10 @@ pub async fn render_error_pages(
     next: axum::middleware::Next,
 ) -> Response {
     let path = request.uri().path();
-    let staff = path == "/agents" || path.starts_with("/agents/");
+    let staff = ["/agents", "/instruction"]
+        .iter()
+        .any(|root| path == *root || path.starts_with(&format!("{root}/")))
+        || path == "/instruction.csv";
     let response = next.run(request).await;
     let Some(view) = response.extensions().get::<ErrorView>().cloned() else {
         return response;

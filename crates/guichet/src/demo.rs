@@ -475,7 +475,6 @@ async fn load_cases(
                 step(47, Officer, Web, Command::StartExamination),
                 step(48, Officer, Web, request(&["Justificatif de filiation"])),
                 step(52, Person, Email, scanned("Livret de famille")),
-                step(53, Officer, Web, Command::ResumeExamination),
                 step(
                     54,
                     Officer,
@@ -591,7 +590,6 @@ async fn load_cases(
                     Counter,
                     scanned("Attestation d’assurance scolaire"),
                 ),
-                step(76, Officer, Web, Command::ResumeExamination),
             ],
         ),
         // Reopened after a refusal (recours gracieux by post).

@@ -163,6 +163,10 @@ async fn find(state: &AppState, me: &SignedIn, w: &Wanted) -> Result<Vec<Person>
             })
             .collect();
         for (i, prefix) in starts.iter().enumerate().take(3) {
+            // « Marti Marie »: the same start twice asks the same question once.
+            if starts[..i].contains(prefix) {
+                continue;
+            }
             let filter = PersonFilter {
                 name_prefix: Some(prefix.clone()),
                 other_words: starts

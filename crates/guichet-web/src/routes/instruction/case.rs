@@ -186,12 +186,15 @@ fn detail(kind: &EventKind) -> Option<String> {
     }
 }
 
-/// The decisions open to an officer on the case as it stands.
-fn outcomes(case: &Case) -> Vec<OutcomeChoice> {
-    let had_right = case
-        .decision
-        .as_ref()
-        .is_some_and(|d| d.outcome.leaves_a_right());
+/// The decisions open to an officer on the case as it stands: revising or withdrawing is for
+/// procedures that decide on an ongoing right (an allowance, a service), not for a one-off
+/// request such as a copy of a certificate.
+fn outcomes(case: &Case, decides_rights: bool) -> Vec<OutcomeChoice> {
+    let had_right = decides_rights
+        && case
+            .decision
+            .as_ref()
+            .is_some_and(|d| d.outcome.leaves_a_right());
     let mut out = Vec::new();
     let choice = |o: Outcome, label| OutcomeChoice {
         code: o.code(),
@@ -206,7 +209,7 @@ fn outcomes(case: &Case) -> Vec<OutcomeChoice> {
                 out.push(choice(Outcome::Revoked, "Retirer le droit"));
             }
         }
-        CaseState::Decided(o) if o.leaves_a_right() => {
+        CaseState::Decided(o) if decides_rights && o.leaves_a_right() => {
             out.push(choice(Outcome::Revised, "Réviser le droit en cours"));
             out.push(choice(Outcome::Revoked, "Retirer le droit en cours"));
         }
@@ -359,7 +362,12 @@ pub(crate) async fn view(
         can_examine: case.state == CaseState::UnderExamination,
         can_resume: case.state == CaseState::WaitingForDocuments,
         can_reopen: case.state.is_closed(),
-        outcomes: outcomes(case),
+        outcomes: outcomes(
+            case,
+            definition
+                .as_ref()
+                .is_none_or(|d| d.procedure().decides_rights()),
+        ),
         decision: case.decision.as_ref().map(|d| {
             format!(
                 "{} le {}{} : {}",
