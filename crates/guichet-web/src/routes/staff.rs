@@ -485,6 +485,7 @@ pub fn event_label(event: &str) -> &'static str {
         "account_reactivated" => "compte réactivé",
         "account_reset" => "compte réinitialisé",
         "alert_closed" => "alerte fermée",
+        "person_registered" => "personne enregistrée",
         _ => "autre événement",
     }
 }

@@ -635,6 +635,7 @@ async fn measure_desk(
         #[allow(clippy::disallowed_methods)] // a benchmark measures wall-clock time
         let started = Instant::now();
         let pause = args.desk_pause_ms;
+        let agent_count = agents.len();
         let mut tasks = Vec::new();
         for (n, v) in agents.iter().cloned().enumerate() {
             let (client, base) = (client.clone(), base.to_owned());
@@ -644,6 +645,12 @@ async fn measure_desk(
                 let mut v = v;
                 let mut latencies: Vec<u32> = Vec::new();
                 let mut i = n;
+                // Agents work independently: with a pause, each starts at its own offset
+                // within it, so that the 50 do not all ask at the same instant.
+                if pause > 0 {
+                    let offset = pause * n as u64 / agent_count.max(1) as u64;
+                    tokio::time::sleep(Duration::from_millis(offset)).await;
+                }
                 while !stop.load(Ordering::Relaxed) {
                     i += args_stride();
                     #[allow(clippy::disallowed_methods)] // a benchmark measures wall-clock time
