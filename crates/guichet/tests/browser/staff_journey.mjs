@@ -3,8 +3,11 @@
 // sign-in with a wrong password then the right one → a wrong code then the right one (TOTP,
 // computed here) → the agents' home → « Retrouver une personne » (focus on the search field,
 // a search without result) → registering a person who refuses digital, with a missing family
-// name first → finding her again despite a typo → signing out (the pages behind sign-in are
-// closed again) → signing in as another operator's case officer, whom her page refuses (403).
+// name first → finding her again despite a typo → a request started online (another browser,
+// without the agent's cookie: the person gives her details and stops, keeping the reference)
+// that the front desk finds by its reference, takes over and sends with her at the counter →
+// signing out (the pages behind sign-in are closed again) → signing in as another operator's
+// case officer, whom her page refuses (403).
 //
 // Called by crates/guichet/tests/it/staff_journey.rs, which starts the real server, then
 // asserts on the JSON report printed here. This script only drives and observes; when the
@@ -266,6 +269,80 @@ try {
   report.figures_text = await page.$eval("main", (m) => m.textContent.replace(/\s+/g, " "));
   response = await page.goto(base + "/agents/alertes", { waitUntil: "load" });
   await check(page, "alertes", response);
+
+  step = "3d. a request started online: the person gives her details and stops";
+  // Another browser, without the agent's cookie: the person at home.
+  const home = await browser.newContext(contextOptions);
+  const own = await home.newPage();
+  response = await own.goto(base + "/demarches/inscription-cantine/en-ligne", { waitUntil: "load" });
+  await check(own, "ligne-debut", response);
+  response = await go(own, () => own.click('main a[href$="/en-ligne/coordonnees"]'));
+  await check(own, "ligne-coordonnees", response);
+  await own.fill("#prenom", "Samia");
+  await own.fill("#nom", "Haddad");
+  await own.fill("#adresse-ligne1", "12 rue du Moulin");
+  await own.fill("#adresse-code_postal", "59990");
+  await own.fill("#adresse-commune", "Saint-Clair-sur-Lys");
+  await own.check('input[name="contact"][value="Par courrier"]');
+  response = await go(own, () => own.click('main button[type="submit"]'));
+  await check(own, "ligne-etape-1", response);
+  report.online_step_text = await own.innerText("main");
+  const draft = report.online_step_text.match(/GX-[0-9A-Z]{4}-[0-9A-Z]{4}/);
+  report.draft_reference = draft ? draft[0] : null;
+  if (!report.draft_reference) throw new Error("no reference shown on the first step");
+  response = await go(own, () => own.click('main button[value="pause"]'));
+  await check(own, "ligne-pause", response);
+  report.paused_url = where(own);
+  report.paused_text = await own.innerText("main");
+  await home.close();
+
+  step = "3e. the front desk finds her by the reference and takes the request over";
+  const ref = report.draft_reference;
+  response = await page.goto(base + "/agents/personnes", { waitUntil: "load" });
+  response = await search(page, ref);
+  await check(page, "reprise-personne", response);
+  report.online_person_url = where(page);
+  report.online_person_text = await page.innerText("main");
+  response = await go(page, () =>
+    page.click(`main form[action="/agents/dossiers/${ref}/reprendre"] button[type="submit"]`),
+  );
+  await check(page, "reprise-etape-1", response);
+  report.takeover_step_text = await page.innerText("main");
+
+  step = "3f. the front desk fills the remaining steps with her";
+  await page.fill("#enfant-1-enfant_nom", "Inès Haddad");
+  await page.fill("#enfant-1-enfant_naissance", "03/09/2018");
+  await page.check('input[name="enfant-1-ecole"][value="École Louise-Michel"]');
+  response = await go(page, () => page.click('main button[value="continuer"]'));
+  await check(page, "reprise-etape-2", response);
+  await page.check('input[name="jours"][value="mardi"]');
+  await page.check('input[name="jours"][value="vendredi"]');
+  response = await go(page, () => page.click('main button[value="continuer"]'));
+  await check(page, "reprise-etape-3", response);
+  await page.check("#allergie-non");
+  response = await go(page, () => page.click('main button[value="continuer"]'));
+  await check(page, "reprise-etape-adresse", response);
+  await page.fill("#responsable_adresse-ligne1", "12 rue du Moulin");
+  await page.fill("#responsable_adresse-code_postal", "59990");
+  await page.fill("#responsable_adresse-commune", "Saint-Clair-sur-Lys");
+  response = await go(page, () => page.click('main button[value="continuer"]'));
+  await check(page, "reprise-etape-quotient", response);
+  await page.fill("#quotient", "620");
+  response = await go(page, () => page.click('main button[value="continuer"]'));
+  await check(page, "reprise-verification", response);
+  report.takeover_review_text = await page.innerText("main");
+
+  step = "3g. submitted at the counter";
+  await page.check("#certifie");
+  response = await go(page, () => page.click('main button[type="submit"]'));
+  await check(page, "reprise-recepisse", response);
+  report.takeover_receipt_url = where(page);
+  report.takeover_receipt_text = await page.innerText("main");
+  // The generated form and the follow-up page are the public ones (no agent bar): back to her
+  // page at the desk by its address, where the case is now sent.
+  response = await page.goto(base + report.online_person_url, { waitUntil: "load" });
+  await check(page, "reprise-personne-apres", response);
+  report.online_person_after_text = await page.innerText("main");
 
   step = "4. sign out";
   response = await go(page, () => page.getByRole("button", { name: "Se déconnecter" }).click());

@@ -2,8 +2,10 @@
 //! server (`serve --demo`): signing in with a wrong password then the right one, a wrong TOTP
 //! code then the right one → the agents' home → « Retrouver une personne » (the search field
 //! focused on arrival, a search, a search without result) → registering a person who refuses
-//! digital, a missing family name first → finding her again despite a typo → signing out (the
-//! pages behind sign-in are closed again) → another operator's case officer signing in, whom her
+//! digital, a missing family name first → finding her again despite a typo → a request a person
+//! started online and stopped after her details, which the front desk finds by its reference,
+//! takes over (« Reprendre la demande avec la personne ») and sends with her at the counter →
+//! signing out (the pages behind sign-in are closed again) → another operator's case officer signing in, whom her
 //! page refuses with a 403 that says why. Every page reached, error pages included, passes the
 //! same checks as `browser.rs` (axe-core WCAG 2.1 A/AA, keyboard, reflow at 320 px).
 #![allow(clippy::disallowed_methods)] // waits for a real browser process against the wall clock
@@ -17,7 +19,8 @@ use crate::browser::{is_wcag, problems, require_tooling, strings};
 use crate::support::Server;
 
 /// Each page the journey must reach, in order: its label in the report, the HTTP status it
-/// must answer and where the browser must be (`{id}` stands for the registered person's id).
+/// must answer and where the browser must be (`{id}` stands for the registered person's id,
+/// `{ref}` for the reference of the request started online, `{online}` for its person's id).
 const EXPECTED: &[(&str, u16, &str)] = &[
     ("connexion", 200, "/agents/connexion"),
     ("connexion-erreur", 422, "/agents/connexion"),
@@ -55,6 +58,55 @@ const EXPECTED: &[(&str, u16, &str)] = &[
     ),
     ("chiffres", 200, "/agents/chiffres"),
     ("alertes", 200, "/agents/alertes"),
+    (
+        "ligne-debut",
+        200,
+        "/demarches/inscription-cantine/en-ligne",
+    ),
+    (
+        "ligne-coordonnees",
+        200,
+        "/demarches/inscription-cantine/en-ligne/coordonnees",
+    ),
+    (
+        "ligne-etape-1",
+        200,
+        "/demarches/inscription-cantine/en-ligne/etape/1",
+    ),
+    ("ligne-pause", 200, "/suivi/{ref}?pause=1"),
+    ("reprise-personne", 200, "/agents/personnes/{online}"),
+    (
+        "reprise-etape-1",
+        200,
+        "/demarches/inscription-cantine/en-ligne/etape/1",
+    ),
+    (
+        "reprise-etape-2",
+        200,
+        "/demarches/inscription-cantine/en-ligne/etape/2",
+    ),
+    (
+        "reprise-etape-3",
+        200,
+        "/demarches/inscription-cantine/en-ligne/etape/3",
+    ),
+    (
+        "reprise-etape-adresse",
+        200,
+        "/demarches/inscription-cantine/en-ligne/etape/4",
+    ),
+    (
+        "reprise-etape-quotient",
+        200,
+        "/demarches/inscription-cantine/en-ligne/etape/5",
+    ),
+    (
+        "reprise-verification",
+        200,
+        "/demarches/inscription-cantine/en-ligne/verification",
+    ),
+    ("reprise-recepisse", 200, "/suivi/{ref}?envoye=1"),
+    ("reprise-personne-apres", 200, "/agents/personnes/{online}"),
     ("deconnexion", 200, "/agents/connexion?deconnecte=1"),
     (
         "agents-apres-deconnexion",
@@ -67,9 +119,12 @@ const EXPECTED: &[(&str, u16, &str)] = &[
     ("ccas-personne-refusee", 403, "/agents/personnes/{id}"),
 ];
 
-/// `url` is `pattern` with `{id}` replaced by `id`.
-fn at(url: &str, pattern: &str, id: &str) -> bool {
-    url == pattern.replace("{id}", id)
+/// `url` is `pattern` with each placeholder (`{id}`, `{ref}`, `{online}`) replaced by its value.
+fn at(url: &str, pattern: &str, values: &[(&str, &str)]) -> bool {
+    let expected = values
+        .iter()
+        .fold(pattern.to_owned(), |p, (k, v)| p.replace(k, v));
+    url == expected
 }
 
 fn text<'a>(report: &'a Value, key: &str) -> &'a str {
@@ -128,6 +183,22 @@ fn an_agent_signs_in_registers_and_finds_a_person_and_another_operator_is_refuse
         .and_then(|rest| rest.strip_suffix("?enregistree=1"))
         .unwrap_or_else(|| panic!("registering led to {person_url:?}, not the person's page"));
     assert!(!id.is_empty() && !id.contains(['/', '?']), "{person_url}");
+    // The draft started online: its reference, shown to the person, and her page at the desk.
+    let reference = text(&report, "draft_reference");
+    assert!(
+        reference.starts_with("GX-") && reference.len() == 12,
+        "the first step showed no reference: {}",
+        text(&report, "online_step_text")
+    );
+    let online_url = text(&report, "online_person_url");
+    let online = online_url
+        .strip_prefix("/agents/personnes/")
+        .unwrap_or_else(|| panic!("searching {reference} led to {online_url:?}, not her page"));
+    assert!(
+        !online.is_empty() && !online.contains(['/', '?']) && online != id,
+        "{online_url}"
+    );
+    let placeholders = [("{id}", id), ("{ref}", reference), ("{online}", online)];
 
     let mut failures = Vec::new();
     for (page, (label, status, url)) in pages.iter().zip(EXPECTED) {
@@ -135,7 +206,7 @@ fn an_agent_signs_in_registers_and_finds_a_person_and_another_operator_is_refuse
             failures.push(format!("{label}: {p}"));
         }
         let reached = page["url"].as_str().unwrap_or("?");
-        if !at(reached, url, id) {
+        if !at(reached, url, &placeholders) {
             failures.push(format!("{label}: at {reached} instead of {url}"));
         }
         let title = page["title"].as_str().unwrap_or("");
@@ -220,6 +291,50 @@ fn an_agent_signs_in_registers_and_finds_a_person_and_another_operator_is_refuse
     assert!(
         person.contains("3 rue des Lilas, 59990 Saint-Clair-sur-Lys"),
         "{person}"
+    );
+
+    // A request started online, finished at the counter: the person stops after giving her
+    // details, keeping the reference; the front desk finds her by it and, on her page, takes
+    // the draft over; the generated form continues where she stopped, and the request is sent.
+    let paused = text(&report, "paused_text");
+    assert!(
+        paused.contains("Vos réponses sont enregistrées") && paused.contains(reference),
+        "{paused}"
+    );
+    let her_page = text(&report, "online_person_text");
+    assert!(
+        her_page.contains("Samia") && her_page.contains("HADDAD"),
+        "{her_page}"
+    );
+    assert!(
+        her_page.contains("Reprendre la demande avec la personne"),
+        "{her_page}"
+    );
+    assert!(
+        text(&report, "takeover_step_text").contains(reference),
+        "the step taken over names another draft: {}",
+        text(&report, "takeover_step_text")
+    );
+    let review = text(&report, "takeover_review_text");
+    for answer in ["Samia", "Inès Haddad", "École Louise-Michel", "620"] {
+        assert!(
+            review.contains(answer),
+            "{answer} not on the review: {review}"
+        );
+    }
+    let receipt = text(&report, "takeover_receipt_text");
+    assert!(receipt.contains(reference), "{receipt}");
+    // The journal says who did what, through which channel: opened online by her, answered
+    // and sent at the counter by the front desk.
+    assert!(
+        receipt.contains("en ligne, par vous-même")
+            && receipt.contains("Demande déposée\n\nau guichet, par un agent d’accueil"),
+        "{receipt}"
+    );
+    let after = text(&report, "online_person_after_text");
+    assert!(
+        !after.contains("Reprendre la demande avec la personne") && !after.contains("Brouillon"),
+        "{after}"
     );
 
     // Signing out closes the pages behind sign-in.
