@@ -315,6 +315,9 @@ pub struct Layout {
     pub site: Arc<Site>,
     /// The page shows errors: its title starts with « Erreur : ».
     pub error: bool,
+    /// An agent fills this person's case at a desk (`SessionData::desk`): the person's id,
+    /// for the banner that says so and leads back to the desk.
+    pub desk: Option<String>,
 }
 
 impl Layout {
@@ -324,7 +327,16 @@ impl Layout {
             demo: state.demo,
             site: Arc::clone(&state.site),
             error: false,
+            desk: None,
         }
+    }
+
+    /// The same layout, with the desk banner when this browser fills `case` at a desk.
+    pub fn at_desk(mut self, session: &session::Session, case: &guichet_domain::Case) -> Self {
+        if session.data.desk.contains_key(case.reference.as_str()) {
+            self.desk = Some(case.person.to_string());
+        }
+        self
     }
 
     /// The same layout for a page that shows errors.

@@ -422,7 +422,8 @@ async fn case_view_with(
             by: e.actor.label_fr(),
         })
         .collect();
-    let mut layout = Layout::new(state, format!("Dossier {}", case.reference));
+    let mut layout =
+        Layout::new(state, format!("Dossier {}", case.reference)).at_desk(session, case);
     if upload_error.is_some() || message_error.is_some() {
         layout = layout.with_error();
     }

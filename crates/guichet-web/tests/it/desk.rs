@@ -449,7 +449,18 @@ async fn an_agent_and_the_person_editing_at_once_get_a_conflict_that_says_what_c
                 &[],
             )
             .await;
-            desk.get(step).await;
+            let at_desk = desk.get(step).await.page_text();
+            assert!(
+                at_desk.contains("Retour à la fiche de la personne"),
+                "{at_desk}"
+            );
+            assert!(
+                !person
+                    .get(step)
+                    .await
+                    .page_text()
+                    .contains("Retour à la fiche de la personne")
+            );
             let child = |name: &'static str| {
                 [
                     ("champ", "enfant"),

@@ -537,7 +537,8 @@ fn render_step(
     let mut layout = Layout::new(
         state,
         format!("{} — étape {} sur {}", v.field.label, v.n + 1, v.steps + 2),
-    );
+    )
+    .at_desk(session, v.case);
     if !errors.is_empty() {
         layout = layout.with_error();
     }
@@ -1118,7 +1119,8 @@ async fn review_view(
     let mut layout = Layout::new(
         state,
         format!("Vérifiez votre demande — {}", def.procedure().title()),
-    );
+    )
+    .at_desk(session, case);
     if !errors.is_empty() {
         layout = layout.with_error();
     }
