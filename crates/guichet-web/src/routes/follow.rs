@@ -303,6 +303,8 @@ pub struct CasePage {
     messages: Vec<(String, bool, String)>,
     can_write: bool,
     message_error: Option<String>,
+    /// The channel the feedback form starts on: the desk's encounter, or online.
+    feedback_channel: &'static str,
 }
 
 /// The case `reference` if this session follows it.
@@ -486,6 +488,12 @@ async fn case_view_with(
             .collect(),
         can_write: case.state != CaseState::Draft,
         message_error,
+        feedback_channel: match session.data.desk.get(case.reference.as_str()) {
+            None => "web",
+            Some(c) if c == "phone" => "phone",
+            Some(c) if c.starts_with("post") => "post",
+            Some(_) => "counter",
+        },
         history,
         contact: person
             .as_ref()
