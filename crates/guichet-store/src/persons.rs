@@ -178,34 +178,64 @@ impl Store {
         }
         let op = bind(filter.operator.as_str().to_owned(), &mut binds);
         let unattached = if filter.include_unattached {
-            " OR (NOT EXISTS (SELECT 1 FROM person_operators po WHERE po.person_id = p.id)
-                  AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.person_id = p.id))"
+            " OR (NOT EXISTS (SELECT 1 FROM person_operators po WHERE po.person_id = p.id LIMIT 1)
+                  AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.person_id = p.id LIMIT 1))"
         } else {
             ""
         };
         conditions.push(format!(
-            "(EXISTS (SELECT 1 FROM person_operators po WHERE po.person_id = p.id AND po.operator_id = {op})
+            "(EXISTS (SELECT 1 FROM person_operators po WHERE po.person_id = p.id AND po.operator_id = {op} LIMIT 1)
               OR EXISTS (SELECT 1 FROM cases c
                          JOIN procedures pr ON pr.id = c.procedure_id AND pr.version = c.procedure_version
-                         WHERE c.person_id = p.id AND pr.operator_id = {op}){unattached})"
+                         WHERE c.person_id = p.id AND pr.operator_id = {op} LIMIT 1){unattached})"
         ));
         let sql = format!(
             "SELECT p.id, p.search_key FROM persons p WHERE {} ORDER BY p.search_key, p.id LIMIT {}",
             conditions.join(" AND "),
             filter.limit
         );
-        let rows: Vec<(String, Option<String>)> = with_pool!(self, pool => {
-            let mut query = sqlx::query(&sql);
-            for b in &binds {
-                query = query.bind(b);
+        // On PostgreSQL, a name prefix is best served by walking the name index in order and
+        // stopping at the limit; the planner, misjudging how many rows the scope and the other
+        // words keep, would rather read the whole prefix range (5,000 rows for a common name)
+        // and sort it — six times slower (`EXPLAIN ANALYZE`: 16 ms against 2.5 ms on 100,000
+        // people). The `LIMIT 1` in the scope's `EXISTS` keeps them per-row probes of the
+        // primary keys rather than hashes of a whole table. SQLite plans it well as it is.
+        let ordered_walk = filter.name_prefix.is_some();
+        let rows: Vec<(String, Option<String>)> = match &self.db {
+            crate::Db::Postgres(pool) if ordered_walk => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("SET LOCAL enable_bitmapscan = off")
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("SET LOCAL enable_sort = off")
+                    .execute(&mut *tx)
+                    .await?;
+                let mut query = sqlx::query(&sql);
+                for b in &binds {
+                    query = query.bind(b);
+                }
+                let rows = query
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(|r| Ok((r.try_get("id")?, r.try_get("search_key")?)))
+                    .collect::<Result<_, sqlx::Error>>()?;
+                tx.commit().await?;
+                rows
             }
-            query
-                .fetch_all(pool)
-                .await?
-                .iter()
-                .map(|r| Ok((r.try_get("id")?, r.try_get("search_key")?)))
-                .collect::<Result<_, sqlx::Error>>()?
-        });
+            _ => with_pool!(self, pool => {
+                let mut query = sqlx::query(&sql);
+                for b in &binds {
+                    query = query.bind(b);
+                }
+                query
+                    .fetch_all(pool)
+                    .await?
+                    .iter()
+                    .map(|r| Ok((r.try_get("id")?, r.try_get("search_key")?)))
+                    .collect::<Result<_, sqlx::Error>>()?
+            }),
+        };
         rows.into_iter()
             .map(|(id, key)| {
                 Ok((
