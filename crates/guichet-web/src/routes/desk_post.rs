@@ -21,7 +21,8 @@ use crate::error::AppError;
 use crate::form_input::FormInput;
 use crate::staff::SignedIn;
 
-/// The day a letter arrived, typed `AAAA-MM-JJ` (empty: today), as noon in France that day.
+/// The day a letter arrived, typed `AAAA-MM-JJ` (empty: now), as 10:00 UTC that day (late
+/// morning in France, so the day is the same in both), never later than now.
 pub(crate) fn received_on(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, AppError> {
     let text = text.trim();
     if text.is_empty() {

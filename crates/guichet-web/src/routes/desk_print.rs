@@ -81,21 +81,25 @@ async fn frame(state: &AppState, case: &Case) -> Result<Letter, AppError> {
     Ok(letter)
 }
 
+/// The case named in the path, once the signed-in agent may see it (`View`: printing for the
+/// person is part of seeing their case); `what` names the document in a refusal's journal line.
+async fn printable(
+    state: &AppState,
+    headers: &HeaderMap,
+    reference: Result<Path<String>, PathRejection>,
+    what: &str,
+) -> Result<Case, AppError> {
+    let me = SignedIn::require(state, headers).await?;
+    case_for(state, &me, reference, Action::View, what).await
+}
+
 /// `GET /agents/dossiers/{ref}/recepisse.pdf`: the receipt, as the person downloads it.
 pub async fn receipt(
     State(state): State<AppState>,
     headers: HeaderMap,
     reference: Result<Path<String>, PathRejection>,
 ) -> Result<Response, AppError> {
-    let me = SignedIn::require(&state, &headers).await?;
-    let case = case_for(
-        &state,
-        &me,
-        reference,
-        Action::View,
-        "imprimer le récépissé de",
-    )
-    .await?;
+    let case = printable(&state, &headers, reference, "imprimer le récépissé de").await?;
     let Some(submitted) = case.submitted_at else {
         return Err(AppError::BadRequest {
             message: "Cette demande n’est pas encore envoyée : il n’y a pas encore de récépissé. Imprimez plutôt le résumé du dossier.".into(),
@@ -222,15 +226,7 @@ pub async fn summary(
     headers: HeaderMap,
     reference: Result<Path<String>, PathRejection>,
 ) -> Result<Response, AppError> {
-    let me = SignedIn::require(&state, &headers).await?;
-    let case = case_for(
-        &state,
-        &me,
-        reference,
-        Action::View,
-        "imprimer le résumé de",
-    )
-    .await?;
+    let case = printable(&state, &headers, reference, "imprimer le résumé de").await?;
     let definition = state.cases.definition(&case.procedure).await?;
     let title = definition.as_ref().map_or_else(
         || case.procedure.id.to_string(),
@@ -257,12 +253,10 @@ pub async fn missing_documents(
     headers: HeaderMap,
     reference: Result<Path<String>, PathRejection>,
 ) -> Result<Response, AppError> {
-    let me = SignedIn::require(&state, &headers).await?;
-    let case = case_for(
+    let case = printable(
         &state,
-        &me,
+        &headers,
         reference,
-        Action::View,
         "imprimer les pièces manquantes de",
     )
     .await?;
@@ -338,15 +332,7 @@ pub async fn decision(
     headers: HeaderMap,
     reference: Result<Path<String>, PathRejection>,
 ) -> Result<Response, AppError> {
-    let me = SignedIn::require(&state, &headers).await?;
-    let case = case_for(
-        &state,
-        &me,
-        reference,
-        Action::View,
-        "imprimer la décision de",
-    )
-    .await?;
+    let case = printable(&state, &headers, reference, "imprimer la décision de").await?;
     let Some(d) = case.decision.clone() else {
         return Err(AppError::BadRequest {
             message: "Aucune décision n’a encore été prise sur ce dossier.".into(),

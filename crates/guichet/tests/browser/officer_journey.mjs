@@ -24,10 +24,10 @@
 // Environment: GUICHET_CHROMIUM (default /usr/bin/chromium); GUICHET_BROWSER_SCREENSHOTS=DIR to
 // keep a PNG of each page at 1280 and 320 CSS px (named instruction-…).
 
-import { createHmac } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { chromium } from "playwright-core";
 import { analyse, DESKTOP } from "./check.mjs";
+import { nextCode } from "./totp.mjs";
 
 const [base, pdfOut] = process.argv.slice(2);
 if (!base || !pdfOut) {
@@ -59,51 +59,6 @@ const REQUESTED = "Copie de votre pièce d’identité";
 const LETTER_SAYS = "Veuillez trouver ci-joint la copie de ma carte d’identité.";
 const MOTIVATION =
   "Vous êtes la personne concernée par l’acte et votre identité est justifiée : la copie intégrale vous est délivrée.";
-
-// ---- TOTP (RFC 6238 over RFC 4226: HMAC-SHA1, 30 s steps, 6 digits), as staff_journey.mjs ----
-
-function base32Decode(text) {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  let bits = 0;
-  let value = 0;
-  const out = [];
-  for (const c of text.replace(/[\s=]/g, "").toUpperCase()) {
-    const i = alphabet.indexOf(c);
-    if (i < 0) throw new Error(`not base32: ${c}`);
-    value = (value << 5) | i;
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
-
-function totpAtStep(key, step) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(step));
-  const mac = createHmac("sha1", base32Decode(key)).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0x0f;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, "0");
-}
-
-const stepNow = () => Math.floor(Date.now() / 1000 / 30);
-
-// A code the server accepts now for `account`: it takes the previous, current and next step,
-// but never a step at or before the last one used (a code is good once). Signing in twice within
-// 30 s uses the next step's code; a third time would wait for the clock.
-async function nextCode(account) {
-  for (;;) {
-    const s = stepNow();
-    const step = Math.max(s, account.lastStep + 1);
-    if (step <= s + 1) {
-      account.lastStep = step;
-      return totpAtStep(account.totp, step);
-    }
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
 
 // ---- a scanned letter: a one-page PDF, as a desk scanner would produce ----
 

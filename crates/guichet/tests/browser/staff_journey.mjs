@@ -18,10 +18,10 @@
 // Environment: GUICHET_CHROMIUM (default /usr/bin/chromium); GUICHET_BROWSER_SCREENSHOTS=DIR to
 // keep a PNG of each page at 1280 and 320 CSS px (named agents-…).
 
-import { createHmac } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { chromium } from "playwright-core";
 import { analyse, DESKTOP } from "./check.mjs";
+import { totp, wrongCode } from "./totp.mjs";
 
 const [base] = process.argv.slice(2);
 if (!base) {
@@ -46,44 +46,6 @@ const CCAS_OFFICER = {
   password: "Demo-Instruction-2026",
   totp: "KRUGS4ZANFZSAYLOEBSGK3LPEBVWK6JA",
 };
-
-// ---- TOTP (RFC 6238 over RFC 4226: HMAC-SHA1, 30 s steps, 6 digits) ----
-
-function base32Decode(text) {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  let bits = 0;
-  let value = 0;
-  const out = [];
-  for (const c of text.replace(/[\s=]/g, "").toUpperCase()) {
-    const i = alphabet.indexOf(c);
-    if (i < 0) throw new Error(`not base32: ${c}`);
-    value = (value << 5) | i;
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
-
-function totpAtStep(key, step) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(step));
-  const mac = createHmac("sha1", base32Decode(key)).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0x0f;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, "0");
-}
-
-const stepNow = () => Math.floor(Date.now() / 1000 / 30);
-const totp = (key) => totpAtStep(key, stepNow());
-
-// A well-formed code the server cannot accept now (it takes the previous, current and next step).
-function wrongCode(key) {
-  const s = stepNow();
-  const near = new Set([-2, -1, 0, 1, 2].map((d) => totpAtStep(key, s + d)));
-  return ["000000", "123456", "999999"].find((c) => !near.has(c));
-}
 
 // ---- the journey ----
 

@@ -6,6 +6,7 @@ mod browser;
 mod catalogue;
 mod cli;
 mod journey;
+mod journey_report;
 mod kill;
 mod officer_journey;
 mod render_workers;

@@ -11,12 +11,12 @@
 #![allow(clippy::disallowed_methods)] // waits for a real browser process against the wall clock
 
 use std::process::Command;
-use std::time::Instant;
 
 use guichet_domain::{Delivery, NotificationKind};
 use serde_json::Value;
 
-use crate::browser::{is_wcag, problems, require_tooling, strings};
+use crate::browser::{require_tooling, strings};
+use crate::journey_report::{self, text};
 use crate::support::Server;
 
 /// Each page the journey must reach, in order: its label in the report, the HTTP status it
@@ -141,10 +141,6 @@ const LETTER_SAYS: &str = "Veuillez trouver ci-joint la copie de ma carte d’id
 const MOTIVATION: &str = "Vous êtes la personne concernée par l’acte et votre identité est \
                           justifiée : la copie intégrale vous est délivrée.";
 
-fn text<'a>(report: &'a Value, key: &str) -> &'a str {
-    report[key].as_str().unwrap_or_default()
-}
-
 /// Fails with `what` and the report's text at `key` unless that text contains every one of
 /// `needles`.
 fn says(report: &Value, key: &str, needles: &[&str], what: &str) {
@@ -161,47 +157,13 @@ fn a_case_goes_from_the_counter_through_a_request_for_documents_and_the_post_to_
     let data = tempfile::tempdir().unwrap();
     let server = Server::start(&["--demo"], data.path());
     let receipt = data.path().join("recepisse.pdf");
-    let started = Instant::now();
-    let output = Command::new("node")
-        .current_dir(&dir)
-        .arg("officer_journey.mjs")
-        .arg(format!("http://{}", server.address))
-        .arg(&receipt)
-        .output()
-        .unwrap();
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "officer_journey.mjs printed no JSON report ({e}):\n{}\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    });
-    // Kept for reading, when the test fails above all (the data directory is removed).
-    let kept = std::env::temp_dir().join("guichet-officer-journey.json");
-    std::fs::write(&kept, &output.stdout).unwrap();
-    eprintln!(
-        "officer journey: report in {} ({:.1} s in Chromium {})",
-        kept.display(),
-        started.elapsed().as_secs_f64(),
-        text(&report, "chromium")
-    );
-    assert!(
-        report["error"].is_null() && report["finished"].as_bool() == Some(true),
-        "the officer journey stopped at « {} »: {}",
-        report["failed_at"].as_str().unwrap_or("?"),
-        report["error"].as_str().unwrap_or("?")
-    );
-
-    // Every expected page was reached, in order, with its status, at its address.
-    let pages = report["pages"].as_array().cloned().unwrap_or_default();
-    let labels: Vec<&str> = pages
-        .iter()
-        .map(|p| p["path"].as_str().unwrap_or("?"))
-        .collect();
-    let expected: Vec<&str> = EXPECTED.iter().map(|(l, _, _)| *l).collect();
-    assert_eq!(
-        labels, expected,
-        "the journey did not reach the pages expected"
+    let report = journey_report::run(
+        "officer",
+        &dir,
+        "officer_journey.mjs",
+        &format!("http://{}", server.address),
+        &[receipt.as_path()],
+        EXPECTED,
     );
     let person_url = text(&report, "person_url");
     let id = person_url
@@ -221,45 +183,11 @@ fn a_case_goes_from_the_counter_through_a_request_for_documents_and_the_post_to_
         "the form's first step gave the code {code:?}"
     );
 
-    let mut failures = Vec::new();
-    for (page, (label, status, url)) in pages.iter().zip(EXPECTED) {
-        failures.extend(
-            problems(page, *status)
-                .into_iter()
-                .map(|p| format!("{label}: {p}")),
-        );
-        let reached = page["url"].as_str().unwrap_or("?");
-        let url = url.replace("{id}", id).replace("{ref}", reference);
-        if reached != url {
-            failures.push(format!("{label}: at {reached} instead of {url}"));
-        }
-        let title = page["title"].as_str().unwrap_or("");
-        let is_error = page["expect_error"].as_bool() == Some(true);
-        if is_error != title.starts_with("Erreur : ") {
-            failures.push(format!(
-                "{label}: titled « {title} » (an error page's title starts with « Erreur : », \
-                 and only an error page's)"
-            ));
-        }
-        for v in page["violations"].as_array().into_iter().flatten() {
-            if !is_wcag(&strings(&v["tags"])) {
-                eprintln!(
-                    "officer journey: note {label}: axe best practice {}",
-                    v["id"]
-                );
-            }
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} problem(s) on the officer journey's pages:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-    eprintln!(
-        "officer journey: {} pages checked: {}",
-        pages.len(),
-        labels.join(" → ")
+    journey_report::check_pages(
+        "officer",
+        &report,
+        EXPECTED,
+        &[("{id}", id), ("{ref}", reference)],
     );
 
     // 1. The form asked its questions one per step; the receipt printed at the counter is a

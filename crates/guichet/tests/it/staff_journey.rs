@@ -10,12 +10,8 @@
 //! same checks as `browser.rs` (axe-core WCAG 2.1 A/AA, keyboard, reflow at 320 px).
 #![allow(clippy::disallowed_methods)] // waits for a real browser process against the wall clock
 
-use std::process::Command;
-use std::time::Instant;
-
-use serde_json::Value;
-
-use crate::browser::{is_wcag, problems, require_tooling, strings};
+use crate::browser::{require_tooling, strings};
+use crate::journey_report::{self, text};
 use crate::support::Server;
 
 /// Each page the journey must reach, in order: its label in the report, the HTTP status it
@@ -119,63 +115,18 @@ const EXPECTED: &[(&str, u16, &str)] = &[
     ("ccas-personne-refusee", 403, "/agents/personnes/{id}"),
 ];
 
-/// `url` is `pattern` with each placeholder (`{id}`, `{ref}`, `{online}`) replaced by its value.
-fn at(url: &str, pattern: &str, values: &[(&str, &str)]) -> bool {
-    let expected = values
-        .iter()
-        .fold(pattern.to_owned(), |p, (k, v)| p.replace(k, v));
-    url == expected
-}
-
-fn text<'a>(report: &'a Value, key: &str) -> &'a str {
-    report[key].as_str().unwrap_or_default()
-}
-
 #[test]
 fn an_agent_signs_in_registers_and_finds_a_person_and_another_operator_is_refused_in_chromium() {
     let dir = require_tooling();
     let data = tempfile::tempdir().unwrap();
     let server = Server::start(&["--demo"], data.path());
-    let started = Instant::now();
-    let output = Command::new("node")
-        .current_dir(&dir)
-        .arg("staff_journey.mjs")
-        .arg(format!("http://{}", server.address))
-        .output()
-        .unwrap();
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "staff_journey.mjs printed no JSON report ({e}):\n{}\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    });
-    // Kept for reading, when the test fails above all (the data directory is removed).
-    let kept = std::env::temp_dir().join("guichet-staff-journey.json");
-    std::fs::write(&kept, &output.stdout).unwrap();
-    eprintln!(
-        "staff journey: report in {} ({:.1} s in Chromium {})",
-        kept.display(),
-        started.elapsed().as_secs_f64(),
-        text(&report, "chromium")
-    );
-    assert!(
-        report["error"].is_null() && report["finished"].as_bool() == Some(true),
-        "the staff journey stopped at « {} »: {}",
-        report["failed_at"].as_str().unwrap_or("?"),
-        report["error"].as_str().unwrap_or("?")
-    );
-
-    // Every expected page was reached, in order, with its status, at its address.
-    let pages = report["pages"].as_array().cloned().unwrap_or_default();
-    let labels: Vec<&str> = pages
-        .iter()
-        .map(|p| p["path"].as_str().unwrap_or("?"))
-        .collect();
-    let expected: Vec<&str> = EXPECTED.iter().map(|(l, _, _)| *l).collect();
-    assert_eq!(
-        labels, expected,
-        "the journey did not reach the pages expected"
+    let report = journey_report::run(
+        "staff",
+        &dir,
+        "staff_journey.mjs",
+        &format!("http://{}", server.address),
+        &[],
+        EXPECTED,
     );
     let person_url = text(&report, "person_url");
     let id = person_url
@@ -200,40 +151,7 @@ fn an_agent_signs_in_registers_and_finds_a_person_and_another_operator_is_refuse
     );
     let placeholders = [("{id}", id), ("{ref}", reference), ("{online}", online)];
 
-    let mut failures = Vec::new();
-    for (page, (label, status, url)) in pages.iter().zip(EXPECTED) {
-        for p in problems(page, *status) {
-            failures.push(format!("{label}: {p}"));
-        }
-        let reached = page["url"].as_str().unwrap_or("?");
-        if !at(reached, url, &placeholders) {
-            failures.push(format!("{label}: at {reached} instead of {url}"));
-        }
-        let title = page["title"].as_str().unwrap_or("");
-        let is_error = page["expect_error"].as_bool() == Some(true);
-        if is_error != title.starts_with("Erreur : ") {
-            failures.push(format!(
-                "{label}: titled « {title} » (an error page's title starts with « Erreur : », \
-                 and only an error page's)"
-            ));
-        }
-        for v in page["violations"].as_array().into_iter().flatten() {
-            if !is_wcag(&strings(&v["tags"])) {
-                eprintln!("staff journey: note {label}: axe best practice {}", v["id"]);
-            }
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} problem(s) on the staff journey's pages:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-    eprintln!(
-        "staff journey: {} pages checked: {}",
-        pages.len(),
-        labels.join(" → ")
-    );
+    journey_report::check_pages("staff", &report, EXPECTED, &placeholders);
 
     // Signing in: what was typed stays after a wrong password, the field to fix has the focus.
     assert_eq!(

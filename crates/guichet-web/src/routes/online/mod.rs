@@ -435,22 +435,22 @@ pub(crate) fn command_error(e: guichet_cases::CommandError) -> AppError {
 pub(crate) fn stale_fr(since: &[guichet_domain::Event]) -> String {
     let changes: Vec<String> = since
         .iter()
-        .map(|e| {
-            format!(
-                "{} ({}, {})",
-                e.kind.label_fr(),
-                match e.actor {
-                    guichet_domain::Actor::Person { .. } => "la personne elle-même",
-                    other => other.label_fr(),
-                },
-                e.channel.label_fr()
-            )
-        })
+        .map(|e| format!("{} ({})", e.kind.label_fr(), who_fr(e)))
         .collect();
     format!(
         "Ce dossier a été modifié pendant que vous le consultiez : {}. Rien n’a été enregistré de votre côté ; relisez le dossier avant d’agir à nouveau.",
         changes.join(" ; ")
     )
+}
+
+/// Who made a change and through which channel, for someone else looking at the same case
+/// (the person's own `Actor::label_fr` says « vous-même »).
+fn who_fr(e: &guichet_domain::Event) -> String {
+    let who = match e.actor {
+        Actor::Person { .. } => "la personne elle-même",
+        other => other.label_fr(),
+    };
+    format!("{who}, {}", e.channel.label_fr())
 }
 
 fn case_error_fr(e: &guichet_domain::CaseError) -> String {
@@ -601,10 +601,6 @@ async fn changed_by_others(
     if others.is_empty() {
         return Ok(None);
     }
-    let who = |e: &guichet_domain::Event| match e.actor {
-        Actor::Person { .. } => "la personne elle-même, en ligne".to_owned(),
-        other => format!("{}, {}", other.label_fr(), e.channel.label_fr()),
-    };
     let label = |key: &str| -> String {
         let base = key.split('-').next().unwrap_or(key);
         def.fields()
@@ -627,9 +623,9 @@ async fn changed_by_others(
                     })
                     .collect::<Vec<_>>()
                     .join(", "),
-                who(e)
+                who_fr(e)
             ),
-            other => format!("{} ({})", other.label_fr(), who(e)),
+            other => format!("{} ({})", other.label_fr(), who_fr(e)),
         })
         .collect();
     Ok(Some(changes.join(" ; ")))
