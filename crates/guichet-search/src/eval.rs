@@ -22,6 +22,8 @@ use crate::SearchError;
 use crate::index::SearchIndex;
 
 const EVALUATION: &str = include_str!("../data/evaluation.toml");
+const UNSEEN_DEV: &str = include_str!("../data/unseen/dev.toml");
+const UNSEEN_TEST: &str = include_str!("../data/unseen/test.toml");
 
 /// One evaluation query.
 #[derive(Debug, Clone, Deserialize)]
@@ -41,9 +43,21 @@ struct EvaluationRaw {
     case: Vec<Case>,
 }
 
-/// The shipped evaluation set.
+/// The shipped tuning set (the 74 queries the synonym and situation tables were written with).
 pub fn cases() -> Result<Vec<Case>, SearchError> {
-    let raw: EvaluationRaw = toml::from_str(EVALUATION)
+    parse_cases(EVALUATION)
+}
+
+/// The held-out sets (`data/unseen/`), written by someone who never saw the synonym and
+/// situation tables nor the engine's output: `dev` (120 queries) may guide a choice of
+/// settings; `test` (150) is for measuring only — never tune on it.
+pub fn unseen(test: bool) -> Result<Vec<Case>, SearchError> {
+    parse_cases(if test { UNSEEN_TEST } else { UNSEEN_DEV })
+}
+
+/// An evaluation set in the same TOML format (`[[case]]` with `q`, `expected`, `tag`).
+pub fn parse_cases(text: &str) -> Result<Vec<Case>, SearchError> {
+    let raw: EvaluationRaw = toml::from_str(text)
         .map_err(|e| SearchError::Data(format!("jeu d’évaluation : {}", e.message())))?;
     Ok(raw.case)
 }

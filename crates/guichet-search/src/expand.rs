@@ -51,6 +51,19 @@ impl Expansions {
         Self::parse(SYNONYMS, SITUATIONS)
     }
 
+    /// The shipped tables with only the synonyms, only the situations, or neither: to measure
+    /// what each brings (`guichet search eval --tables`).
+    pub fn shipped_parts(synonyms: bool, situations: bool) -> Result<Self, SearchError> {
+        Self::parse(
+            if synonyms { SYNONYMS } else { "groups = []" },
+            if situations {
+                SITUATIONS
+            } else {
+                "situation = []"
+            },
+        )
+    }
+
     pub fn parse(synonyms: &str, situations: &str) -> Result<Self, SearchError> {
         let syn: SynonymsRaw = toml::from_str(synonyms)
             .map_err(|e| SearchError::Data(format!("synonymes : {}", e.message())))?;

@@ -254,6 +254,12 @@ impl SearchIndex {
         })
     }
 
+    /// The same index with other expansion tables (an evaluation measuring what they bring).
+    pub fn with_expansions(mut self, expansions: Expansions) -> Self {
+        self.expansions = expansions;
+        self
+    }
+
     /// An index with nothing in it (tests of pages that do not search, a store not loaded yet).
     pub fn empty() -> Result<Self, SearchError> {
         let operators = OperatorDirectory::parse("[operators]\n[pivots]\n[domains]\n[titles]\n")?;

@@ -12,6 +12,7 @@ pub mod hit;
 pub mod index;
 pub mod text;
 
+pub use expand::Expansions;
 pub use hit::{ChannelHint, Hit, HitKind, OperatorView};
 pub use index::{MAX_QUERY_CHARS, SearchIndex};
 

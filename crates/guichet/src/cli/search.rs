@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use clap::Subcommand;
 use guichet_catalogue::{OperatorDirectory, ProcedureDefinition, Sheet};
 use guichet_search::eval::{self, Case, Fts5Baseline};
-use guichet_search::{SearchError, SearchIndex};
+use guichet_search::{Expansions, SearchError, SearchIndex};
 use serde::Serialize;
 
 /// `guichet search …`
@@ -30,12 +30,35 @@ pub enum SearchCommand {
         /// Print every query with both ranks.
         #[arg(long)]
         verbose: bool,
+        /// Another evaluation set in the same TOML format (default: the shipped tuning set).
+        #[arg(long)]
+        set: Option<PathBuf>,
+        /// Index these hosted procedures too (default: none for the shipped set, the demo
+        /// procedures for another set, whose expected answers may name them).
+        #[arg(long)]
+        procedures: Option<PathBuf>,
+        /// Write each query's ten first ids of both systems here, as JSON lines.
+        #[arg(long)]
+        ranks: Option<PathBuf>,
+        /// Which expansion tables to use: all (as shipped), synonyms, situations or none — to
+        /// measure what each brings.
+        #[arg(long, default_value = "all")]
+        tables: Tables,
     },
     /// Print index build time and warm query latency (p50/p99) as one JSON line.
     Bench {
         #[arg(long, default_value_t = 20)]
         rounds: usize,
     },
+}
+
+/// The expansion tables an evaluation runs with.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Tables {
+    All,
+    Synonyms,
+    Situations,
+    None,
 }
 
 /// Builds the index over the shipped national catalogue and the given definitions.
@@ -68,17 +91,76 @@ pub fn run(cmd: SearchCommand, out: &mut dyn Write) -> Result<(), SearchError> {
                 writeln!(out, "{line}").map_err(io)?;
             }
         }
-        SearchCommand::Eval { verbose } => {
-            let (sheets, index) = shipped_index(&[])?;
+        SearchCommand::Eval {
+            verbose,
+            set,
+            procedures,
+            ranks,
+            tables,
+        } => {
+            let defs = match (&procedures, &set) {
+                (Some(dir), _) => guichet_catalogue::definition::load_dir(dir)?,
+                (None, Some(_)) => guichet_catalogue::demo::definitions()?,
+                (None, None) => Vec::new(),
+            };
+            let (sheets, index) = shipped_index(&defs)?;
+            let (synonyms, situations) = match tables {
+                Tables::All => (true, true),
+                Tables::Synonyms => (true, false),
+                Tables::Situations => (false, true),
+                Tables::None => (false, false),
+            };
+            let index = index.with_expansions(Expansions::shipped_parts(synonyms, situations)?);
             let baseline = Fts5Baseline::build(&sheets)?;
-            let cases = eval::cases()?;
+            let cases = match &set {
+                Some(path) => eval::parse_cases(&std::fs::read_to_string(path).map_err(io)?)?,
+                None => eval::cases()?,
+            };
             let report = eval::evaluate(&index, &baseline, &cases)?;
+            if let Some(path) = ranks {
+                let mut lines = String::new();
+                for case in &cases {
+                    let ours: Vec<String> = index
+                        .search(&case.q, 10)?
+                        .into_iter()
+                        .map(|h| h.id)
+                        .collect();
+                    let line = serde_json::json!({
+                        "q": case.q, "tag": case.tag, "expected": case.expected,
+                        "guichet": ours, "baseline": baseline.search(&case.q, 10)?,
+                    });
+                    lines.push_str(&line.to_string());
+                    lines.push('\n');
+                }
+                std::fs::write(path, lines).map_err(io)?;
+            }
             if verbose {
                 let rank =
                     |r: Option<usize>| r.map(|r| r.to_string()).unwrap_or_else(|| "-".into());
                 for (q, tag, a, b) in &report.rows {
                     writeln!(out, "{:>3} {:>3}  [{tag}] {q}", rank(*a), rank(*b)).map_err(io)?;
                 }
+            }
+            // Per tag: Guichet's ranks, then the baseline's.
+            type Ranks = Vec<Option<usize>>;
+            let mut tags: BTreeMap<&str, (Ranks, Ranks)> = BTreeMap::new();
+            for (_, tag, a, b) in &report.rows {
+                let e = tags.entry(tag.as_str()).or_default();
+                e.0.push(*a);
+                e.1.push(*b);
+            }
+            for (tag, (a, b)) in &tags {
+                let (a, b) = (eval::score(a), eval::score(b));
+                writeln!(
+                    out,
+                    "  {tag:<12} {:>3} requêtes  top-3 {} (fts5 {})  top-1 {} (fts5 {})",
+                    a.queries,
+                    pct(a.top3),
+                    pct(b.top3),
+                    pct(a.top1),
+                    pct(b.top1)
+                )
+                .map_err(io)?;
             }
             writeln!(out, "queries: {}", report.guichet.queries).map_err(io)?;
             for (name, s) in [("guichet", report.guichet), ("fts5-bm25", report.baseline)] {
