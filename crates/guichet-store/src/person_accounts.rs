@@ -192,18 +192,26 @@ impl Store {
         Ok(())
     }
 
-    /// Records a wrong sign-in from `client` (a network address).
+    /// Records a wrong sign-in from `client` (a network address), and forgets those before
+    /// `forget_before`: an address is personal data, kept only while it counts.
     pub async fn record_sign_in_failure(
         &self,
         client: &str,
         now: DateTime<Utc>,
+        forget_before: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         with_pool!(self, write pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("DELETE FROM person_sign_in_failures WHERE at < $1")
+                .bind(to_micros(forget_before))
+                .execute(&mut *tx)
+                .await?;
             sqlx::query("INSERT INTO person_sign_in_failures (client, at) VALUES ($1, $2)")
                 .bind(client)
                 .bind(to_micros(now))
-                .execute(pool)
+                .execute(&mut *tx)
                 .await?;
+            tx.commit().await?;
         });
         Ok(())
     }

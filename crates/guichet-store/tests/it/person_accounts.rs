@@ -74,15 +74,15 @@ async fn an_address_has_one_account_and_failures_lock_it() {
         );
 
         store
-            .record_sign_in_failure("192.0.2.1", t(0))
+            .record_sign_in_failure("192.0.2.1", t(0), t(-10))
             .await
             .unwrap();
         store
-            .record_sign_in_failure("192.0.2.1", t(1))
+            .record_sign_in_failure("192.0.2.1", t(1), t(-10))
             .await
             .unwrap();
         store
-            .record_sign_in_failure("192.0.2.9", t(1))
+            .record_sign_in_failure("192.0.2.9", t(1), t(-10))
             .await
             .unwrap();
         assert_eq!(
@@ -91,6 +91,15 @@ async fn an_address_has_one_account_and_failures_lock_it() {
         );
         assert_eq!(
             store.sign_in_failures("192.0.2.1", t(1)).await.unwrap(),
+            (1, Some(t(1)))
+        );
+        // Recording forgets what no longer counts (before t(1) here).
+        store
+            .record_sign_in_failure("192.0.2.7", t(2), t(1))
+            .await
+            .unwrap();
+        assert_eq!(
+            store.sign_in_failures("192.0.2.1", t(-20)).await.unwrap(),
             (1, Some(t(1)))
         );
     })
