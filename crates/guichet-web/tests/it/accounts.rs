@@ -226,7 +226,7 @@ async fn a_case_is_added_with_its_code_removed_and_the_account_deleted_keeps_it(
                 r.location(),
                 Some(format!("/compte?retire={reference}").as_str())
             );
-            let r = app.get(&r.location().unwrap().to_owned()).await;
+            let r = app.get(r.location().unwrap()).await;
             assert!(r.page_text().contains("n’est pas supprimé"));
             assert!(!r.text().contains(&format!("href=\"/suivi/{reference}\"")));
 
