@@ -33,10 +33,14 @@ pub enum NotificationKind {
     Reopening,
     /// A message from the case officer about the case.
     Message,
+    /// About a person's portal account, not a case (confirming the address, choosing a new
+    /// password): email only, written by the portal when the person asks, never planned by
+    /// the case service nor rendered from the administrators' templates.
+    Account,
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 8] = [
+    pub const ALL: [NotificationKind; 9] = [
         NotificationKind::Receipt,
         NotificationKind::DocumentsRequest,
         NotificationKind::Decision,
@@ -45,6 +49,7 @@ impl NotificationKind {
         NotificationKind::Withdrawal,
         NotificationKind::Reopening,
         NotificationKind::Message,
+        NotificationKind::Account,
     ];
 
     /// Stable name stored in the database and used in template files.
@@ -58,6 +63,7 @@ impl NotificationKind {
             NotificationKind::Withdrawal => "withdrawal",
             NotificationKind::Reopening => "reopening",
             NotificationKind::Message => "message",
+            NotificationKind::Account => "account",
         }
     }
 
@@ -81,7 +87,14 @@ impl NotificationKind {
             NotificationKind::Withdrawal => "confirmation d’abandon",
             NotificationKind::Reopening => "avis de réexamen",
             NotificationKind::Message => "message du service",
+            NotificationKind::Account => "message sur le compte en ligne",
         }
+    }
+
+    /// Whether this kind is about a case (every kind but [`NotificationKind::Account`]): the
+    /// kinds the case service plans and administrators' templates cover.
+    pub fn is_about_a_case(self) -> bool {
+        !matches!(self, NotificationKind::Account)
     }
 }
 

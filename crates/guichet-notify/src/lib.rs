@@ -7,6 +7,7 @@
 //! ([`email_body`]) and the GSM-7 length of SMS ([`sms_text`]). It does no I/O: the case service
 //! (`guichet-cases`) writes the plan with the case's events; `guichet-delivery` sends it.
 
+pub mod account;
 pub mod email_body;
 pub mod error;
 pub mod operator_name;

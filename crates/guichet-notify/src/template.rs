@@ -180,6 +180,8 @@ pub fn placeholders(kind: NotificationKind) -> Vec<Placeholder> {
                 "le message de l’agent, tel qu’il l’a écrit",
             ),
         ],
+        // Account messages are written by the portal (`account.rs`), not from templates.
+        NotificationKind::Account => &[],
     };
     COMMON.iter().chain(specific).copied().collect()
 }
@@ -603,6 +605,7 @@ pub fn sample_values(kind: NotificationKind) -> Values {
                 Value::Text("recours gracieux reçu avec de nouveaux justificatifs".into()),
             );
         }
+        NotificationKind::Account => {}
     }
     v
 }

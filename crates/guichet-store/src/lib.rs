@@ -13,6 +13,7 @@ mod cases;
 mod catalogue;
 mod operators;
 pub mod outbox;
+pub mod person_accounts;
 mod persons;
 pub use persons::PersonFilter;
 pub mod portal;

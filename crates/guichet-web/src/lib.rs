@@ -95,6 +95,41 @@ pub fn router(state: AppState) -> Router {
             "/avis/{id}",
             get(routes::feedback::form).post(routes::feedback::save),
         )
+        .route("/compte", get(routes::account::home))
+        .route(
+            "/compte/creer",
+            get(routes::account::sign_in::sign_up_form).post(routes::account::sign_in::sign_up),
+        )
+        .route(
+            "/compte/creer/envoye",
+            get(routes::account::sign_in::sign_up_sent),
+        )
+        .route("/compte/confirmer", get(routes::account::sign_in::verify))
+        .route(
+            "/compte/connexion",
+            get(routes::account::sign_in::sign_in_form).post(routes::account::sign_in::sign_in),
+        )
+        .route(
+            "/compte/deconnexion",
+            post(routes::account::sign_in::sign_out),
+        )
+        .route("/compte/dossiers", post(routes::account::add_case))
+        .route(
+            "/compte/dossiers/{reference}/retirer",
+            post(routes::account::remove_case),
+        )
+        .route(
+            "/compte/supprimer",
+            get(routes::account::delete_form).post(routes::account::delete),
+        )
+        .route(
+            "/compte/mot-de-passe-oublie",
+            get(routes::account::password::forgot_form).post(routes::account::password::forgot),
+        )
+        .route(
+            "/compte/nouveau-mot-de-passe",
+            get(routes::account::password::reset_form).post(routes::account::password::reset),
+        )
         .route("/demo", get(routes::demo::page))
         .route(
             "/agents/connexion",

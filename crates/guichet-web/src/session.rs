@@ -44,6 +44,17 @@ pub struct SessionData {
     /// of the encounter, `counter` or `phone`): their changes are the signed-in agent's.
     #[serde(default)]
     pub desk: BTreeMap<String, String>,
+    /// The person's account this browser is signed in to (`routes/account/`), with the
+    /// account's generation at sign-in: a new password ends older sessions.
+    #[serde(default)]
+    pub account: Option<AccountSignIn>,
+}
+
+/// A signed-in person's account, in their session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountSignIn {
+    pub id: uuid::Uuid,
+    pub generation: i64,
 }
 
 impl SessionData {
@@ -162,6 +173,30 @@ impl Session {
         let data = serde_json::to_string(&self.data)
             .map_err(|e| AppError::Internal(format!("session data: {e}")))?;
         state.store.touch_session(&self.id, &data, now).await?;
+        Ok(())
+    }
+
+    /// Gives the session a new secret and a new CSRF token, keeping its data (at sign-in, so
+    /// that a secret planted before cannot follow the person into their account). The old row
+    /// is deleted; the response must carry the new cookie ([`with_cookie`]).
+    pub async fn renew(&mut self, state: &AppState, now: DateTime<Utc>) -> Result<(), AppError> {
+        let data = serde_json::to_string(&self.data)
+            .map_err(|e| AppError::Internal(format!("session data: {e}")))?;
+        let secret = random_token();
+        let old = std::mem::replace(&mut self.id, digest(&secret));
+        self.csrf = random_token();
+        self.new_cookie = Some(secret);
+        state
+            .store
+            .insert_session(&SessionRow {
+                id: self.id.clone(),
+                csrf: self.csrf.clone(),
+                data,
+                created_at: now,
+                last_seen_at: now,
+            })
+            .await?;
+        state.store.delete_session(&old).await?;
         Ok(())
     }
 

@@ -22,6 +22,10 @@ pub struct Site {
     pub host: Option<String>,
     /// Who to write to about personal data (the data protection officer).
     pub data_protection_contact: Option<String>,
+    /// The portal's public address (`https://demarches.saint-clair.fr`), for the links in
+    /// account emails. Never taken from a request's `Host` header, which a client chooses: a
+    /// reset link must not point elsewhere. Without it, emails give the path alone.
+    pub url: Option<String>,
 }
 
 /// A logo file, read once at start.
@@ -46,6 +50,7 @@ impl Site {
             publisher: None,
             host: None,
             data_protection_contact: None,
+            url: None,
         }
     }
 
@@ -63,6 +68,7 @@ impl Site {
             publisher: Some("le maire de Saint-Clair-sur-Lys (fictif)".to_owned()),
             host: Some("le serveur de démonstration où Guichet a été lancé".to_owned()),
             data_protection_contact: Some("dpo@saint-clair-sur-lys.example".to_owned()),
+            url: None,
         }
     }
 }

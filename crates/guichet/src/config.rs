@@ -79,6 +79,9 @@ pub struct SiteConfig {
     pub publisher: Option<String>,
     pub host: Option<String>,
     pub data_protection_contact: Option<String>,
+    /// The portal's public address, for links in account emails (`https://…`, no trailing
+    /// slash needed).
+    pub url: Option<String>,
 }
 
 /// What the operator gave, before defaults and checks.

@@ -55,8 +55,22 @@ pub async fn load(cases: &CaseService, now: DateTime<Utc>) -> anyhow::Result<Str
     guichet_web::staff::seed_demo_accounts(store, now)
         .await
         .map_err(|e| anyhow::anyhow!("demo accounts: {e:?}"))?;
+    // The person account of the demonstration follows one case of its person.
+    let first = store
+        .list_cases(&guichet_store::CaseFilter {
+            limit: 1,
+            ..guichet_store::CaseFilter::default()
+        })
+        .await?;
+    guichet_web::routes::account::seed_demo_account(
+        store,
+        first.first().map(|c| c.reference.as_str()),
+        now,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("demo person account: {e:?}"))?;
     Ok(format!(
-        "Demonstration data loaded: 2 operators, {} procedures, {} people, {cases} cases, {} staff accounts.",
+        "Demonstration data loaded: 2 operators, {} procedures, {} people, {cases} cases, {} staff accounts, 1 person account.",
         procedures.len(),
         people.len(),
         guichet_web::staff::DEMO_ACCOUNTS.len()

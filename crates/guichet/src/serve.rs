@@ -97,9 +97,12 @@ pub async fn run(args: ServeArgs, mut overrides: Overrides) -> anyhow::Result<()
         )?),
         false => None,
     };
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     sweeper.abort();
     if let Some(worker) = worker {
         worker.stop().await;
@@ -150,6 +153,10 @@ fn site(config: &Config, demo: bool) -> anyhow::Result<guichet_web::Site> {
         publisher: c.publisher.clone(),
         host: c.host.clone(),
         data_protection_contact: c.data_protection_contact.clone(),
+        url: c
+            .url
+            .as_deref()
+            .map(|u| u.trim().trim_end_matches('/').to_owned()),
     })
 }
 

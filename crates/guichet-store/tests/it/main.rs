@@ -6,4 +6,5 @@ mod cases;
 mod catalogue;
 mod fixtures;
 mod outbox;
+mod person_accounts;
 mod reference_data;

@@ -40,6 +40,10 @@ pub struct DemoPage {
     online: Vec<(String, String)>,
     cases: Vec<DemoCase>,
     agents: Vec<DemoAgent>,
+    account_email: &'static str,
+    account_password: &'static str,
+    /// The latest account emails in the outbox (subject, link), as the person would get them.
+    account_mails: Vec<(String, String)>,
 }
 
 pub async fn page(State(state): State<AppState>) -> Result<DemoPage, AppError> {
@@ -114,10 +118,31 @@ pub async fn page(State(state): State<AppState>) -> Result<DemoPage, AppError> {
             })
         })
         .collect();
+    let mut account_mails = Vec::new();
+    for intent in state.store.list_intents(None, 500).await?.into_iter().rev() {
+        if intent.kind != guichet_domain::NotificationKind::Account || account_mails.len() >= 5 {
+            continue;
+        }
+        if let Ok(guichet_notify::payload::Payload::Email {
+            to, text, subject, ..
+        }) = guichet_notify::payload::Payload::from_json(&intent.payload)
+            && let Some(start) = text.find("/compte/")
+        {
+            let link = text[start..]
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            account_mails.push((format!("{subject} (à {to})"), link));
+        }
+    }
     Ok(DemoPage {
         layout: Layout::new(&state, "Essayer la démonstration"),
         online,
         cases,
         agents,
+        account_email: crate::routes::account::DEMO_EMAIL,
+        account_password: crate::routes::account::DEMO_PASSWORD,
+        account_mails,
     })
 }

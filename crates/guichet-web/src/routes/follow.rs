@@ -320,7 +320,9 @@ async fn followed_case(
     let Ok(parsed) = CaseReference::parse(reference) else {
         return Ok(Err(to_form()));
     };
-    if !session.data.follows(parsed.as_str()) {
+    if !session.data.follows(parsed.as_str())
+        && !crate::routes::account::account_links(state, &session, parsed.as_str()).await?
+    {
         return Ok(Err(to_form()));
     }
     let case = state.store.load_case(&parsed).await?;

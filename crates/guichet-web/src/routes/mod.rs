@@ -1,5 +1,6 @@
 //! One module per page or action.
 
+pub mod account;
 pub mod api_cases;
 pub mod api_search;
 pub mod demo;

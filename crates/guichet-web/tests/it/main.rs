@@ -1,6 +1,7 @@
 //! Web layer tests: the router, in process, on a real store (both engines).
 #![allow(clippy::unwrap_used)] // helpers of a test binary: a panic is a failed test
 
+mod accounts;
 mod desk;
 mod desk_print_alerts;
 mod instruction;

@@ -41,7 +41,7 @@ fn title(r: &TestResponse) -> String {
 }
 
 /// Registers the person on the canteen form; returns the case reference.
-async fn begin(app: &mut TestApp, extra: &[(&str, &str)]) -> CaseReference {
+pub(crate) async fn begin(app: &mut TestApp, extra: &[(&str, &str)]) -> CaseReference {
     let r = app
         .get("/demarches/inscription-cantine/en-ligne/coordonnees")
         .await;
@@ -76,7 +76,7 @@ async fn begin(app: &mut TestApp, extra: &[(&str, &str)]) -> CaseReference {
 }
 
 /// Answers every step of the canteen form (with an allergy, so the PAI step shows).
-async fn fill_canteen(app: &mut TestApp) {
+pub(crate) async fn fill_canteen(app: &mut TestApp) {
     let step = |n: usize| format!("/demarches/inscription-cantine/en-ligne/etape/{n}");
     app.get(&step(1)).await;
     let r = app

@@ -46,6 +46,14 @@ const FIXED_PAGES: &[(&str, u16)] = &[
     // The agents' sign-in (the pages behind it need a second factor: see the journeys).
     ("/agents/connexion", 200),
     ("/agents/connexion?expiree=1", 200),
+    // The person's account, if they want one (the pages behind sign-in are covered by the
+    // web tests, not by this check).
+    ("/compte/creer", 200),
+    ("/compte/creer/envoye", 200),
+    ("/compte/connexion", 200),
+    ("/compte/mot-de-passe-oublie", 200),
+    ("/compte/mot-de-passe-oublie?envoye=1", 200),
+    ("/compte/confirmer?jeton=perime", 410),
     ("/page-qui-n-existe-pas", 404),
     ("/demarches/demarche-inconnue", 404),
 ];

@@ -1186,6 +1186,7 @@ pub async fn submit(
     }
     let submit = submit_command(&session, &case);
     run(&state, &headers, &session, &case, submit).await?;
+    crate::routes::account::link_if_signed_in(&state, &session, &case.reference).await?;
     session.data.drafts.remove(&id);
     session.data.follow(case.reference.as_str());
     session.save(&state, state.clock.now()).await?;
