@@ -16,6 +16,20 @@ pub(super) struct Question {
 }
 
 impl Question {
+    /// `origins` and `places` nodes drawn at random (with replacement) from `seed`.
+    pub(super) fn random(graph: &Graph, origins: usize, places: usize, seed: u64) -> Self {
+        let n = graph.node_count() as u64;
+        let draw = |salt: u64, count: usize| -> Vec<u32> {
+            (0..count as u64)
+                .map(|i| (splitmix(seed ^ salt.wrapping_mul(0x2545_f491_4f6c_dd1d) ^ i) % n) as u32)
+                .collect()
+        };
+        Question {
+            origins: draw(1, origins),
+            places: draw(2, places),
+        }
+    }
+
     /// Every node an origin; every `place_every`-th node a place.
     pub(super) fn every_nth_place(graph: &Graph, place_every: usize) -> Self {
         let places: Vec<u32> = (0..graph.node_count() as u32)
@@ -38,7 +52,13 @@ pub(super) struct Ours {
 }
 
 /// Answers the question on `graph` (`rev` is its reverse), timing it, and prints our line.
-pub(super) fn answer(graph: &Graph, rev: &Graph, question: &Question) -> anyhow::Result<Ours> {
+/// `name` is the network's, for the printed line.
+pub(super) fn answer(
+    name: &str,
+    graph: &Graph,
+    rev: &Graph,
+    question: &Question,
+) -> anyhow::Result<Ours> {
     let Question { origins, places } = question;
     // Ours, end to end from coordinates: snapping origins and places, then one sweep.
     let snapper = Snapper::new(graph);
@@ -76,7 +96,7 @@ pub(super) fn answer(graph: &Graph, rev: &Graph, question: &Question) -> anyhow:
         .collect();
     let (_, sweep_only) = best_of(20, || Ok(nearest_sources(rev, &place_sources)?))?;
     println!(
-        "  notre moteur (Helsinki, {} origines × {} lieux, plus proche, depuis les coordonnées) : {:.1} µs \
+        "  notre moteur ({name}, {} origines × {} lieux, plus proche, depuis les coordonnées) : {:.1} µs \
          (dont balayage seul {:.1} µs)",
         origins.len(),
         places.len(),
@@ -88,4 +108,11 @@ pub(super) fn answer(graph: &Graph, rev: &Graph, question: &Question) -> anyhow:
         end_to_end,
         sweep_only,
     })
+}
+
+fn splitmix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
 }

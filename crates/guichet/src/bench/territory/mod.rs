@@ -1,7 +1,9 @@
 //! `guichet bench territory`: the travel-time engine measured at country scale and against
 //! the tools planners use today.
 //!
-//! Figures: on a synthetic road-like graph (10 million nodes by default), the build time, the
+//! Figures: first the fair comparison with OSRM, both tools on the same synthetic road network
+//! of over a million nodes written as an OSM PBF file, with their preprocessing time, peak
+//! memory, query time and agreement ([`at_scale`]); on a synthetic road-like graph (10 million nodes by default), the build time, the
 //! memory per node and the nearest-place sweep ([`synthetic`]); on the real Helsinki and Monaco
 //! extracts, the import time and a sweep checked bit for bit against a plain Dijkstra
 //! ([`extracts`]); on Helsinki, the same question (N origins, M places, nearest time per origin)
@@ -10,9 +12,13 @@
 //! all French communes ([`sites`]). A missing peer prints `null` and how to get it. The last line
 //! is one JSON object, assembled here.
 
+mod at_scale;
 mod engine;
 mod extracts;
+mod memory;
+mod network;
 mod osrm;
+mod pbf_writer;
 mod scipy;
 mod sites;
 mod synthetic;
@@ -41,6 +47,24 @@ pub struct BenchArgs {
     /// Python with scipy, for the scipy peer.
     #[arg(long, default_value = "python3")]
     pub python: String,
+    /// OSM nodes of the synthetic road network written as PBF for the comparison with OSRM
+    /// at scale (0: skip it).
+    #[arg(long, default_value_t = 1_200_000)]
+    pub peer_nodes: usize,
+    /// Origins of the question asked on that network (random nodes).
+    #[arg(long, default_value_t = 10_000)]
+    pub peer_origins: usize,
+    /// Places of that question (random nodes).
+    #[arg(long, default_value_t = 500)]
+    pub peer_places: usize,
+    /// OSRM's multi-level Dijkstra (partition + customize) for that comparison instead of its
+    /// contraction hierarchies (CH, the default, and the algorithm its `table` service is
+    /// fastest with).
+    #[arg(long)]
+    pub peer_mld: bool,
+    /// Seed of that network and question.
+    #[arg(long, default_value_t = 16)]
+    pub peer_seed: u64,
     /// Places among the Helsinki nodes for the peer comparison (every n-th node).
     #[arg(long, default_value_t = 40)]
     pub place_every: usize,
@@ -48,6 +72,13 @@ pub struct BenchArgs {
 
 /// Runs the benchmark and prints its figures, ending with the JSON line.
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    // 0. OSRM and us on the same network of over a million nodes.
+    let scale = if args.peer_nodes > 0 {
+        Some(at_scale::measure(&args)?)
+    } else {
+        None
+    };
+
     // 1. Synthetic country-scale graph.
     let synthetic = synthetic::measure(args.nodes)?;
 
@@ -60,7 +91,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     if let Some(helsinki) = &extracts.helsinki {
         let question = engine::Question::every_nth_place(&helsinki.graph, args.place_every);
         let rev = helsinki.graph.reversed();
-        let ours = engine::answer(&helsinki.graph, &rev, &question)?;
+        let ours = engine::answer("Helsinki", &helsinki.graph, &rev, &question)?;
         osrm = osrm::compare(&args, &helsinki.pbf, &helsinki.graph, &question, &ours);
         scipy = scipy::compare(&args, &rev, &question.places, ours.sweep_only);
     }
@@ -79,8 +110,23 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             "bytes_per_node": (synthetic.bytes_per_node * 10.0).round() / 10.0,
             "build_s": synthetic.build_s,
             "peer": "osrm",
-            "peer_s": osrm.peer_s,
-            "ratio": osrm.ratio,
+            "peer_s": scale.as_ref().and_then(|s| s.peer_s),
+            "ratio": scale.as_ref().and_then(|s| s.ratio),
+            "peer_nodes": scale.as_ref().map(|s| s.peer_nodes),
+            "peer_origins": scale.as_ref().map(|s| s.origins),
+            "peer_places": scale.as_ref().map(|s| s.places),
+            "ours_prep_s": scale.as_ref().map(|s| s.ours_prep_s),
+            "peer_prep_s": scale.as_ref().and_then(|s| Some(s.osrm_extract_s? + s.osrm_contract_s?)),
+            "ours_peak_mb": scale.as_ref().and_then(|s| s.ours_peak_mb),
+            "peer_peak_mb": scale.as_ref().and_then(|s| {
+                [s.osrm_extract_mb, s.osrm_contract_mb, s.osrm_routed_mb]
+                    .into_iter()
+                    .flatten()
+                    .reduce(f64::max)
+            }),
+            "at_scale": scale.as_ref().map(at_scale::Figures::json),
+            "helsinki_peer_s": osrm.peer_s,
+            "helsinki_ratio": osrm.ratio,
             "mclp_s": mclp_s,
             "scipy_s": scipy.scipy_s,
             "scipy_ratio": scipy.scipy_ratio,

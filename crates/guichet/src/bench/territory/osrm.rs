@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 
 use super::BenchArgs;
 use super::engine::{Ours, Question};
+use super::memory::{peak_mb, wait_with_peak};
 use super::timing::secs;
 
 /// OSRM's figures for the JSON line; all `null` when OSRM is missing.
@@ -78,7 +79,7 @@ pub(super) fn compare(
 /// relative difference, the share of origins within 10 % or 30 s, and whether 95 % of origins
 /// are within 5 % (the tolerance for OSRM's profile without turn costs: what remains are
 /// OSRM's surface and other speed caps we do not model, and its per-segment rounding).
-fn agreement(ours: &[u32], osrm: &[Option<f64>]) -> Value {
+pub(super) fn agreement(ours: &[u32], osrm: &[Option<f64>]) -> Value {
     let mut rel = Vec::new();
     let mut within = 0usize;
     for (&o, r) in ours.iter().zip(osrm) {
@@ -114,7 +115,7 @@ fn agreement(ours: &[u32], osrm: &[Option<f64>]) -> Value {
     })
 }
 
-fn find_osrm(args: &BenchArgs) -> anyhow::Result<PathBuf> {
+pub(super) fn find_osrm(args: &BenchArgs) -> anyhow::Result<PathBuf> {
     let mut dirs: Vec<PathBuf> = Vec::new();
     if let Some(d) = &args.osrm_bin {
         dirs.push(d.clone());
@@ -128,36 +129,55 @@ fn find_osrm(args: &BenchArgs) -> anyhow::Result<PathBuf> {
         .context("osrm-extract/osrm-routed introuvables")
 }
 
-/// `osrm-routed`, stopped when dropped, on every way out of [`osrm_table`].
-struct Killed(Child);
+/// `osrm-routed`, stopped when dropped, on every way out of its user.
+pub(super) struct Routed {
+    child: Child,
+    port: u16,
+}
 
-impl Drop for Killed {
+impl Drop for Routed {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
-/// OSRM (car profile) on the same extract: times the `table` request answering the question,
-/// and returns, per origin, the nearest place's duration in seconds.
-fn osrm_table(
+/// OSRM's preprocessing of one file: where its data is, and what it cost.
+pub(super) struct Prepared {
+    dir: PathBuf,
+    osrm: PathBuf,
+    bin: PathBuf,
+    mld: bool,
+    pub extract: Duration,
+    /// `osrm-contract` (CH), or `osrm-partition` + `osrm-customize` (MLD).
+    pub contract: Duration,
+    /// Peak resident memory of `osrm-extract` and of the second step, in MB.
+    pub extract_mb: Option<f64>,
+    pub contract_mb: Option<f64>,
+}
+
+impl Drop for Prepared {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Runs `osrm-extract` (car profile) then `osrm-contract` (CH) or `osrm-partition` and
+/// `osrm-customize` (MLD) on a copy of `pbf` in `dir` (removed when the result is dropped),
+/// timing each and sampling its peak memory.
+pub(super) fn prepare(
     args: &BenchArgs,
     pbf: &Path,
-    graph: &Graph,
-    origins: &[u32],
-    places: &[u32],
+    dir: &Path,
     no_turn_costs: bool,
-) -> anyhow::Result<(Vec<Option<f64>>, Duration)> {
+    mld: bool,
+) -> anyhow::Result<Prepared> {
     let bin = find_osrm(args)?;
     let profiles = bin
         .parent()
         .map(|p| p.join("share/profiles"))
         .filter(|p| p.join("car.lua").is_file());
     let profiles = profiles.context("car.lua introuvable à côté des programmes OSRM")?;
-    let dir = std::env::temp_dir().join(format!(
-        "guichet-osrm-{}-{no_turn_costs}",
-        std::process::id()
-    ));
     std::fs::create_dir_all(dir.join("lib"))?;
     for e in std::fs::read_dir(profiles.join("lib"))? {
         let e = e?;
@@ -191,94 +211,184 @@ fn osrm_table(
     }
     let profile = dir.join("car.lua");
     std::fs::write(&profile, lua)?;
-    let data = dir.join("helsinki.osm.pbf");
+    let data = dir.join("reseau.osm.pbf");
     std::fs::copy(pbf, &data)?;
-    let quiet = |c: &mut Command| c.stdout(Stdio::null()).stderr(Stdio::null()).status();
-    let st = quiet(
+    let mut prepared = Prepared {
+        dir: dir.to_owned(),
+        osrm: dir.join("reseau.osrm"),
+        bin: bin.clone(),
+        mld,
+        extract: Duration::ZERO,
+        contract: Duration::ZERO,
+        extract_mb: None,
+        contract_mb: None,
+    };
+    let quiet = |c: &mut Command| c.stdout(Stdio::null()).stderr(Stdio::null()).spawn();
+    let t = Instant::now();
+    let (ok, peak) = wait_with_peak(quiet(
         Command::new(bin.join("osrm-extract"))
             .arg("-p")
             .arg(&profile)
             .arg(&data),
-    )?;
-    anyhow::ensure!(st.success(), "osrm-extract a échoué");
-    let osrm = dir.join("helsinki.osrm");
-    let st = quiet(Command::new(bin.join("osrm-contract")).arg(&osrm))?;
-    anyhow::ensure!(st.success(), "osrm-contract a échoué");
-    // Port chosen from the process id, on loopback only.
-    let port = 20_000 + (std::process::id() % 20_000) as u16 + u16::from(no_turn_costs);
-    let child = Command::new(bin.join("osrm-routed"))
-        .args([
-            "-i",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-            "--max-table-size",
-            "100000",
-        ])
-        .arg(&osrm)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()?;
-    let _guard = Killed(child);
-    let mut up = false;
-    for _ in 0..100 {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            up = true;
-            break;
+    )?)?;
+    anyhow::ensure!(ok, "osrm-extract a échoué");
+    (prepared.extract, prepared.extract_mb) = (t.elapsed(), peak);
+    let t = Instant::now();
+    let steps: &[&str] = if mld {
+        &["osrm-partition", "osrm-customize"]
+    } else {
+        &["osrm-contract"]
+    };
+    for step in steps {
+        let (ok, peak) = wait_with_peak(quiet(Command::new(bin.join(step)).arg(&prepared.osrm))?)?;
+        anyhow::ensure!(ok, "{step} a échoué");
+        prepared.contract_mb = match (prepared.contract_mb, peak) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    prepared.contract = t.elapsed();
+    Ok(prepared)
+}
+
+impl Prepared {
+    /// Starts `osrm-routed` on loopback with no limit on table sizes, once it answers.
+    pub(super) fn serve(&self) -> anyhow::Result<Routed> {
+        // A free port, asked of the system, on loopback only.
+        let port = std::net::TcpListener::bind(("127.0.0.1", 0))?
+            .local_addr()?
+            .port();
+        let child = Command::new(self.bin.join("osrm-routed"))
+            .args([
+                "-i",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "--max-table-size",
+                "100000",
+                "-a",
+                if self.mld { "MLD" } else { "CH" },
+            ])
+            .arg(&self.osrm)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let routed = Routed { child, port };
+        for _ in 0..600 {
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Ok(routed);
+            }
+            std::thread::sleep(Duration::from_millis(100));
         }
-        std::thread::sleep(Duration::from_millis(100));
+        anyhow::bail!("osrm-routed ne répond pas")
     }
-    anyhow::ensure!(up, "osrm-routed ne répond pas");
-    // Coordinates: origins first, then places.
-    let coords: Vec<String> = origins
-        .iter()
-        .chain(places)
-        .map(|&v| {
-            let c = graph.coord(v);
-            format!("{:.7},{:.7}", c.lon(), c.lat())
-        })
-        .collect();
-    let srcs: Vec<String> = (0..origins.len()).map(|i| i.to_string()).collect();
-    let dsts: Vec<String> = (origins.len()..origins.len() + places.len())
-        .map(|i| i.to_string())
-        .collect();
-    let path = format!(
-        "/table/v1/driving/{}?sources={}&destinations={}&annotations=duration",
-        coords.join(";"),
-        srcs.join(";"),
-        dsts.join(";")
-    );
-    // Warm-up, then the best of three timed requests.
-    let _ = http_get(port, &path)?;
-    let mut best = Duration::MAX;
-    let mut body = String::new();
-    for _ in 0..3 {
-        let t = Instant::now();
-        body = http_get(port, &path)?;
-        best = best.min(t.elapsed());
+}
+
+impl Routed {
+    /// Peak resident memory of `osrm-routed` so far, in MB.
+    pub(super) fn peak_mb(&self) -> Option<f64> {
+        peak_mb(&self.child.id().to_string())
     }
-    let v: Value = serde_json::from_str(&body).context("réponse OSRM illisible")?;
-    anyhow::ensure!(v["code"] == "Ok", "OSRM : {}", v["code"]);
-    let rows = v["durations"].as_array().context("pas de durées")?;
-    let nearest = rows
-        .iter()
-        .map(|r| {
-            r.as_array()
-                .map(|r| {
-                    r.iter()
-                        .filter_map(Value::as_f64)
-                        .fold(f64::INFINITY, f64::min)
-                })
-                .filter(|m| m.is_finite())
-        })
-        .collect();
-    let _ = std::fs::remove_dir_all(&dir);
-    Ok((nearest, best))
+
+    /// The `table` service for `origins` × `places` (lon/lat): per origin, the nearest place's
+    /// duration in seconds, and the best of three timed runs after a warm-up. The origins are
+    /// split in `clients` requests sent at once, one per connection: `osrm-routed` answers a
+    /// request on one thread, and this way it uses as many cores as we do.
+    pub(super) fn nearest(
+        &self,
+        origins: &[(f64, f64)],
+        places: &[(f64, f64)],
+        clients: usize,
+    ) -> anyhow::Result<(Vec<Option<f64>>, Duration)> {
+        let clients = clients.clamp(1, origins.len().max(1));
+        let batch = origins.len().div_ceil(clients).max(1);
+        let fmt = |&(lon, lat): &(f64, f64)| format!("{lon:.7},{lat:.7}");
+        let places_s: Vec<String> = places.iter().map(fmt).collect();
+        let paths: Vec<String> = origins
+            .chunks(batch)
+            .map(|chunk| {
+                let coords: Vec<String> = chunk.iter().map(fmt).chain(places_s.clone()).collect();
+                let srcs: Vec<String> = (0..chunk.len()).map(|i| i.to_string()).collect();
+                let dsts: Vec<String> = (chunk.len()..chunk.len() + places.len())
+                    .map(|i| i.to_string())
+                    .collect();
+                format!(
+                    "/table/v1/driving/{}?sources={}&destinations={}&annotations=duration",
+                    coords.join(";"),
+                    srcs.join(";"),
+                    dsts.join(";")
+                )
+            })
+            .collect();
+        let port = self.port;
+        let run = || -> anyhow::Result<Vec<String>> {
+            std::thread::scope(|s| {
+                let handles: Vec<_> = paths
+                    .iter()
+                    .map(|p| s.spawn(move || http_get(port, p)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().map_err(|_| anyhow::anyhow!("client OSRM"))?)
+                    .collect()
+            })
+        };
+        let _ = run()?;
+        let mut best = Duration::MAX;
+        let mut bodies = Vec::new();
+        for _ in 0..3 {
+            let t = Instant::now();
+            bodies = run()?;
+            best = best.min(t.elapsed());
+        }
+        let mut nearest = Vec::with_capacity(origins.len());
+        for body in bodies {
+            let v: Value = serde_json::from_str(&body).context("réponse OSRM illisible")?;
+            anyhow::ensure!(v["code"] == "Ok", "OSRM : {}", v["code"]);
+            let rows = v["durations"].as_array().context("pas de durées")?;
+            nearest.extend(rows.iter().map(|r| {
+                r.as_array()
+                    .map(|r| {
+                        r.iter()
+                            .filter_map(Value::as_f64)
+                            .fold(f64::INFINITY, f64::min)
+                    })
+                    .filter(|m| m.is_finite())
+            }));
+        }
+        Ok((nearest, best))
+    }
+}
+
+/// OSRM (car profile) on the Helsinki extract: times the `table` request answering the
+/// question, and returns, per origin, the nearest place's duration in seconds.
+fn osrm_table(
+    args: &BenchArgs,
+    pbf: &Path,
+    graph: &Graph,
+    origins: &[u32],
+    places: &[u32],
+    no_turn_costs: bool,
+) -> anyhow::Result<(Vec<Option<f64>>, Duration)> {
+    let dir = std::env::temp_dir().join(format!(
+        "guichet-osrm-{}-{no_turn_costs}",
+        std::process::id()
+    ));
+    let prepared = prepare(args, pbf, &dir, no_turn_costs, false)?;
+    let routed = prepared.serve()?;
+    let lonlat = |v: &u32| {
+        let c = graph.coord(*v);
+        (c.lon(), c.lat())
+    };
+    let origins: Vec<_> = origins.iter().map(lonlat).collect();
+    let places: Vec<_> = places.iter().map(lonlat).collect();
+    // One request, as a client would send for so few points.
+    routed.nearest(&origins, &places, 1)
 }
 
 fn http_get(port: u16, path: &str) -> anyhow::Result<String> {
     let mut s = TcpStream::connect(("127.0.0.1", port))?;
-    s.set_read_timeout(Some(Duration::from_secs(60)))?;
+    s.set_read_timeout(Some(Duration::from_secs(600)))?;
     write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")?;
     let mut r = BufReader::new(s);
     let mut line = String::new();
