@@ -1,16 +1,17 @@
 //! Coverage: the share of the population within each time threshold, nationally and per
 //! département and region, and the communes left beyond.
 //!
-//! Shares are computed over the population whose time is known; people in communes without
-//! a position or off the network are counted apart (never silently counted as covered or
-//! uncovered), and an area whose known population is zero has no share rather than a
-//! division by zero.
+//! Coverage is computed over the [`Area`] the places were collected for, never beyond. Shares
+//! are computed over the population whose time is known; people in communes without a
+//! position or off the network, and people whose nearest place is across the sea (no time is
+//! estimated there), are counted apart (never silently counted as covered or uncovered), and
+//! an area whose known population is zero has no share rather than a division by zero.
 
 use std::collections::BTreeMap;
 
 use guichet_places::Commune;
 
-use crate::{Access, Method, TerritoryError};
+use crate::{Access, Area, Method, TerritoryError};
 
 /// Time thresholds in minutes, ascending, at least one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +54,10 @@ pub struct AreaCoverage {
     pub communes_beyond: Vec<usize>,
     /// Population whose time is unknown (no position, off the network, unreachable).
     pub population_unknown_time: u64,
+    /// Population whose nearest place is across the sea (« traversée maritime »), and their
+    /// communes: no time is estimated for them.
+    pub population_crossing: u64,
+    pub communes_crossing: usize,
 }
 
 impl AreaCoverage {
@@ -63,6 +68,10 @@ impl AreaCoverage {
     pub fn beyond(&self, i: usize) -> u64 {
         self.population - self.within[i]
     }
+    /// Everyone counted in the area: timed, across the sea, or of unknown time.
+    pub fn population_total(&self) -> u64 {
+        self.population + self.population_crossing + self.population_unknown_time
+    }
 }
 
 /// The full report.
@@ -70,6 +79,8 @@ impl AreaCoverage {
 pub struct CoverageReport {
     pub method: Method,
     pub thresholds: Thresholds,
+    /// The area the figures are computed over; `national` is its total.
+    pub area: Area,
     pub national: AreaCoverage,
     pub departements: Vec<AreaCoverage>,
     pub regions: Vec<AreaCoverage>,
@@ -80,12 +91,24 @@ pub struct CoverageReport {
     pub unknown_population: usize,
 }
 
-/// Computes coverage from the access of every commune (same order as `communes`).
+/// Computes coverage from the access of every commune (same order as `communes`), over all
+/// of them.
 pub fn coverage(
     communes: &[Commune],
     access: &[Access],
     thresholds: &Thresholds,
     method: Method,
+) -> Result<CoverageReport, TerritoryError> {
+    coverage_over(communes, access, thresholds, method, Area::all(communes))
+}
+
+/// Computes coverage over the communes of `area` only.
+pub fn coverage_over(
+    communes: &[Commune],
+    access: &[Access],
+    thresholds: &Thresholds,
+    method: Method,
+    area: Area,
 ) -> Result<CoverageReport, TerritoryError> {
     if communes.len() != access.len() {
         return Err(TerritoryError::BadParameter(
@@ -99,12 +122,15 @@ pub fn coverage(
         communes_beyond: vec![0; k],
         ..AreaCoverage::default()
     };
-    let mut national = blank("France");
+    let mut national = blank(&area.label);
     let mut deps: BTreeMap<String, AreaCoverage> = BTreeMap::new();
     let mut regs: BTreeMap<String, AreaCoverage> = BTreeMap::new();
     let mut beyond = vec![Vec::new(); k];
     let mut unknown_population = 0;
     for (i, (c, a)) in communes.iter().zip(access).enumerate() {
+        if !area.contains(c) {
+            continue;
+        }
         let Some(pop) = c.population else {
             unknown_population += 1;
             continue;
@@ -118,7 +144,12 @@ pub fn coverage(
             .or_insert_with(|| blank(&c.region));
         let Some(t) = a.time_ds else {
             for area in [&mut national, dep, reg] {
-                area.population_unknown_time += pop;
+                if a.crossing {
+                    area.population_crossing += pop;
+                    area.communes_crossing += 1;
+                } else {
+                    area.population_unknown_time += pop;
+                }
             }
             continue;
         };
@@ -148,6 +179,7 @@ pub fn coverage(
     Ok(CoverageReport {
         method,
         thresholds: thresholds.clone(),
+        area,
         national,
         departements: deps.into_values().collect(),
         regions: regs.into_values().collect(),

@@ -12,9 +12,11 @@
 //! command line (`guichet territory …`) and the benchmark (`guichet bench territory`) live in
 //! the `guichet` binary.
 
+mod area;
 mod coverage;
 mod directory;
 mod error;
+mod land;
 mod maps;
 mod mclp;
 mod names;
@@ -24,9 +26,11 @@ pub mod report;
 pub mod sources;
 mod travel;
 
-pub use coverage::{AreaCoverage, CoverageReport, Thresholds, coverage};
+pub use area::Area;
+pub use coverage::{AreaCoverage, CoverageReport, Thresholds, coverage, coverage_over};
 pub use directory::{CommuneDirectory, Lookup, MAX_CHOICES, MAX_QUERY_CHARS, fold};
 pub use error::TerritoryError;
+pub use land::{Contours, Ground, Land, Outline, contours};
 pub use maps::{LegendClass, MapOptions, legend, legend_index, render_png, render_svg};
 pub use mclp::{SiteChoice, lazy_greedy_max_cover};
 pub use names::{departement_name, region_name};

@@ -151,6 +151,11 @@ pub fn region_name(code: &str) -> Option<&'static str> {
     lookup(REGIONS, code).or_else(|| departement_name(code).filter(|_| code.len() == 3))
 }
 
+/// The 13 régions of metropolitan France (2016 map), by INSEE code.
+pub(crate) const METRO_REGIONS: [&str; 13] = [
+    "11", "24", "27", "28", "32", "44", "52", "53", "75", "76", "84", "93", "94",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,9 @@
 //! Downloads: CSV and GeoJSON of access, coverage and chosen sites.
 //!
-//! Every file states the method (road times or the labelled estimate): CSV in a `methode`
-//! column, GeoJSON in the collection's `methode` property.
+//! Every file states the method (road times or the labelled estimate) and the area its
+//! figures cover: CSV in `methode` and `zone` columns, GeoJSON in the collection's `methode`
+//! and `zone` properties. A commune whose nearest place is across the sea has no minutes and
+//! says so (`remarque`, `traversee_maritime`).
 
 use std::io::Write;
 
@@ -14,17 +16,32 @@ fn minutes(a: &Access) -> String {
     a.minutes().map(|m| format!("{m:.1}")).unwrap_or_default()
 }
 
+/// Why a commune has no minutes, in French.
+fn remark(a: &Access, located: bool) -> &'static str {
+    if a.crossing {
+        "traversée maritime : temps non estimé"
+    } else if a.time_ds.is_some() {
+        ""
+    } else if located {
+        "hors du réseau"
+    } else {
+        "commune sans coordonnées"
+    }
+}
+
 fn csv_io(e: csv::Error) -> TerritoryError {
     TerritoryError::Io(std::io::Error::other(e.to_string()))
 }
 
-/// One row per commune: code, name, département, region, population, minutes, nearest place.
+/// One row per commune: code, name, département, region, population, minutes, nearest place;
+/// `zone` names the area the rows cover.
 pub fn access_csv(
     out: impl Write,
     communes: &[Commune],
     places: &[Place],
     access: &[Access],
     method: &Method,
+    zone: &str,
 ) -> Result<(), TerritoryError> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record([
@@ -36,7 +53,9 @@ pub fn access_csv(
         "minutes",
         "lieu_le_plus_proche",
         "id_lieu",
+        "remarque",
         "methode",
+        "zone",
     ])
     .map_err(csv_io)?;
     let m = method.describe();
@@ -51,7 +70,9 @@ pub fn access_csv(
             &minutes(a),
             p.map_or("", |p| p.name.as_str()),
             p.map_or("", |p| p.id.as_str()),
+            remark(a, c.point.is_some()),
             &m,
+            zone,
         ])
         .map_err(csv_io)?;
     }
@@ -59,12 +80,13 @@ pub fn access_csv(
     Ok(())
 }
 
-/// GeoJSON points of communes with their time, and of the places.
+/// GeoJSON points of communes with their time, and of the places; `zone` names the area.
 pub fn access_geojson(
     communes: &[Commune],
     places: &[Place],
     access: &[Access],
     method: &Method,
+    zone: &str,
 ) -> Value {
     let mut features: Vec<Value> = communes
         .iter()
@@ -82,6 +104,7 @@ pub fn access_geojson(
                     "population": c.population,
                     "minutes": a.minutes().map(|m| (m * 10.0).round() / 10.0),
                     "id_lieu": a.place.and_then(|i| places.get(i)).map(|p| p.id.clone()),
+                    "traversee_maritime": a.crossing,
                 }
             }))
         })
@@ -94,7 +117,8 @@ pub fn access_geojson(
                            "horaires": p.hours.display()}
         })
     }));
-    json!({"type": "FeatureCollection", "methode": method.describe(), "features": features})
+    json!({"type": "FeatureCollection", "methode": method.describe(), "zone": zone,
+           "features": features})
 }
 
 /// Coverage per area: one row per (level, code), shares in percent per threshold.
@@ -110,11 +134,13 @@ pub fn coverage_csv(out: impl Write, report: &CoverageReport) -> Result<(), Terr
         header.push(format!("personnes_au_dela_{m}min"));
         header.push(format!("communes_au_dela_{m}min"));
     }
+    header.push("population_traversee_maritime".into());
     header.push("population_temps_inconnu".into());
     header.push("methode".into());
+    header.push("zone".into());
     w.write_record(&header).map_err(csv_io)?;
     let method = report.method.describe();
-    let areas = std::iter::once(("national", &report.national))
+    let areas = std::iter::once(("zone", &report.national))
         .chain(report.regions.iter().map(|a| ("region", a)))
         .chain(report.departements.iter().map(|a| ("departement", a)));
     for (level, a) in areas {
@@ -128,8 +154,10 @@ pub fn coverage_csv(out: impl Write, report: &CoverageReport) -> Result<(), Terr
             row.push(a.beyond(i).to_string());
             row.push(a.communes_beyond[i].to_string());
         }
+        row.push(a.population_crossing.to_string());
         row.push(a.population_unknown_time.to_string());
         row.push(method.clone());
+        row.push(report.area.label.clone());
         w.write_record(&row).map_err(csv_io)?;
     }
     w.flush()?;

@@ -12,8 +12,8 @@ use std::sync::OnceLock;
 use guichet_places::{Commune, LatLon, Place, PlaceKind};
 
 use crate::{
-    Access, CommuneDirectory, CoverageReport, Method, Network, TerritoryError, Thresholds,
-    access_times, cover_sets, coverage, lazy_greedy_max_cover,
+    Access, Area, CommuneDirectory, CoverageReport, Method, Network, TerritoryError, Thresholds,
+    access_times, cover_sets, coverage_over, lazy_greedy_max_cover,
 };
 
 /// Detour factor of the estimate used when no road graph is configured (same as the CLI).
@@ -69,6 +69,10 @@ impl KindAnalysis {
     /// Index of the reference threshold.
     pub fn reference_index(&self) -> usize {
         self.threshold_index(self.reference_minutes).unwrap_or(0)
+    }
+    /// The area this kind's places cover: its figures are computed there only.
+    pub fn area(&self) -> &Area {
+        &self.coverage.area
     }
 }
 
@@ -166,7 +170,8 @@ impl TerritoryReport {
                 Err(e) => return Err(e),
             };
             let thresholds = thresholds_for(&kind);
-            let coverage = coverage(&communes, &access, &thresholds, network.method())?;
+            let area = Area::infer(&communes, &places);
+            let coverage = coverage_over(&communes, &access, &thresholds, network.method(), area)?;
             kinds.push(KindAnalysis {
                 reference_minutes: reference_minutes(&kind),
                 kind,
@@ -236,7 +241,8 @@ impl TerritoryReport {
     }
 
     /// Chooses up to `k` new sites for places of kind `slug` among the communes' town halls
-    /// (of `departement` only, when given), to bring the most people within `radius_minutes`;
+    /// of the kind's area (of `departement` only, when given), to bring the most people
+    /// within `radius_minutes`;
     /// lazy greedy, so at least (1 − 1/e) of the best possible choice of `k` sites.
     pub fn sites(
         &self,
@@ -259,14 +265,19 @@ impl TerritoryReport {
             )));
         }
         if let Some(d) = departement
-            && !self.has_departement(d)
+            && !self
+                .communes
+                .iter()
+                .any(|c| c.departement == d && analysis.area().contains(c))
         {
             return Err(TerritoryError::BadParameter(format!(
                 "département inconnu : « {d} »"
             )));
         }
         let radius_ds = radius_minutes * 600;
-        let in_scope = |c: &Commune| departement.is_none_or(|d| c.departement == d);
+        let in_scope = |c: &Commune| {
+            analysis.area().contains(c) && departement.is_none_or(|d| c.departement == d)
+        };
         let mut population = 0u64;
         let mut covered_before = 0u64;
         let mut demand: Vec<LatLon> = Vec::new();
@@ -337,9 +348,10 @@ mod tests {
         let csv = "code_insee,nom,departement,region,population,mairie_lon,mairie_lat,centroid_lon,centroid_lat\n\
                    01001,A,01,84,1000,5.0,45.0,5.0,45.0\n\
                    01002,B,01,84,500,5.0,45.1,5.0,45.1\n\
-                   02001,C,02,32,300,5.0,45.3,5.0,45.3\n\
-                   02002,D,02,32,200,5.0,45.35,5.0,45.35\n\
-                   02003,E,02,32,,,,,\n";
+                   02001,C,02,84,300,5.0,45.3,5.0,45.3\n\
+                   02002,D,02,84,200,5.0,45.35,5.0,45.35\n\
+                   02003,E,02,84,,,,,\n\
+                   03001,F,03,32,700,5.0,45.4,5.0,45.4\n";
         let set = load_communes(csv.as_bytes()).unwrap();
         let mut places = town_halls(&set);
         let mut fs = places[0].clone();
@@ -369,15 +381,21 @@ mod tests {
             .iter()
             .map(|a| a.minutes().map(|m| m.round() as u32))
             .collect();
-        assert_eq!(minutes, [Some(0), Some(17), Some(52), Some(61), None]);
+        assert_eq!(
+            minutes,
+            [Some(0), Some(17), Some(52), Some(61), None, Some(69)]
+        );
+        // F lies in another région, where the file has no place: outside its area.
+        assert_eq!(fs.area().label, "Auvergne-Rhône-Alpes");
         let n = &fs.coverage.national;
         assert_eq!(n.population, 2000);
         assert_eq!(n.within, [1500, 1500, 1500]);
         assert_eq!(fs.coverage.beyond[1], [2, 3]);
         // Every commune has its own town hall.
         let mairie = r.kind("mairie").unwrap();
-        assert_eq!(mairie.coverage.national.within, [2000, 2000, 2000]);
-        assert_eq!(r.departements(), ["01", "02"]);
+        assert_eq!(mairie.coverage.national.within, [2700, 2700, 2700]);
+        assert!(mairie.area().whole);
+        assert_eq!(r.departements(), ["01", "02", "03"]);
         assert!(r.kind("maternite").is_none());
     }
 
@@ -412,6 +430,8 @@ mod tests {
             ("france-services", 1, MIN_RADIUS_MINUTES - 1, None),
             ("france-services", 1, MAX_RADIUS_MINUTES + 1, None),
             ("france-services", 1, 30, Some("99")),
+            // Outside the France Services' area.
+            ("france-services", 1, 30, Some("03")),
             ("bureau-de-poste", 1, 30, None),
         ] {
             let e = r.sites(slug, k, radius, dep).unwrap_err();

@@ -3,13 +3,18 @@
 //! On roads, communes and places are snapped to the graph (points farther than the snapping
 //! limit are reported, not attached to a distant road), and one multi-source sweep on the
 //! reversed graph gives every commune its time *to* the nearest place. Without roads, the
-//! estimate is great-circle distance × detour ÷ speed, nearest place by R-tree; its
-//! [`Method`] is carried into every output so nobody mistakes it for a road time.
+//! estimate is great-circle distance × detour ÷ speed to the nearest place on the same land
+//! whose straight line stays on land ([`crate::land`]: islands and overseas are never timed
+//! across the sea, they are marked `crossing`); its [`Method`] is carried into every output
+//! so nobody mistakes it for a road time.
 
 use guichet_places::{Commune, LatLon, Place};
 use guichet_routing::{Coord, Graph, Snapper, Source, UNREACHABLE, nearest_sources};
 
+use std::collections::HashMap;
+
 use crate::TerritoryError;
+use crate::land::{Ground, ISLET_M};
 
 /// How times are obtained.
 #[derive(Debug, Clone, PartialEq)]
@@ -109,6 +114,9 @@ pub struct Access {
     pub place: Option<usize>,
     /// Travel time in deciseconds; `None` when unknown.
     pub time_ds: Option<u32>,
+    /// The estimate would cross the sea (an island, or a place across a bay): no time is
+    /// estimated (« traversée maritime : temps non estimé »); `place` is the nearest place.
+    pub crossing: bool,
 }
 
 impl Access {
@@ -136,6 +144,7 @@ pub fn access_times(
     let none = Access {
         place: None,
         time_ds: None,
+        crossing: false,
     };
     match network {
         Network::Estimate { .. } => {
@@ -143,21 +152,65 @@ pub fn access_times(
             if coords.is_empty() || coords.len() != places.len() {
                 return Err(TerritoryError::NoPlaces);
             }
+            let land = &crate::contours().land;
+            // Places by land mass: a commune is timed to a place on its own land only.
+            let mut by_mass: HashMap<u16, (Vec<usize>, Vec<Coord>)> = HashMap::new();
+            for (i, p) in places.iter().enumerate() {
+                if let Ground::Mass(m) = land.ground(p.location) {
+                    let e = by_mass.entry(m).or_default();
+                    e.0.push(i);
+                    e.1.push(coords[i]);
+                }
+            }
+            let by_mass: HashMap<u16, (Vec<usize>, Snapper)> = by_mass
+                .into_iter()
+                .map(|(m, (ids, c))| (m, (ids, Snapper::from_coords(c))))
+                .collect();
             let index = Snapper::from_coords(coords);
             let out = communes
                 .iter()
                 .enumerate()
                 .map(|(i, c)| {
-                    let Some(pt) = c.point.and_then(coord) else {
+                    let (Some(at), Some(pt)) = (c.point, c.point.and_then(coord)) else {
                         placed.communes_off_network.push(i);
                         return none;
                     };
-                    match index.snap(pt, f64::INFINITY) {
-                        Some(s) => Access {
-                            place: Some(s.node as usize),
-                            time_ds: Some(network.estimate_ds(s.distance_m)),
-                        },
-                        None => none,
+                    let Some(nearest) = index.snap(pt, f64::INFINITY) else {
+                        return none;
+                    };
+                    let timed = |place: usize, metres: f64| Access {
+                        place: Some(place),
+                        time_ds: Some(network.estimate_ds(metres)),
+                        crossing: false,
+                    };
+                    let across = Access {
+                        place: Some(nearest.node as usize),
+                        time_ds: None,
+                        crossing: true,
+                    };
+                    match land.ground(at) {
+                        Ground::Unknown => timed(nearest.node as usize, nearest.distance_m),
+                        Ground::Islet if nearest.distance_m <= ISLET_M => {
+                            timed(nearest.node as usize, nearest.distance_m)
+                        }
+                        Ground::Islet => across,
+                        Ground::Mass(m) => {
+                            let Some((ids, idx)) = by_mass.get(&m) else {
+                                return across;
+                            };
+                            let Some(first) = idx.snap(pt, f64::INFINITY) else {
+                                return across;
+                            };
+                            // The nearest place on this land whose straight line stays on it.
+                            let reach = (2.0 * first.distance_m).max(first.distance_m + 30_000.0);
+                            let mut near = idx.within_m(pt, reach);
+                            near.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+                            near.into_iter()
+                                .find(|&(j, _)| {
+                                    !land.crosses_sea(at, places[ids[j as usize]].location)
+                                })
+                                .map_or(across, |(j, d)| timed(ids[j as usize], d))
+                        }
                     }
                 })
                 .collect();
@@ -208,6 +261,7 @@ pub fn access_times(
                         Access {
                             place: Some(tree.label(s.node) as usize),
                             time_ds: Some(t),
+                            crossing: false,
                         }
                     }
                 })
@@ -233,14 +287,26 @@ pub fn cover_sets(
                 .collect();
             let index = Snapper::from_coords(coords);
             let radius_m = f64::from(radius_ds) / 10.0 * (speed_kmh / 3.6) / detour;
+            // A site serves people on its own land only (islands, overseas): cheaper than the
+            // straight-line test of `access_times`, and enough to never cover across the sea.
+            let land = &crate::contours().land;
+            let grounds: Vec<Ground> = demand.iter().map(|&p| land.ground(p)).collect();
             Ok(candidates
                 .iter()
-                .map(|&c| {
-                    let Some(c) = coord(c) else { return Vec::new() };
+                .map(|&at| {
+                    let Some(c) = coord(at) else {
+                        return Vec::new();
+                    };
+                    let here = land.ground(at);
                     let mut v: Vec<u32> = index
                         .within_m(c, radius_m)
                         .into_iter()
                         .filter(|&(_, d)| network.estimate_ds(d) <= radius_ds)
+                        .filter(|&(i, d)| match (here, grounds[i as usize]) {
+                            (Ground::Mass(a), Ground::Mass(b)) => a == b,
+                            (Ground::Unknown, Ground::Unknown) => true,
+                            _ => d <= ISLET_M,
+                        })
                         .map(|(i, _)| i)
                         .collect();
                     v.sort_unstable();

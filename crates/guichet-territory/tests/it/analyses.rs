@@ -173,22 +173,27 @@ fn coverage_counts_people_not_communes_and_keeps_unknowns_apart() {
         Access {
             place: Some(0),
             time_ds: Some(10 * 600),
+            crossing: false,
         },
         Access {
             place: Some(0),
             time_ds: Some(40 * 600),
+            crossing: false,
         },
         Access {
             place: Some(0),
             time_ds: Some(5 * 600),
+            crossing: false,
         },
         Access {
             place: Some(0),
             time_ds: Some(5 * 600),
+            crossing: false,
         },
         Access {
             place: None,
             time_ds: None,
+            crossing: false,
         },
     ];
     let th = Thresholds::parse("30,20").unwrap();
@@ -249,4 +254,119 @@ fn french_france_services_coverage_is_of_the_published_order() {
     assert!(r.national.share(0).unwrap() <= share30 && share30 <= r.national.share(2).unwrap());
     assert!(r.national.population > 60_000_000);
     assert!(r.departements.len() >= 100);
+}
+
+fn real_communes() -> Vec<Commune> {
+    load_communes(std::fs::File::open(data("communes-2026.csv")).unwrap())
+        .unwrap()
+        .communes
+}
+
+fn france_services() -> Vec<Place> {
+    load_france_services(std::fs::File::open(data("france-services-2024-08-01.csv")).unwrap())
+        .unwrap()
+        .places
+}
+
+/// The 687 mediation places of Auvergne-Rhône-Alpes cover that région: the population base of
+/// their coverage is exactly the région's, never France's.
+#[test]
+fn a_regional_file_is_counted_over_its_region_only() {
+    let communes = real_communes();
+    let med = load_mediation_places(
+        std::fs::File::open(data("lieux-mediation-numerique-aura.json")).unwrap(),
+    )
+    .unwrap()
+    .places;
+    let area = Area::infer(&communes, &med);
+    assert_eq!(area.label, "Auvergne-Rhône-Alpes");
+    assert!(!area.whole);
+    let net = Network::estimate(1.3, 50.0).unwrap();
+    let (access, _) = access_times(&net, &communes, &med).unwrap();
+    let r = coverage_over(
+        &communes,
+        &access,
+        &Thresholds::parse("20,30,45").unwrap(),
+        net.method(),
+        area,
+    )
+    .unwrap();
+    let aura: u64 = communes
+        .iter()
+        .filter(|c| c.region == "84")
+        .map(|c| u64::from(c.population.unwrap_or(0)))
+        .sum();
+    assert!(aura > 8_000_000, "{aura}");
+    assert_eq!(r.national.population_total(), aura);
+    assert_eq!(r.regions.len(), 1);
+    assert_eq!(r.departements.len(), 12);
+    // France Services cover mainland France and the overseas régions they are in.
+    let fs = Area::infer(&communes, &france_services());
+    assert!(
+        fs.label.starts_with("France métropolitaine, Guadeloupe"),
+        "{}",
+        fs.label
+    );
+    assert!(
+        !fs.regions.contains("987"),
+        "no France Services in Polynesia"
+    );
+}
+
+/// Where the straight line leaves the land, no road time is made up.
+#[test]
+fn islands_and_overseas_are_timed_on_their_own_land() {
+    let communes = real_communes();
+    let fs = france_services();
+    let net = Network::estimate(1.3, 50.0).unwrap();
+    let (access, _) = access_times(&net, &communes, &fs).unwrap();
+    let at = |code: &str| {
+        let i = communes
+            .iter()
+            .position(|c| c.insee.as_str() == code)
+            .unwrap();
+        (&communes[i], access[i])
+    };
+    // Île-de-Sein: no France Services on the island.
+    let (_, sein) = at("29083");
+    assert!(sein.crossing && sein.time_ds.is_none(), "{sein:?}");
+    // Ouessant: across the sea, unless a place is on the island itself.
+    let (_, ouessant) = at("29155");
+    assert!(
+        ouessant.crossing
+            || fs[ouessant.place.unwrap()]
+                .insee
+                .as_ref()
+                .map(|i| i.as_str())
+                == Some("29155"),
+        "{ouessant:?}"
+    );
+    // A mainland commune is timed as before.
+    let (_, quimper) = at("29232");
+    assert!(!quimper.crossing && quimper.minutes().unwrap() < 20.0);
+    // Overseas: every timed commune is timed to a place of its own département.
+    let mut timed_overseas = 0;
+    for (c, a) in communes.iter().zip(&access) {
+        if !c.departement.starts_with("97") {
+            continue;
+        }
+        let (Some(p), Some(_)) = (a.place, a.time_ds) else {
+            continue;
+        };
+        let dep = fs[p].insee.as_ref().map(|i| &i.as_str()[..3]);
+        assert_eq!(
+            dep,
+            Some(c.departement.as_str()),
+            "{} {}",
+            c.insee.as_str(),
+            c.name
+        );
+        timed_overseas += 1;
+    }
+    assert!(timed_overseas > 100, "{timed_overseas}");
+    // Pointe-à-Pitre is timed within Guadeloupe.
+    let (_, pap) = at("97120");
+    assert!(pap.minutes().unwrap() < 30.0, "{pap:?}");
+    let crossing = access.iter().filter(|a| a.crossing).count();
+    eprintln!("communes marked « traversée maritime »: {crossing}");
 }

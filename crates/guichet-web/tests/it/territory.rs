@@ -169,9 +169,14 @@ async fn the_overview_gives_coverage_computed_from_the_same_data_and_states_the_
     assert!(body.contains("scope=\"col\""));
     assert!(body.contains("href=\"/territoire/departements/19\""));
     assert!(body.contains("data.gouv.fr"));
-    assert!(body.contains("alt=\"Carte de France"));
-    // Town halls: every commune of Corrèze has one, so everyone is within 20 minutes.
-    assert!(body.contains("100,0\u{a0}%"));
+    assert!(body.contains("alt=\"Carte — "));
+    // The area is stated: these France Services are counted over the fixture's communes.
+    assert!(body.contains("<td>Nouvelle-Aquitaine</td>"), "zone column");
+    assert!(body.contains(&format!("<td class=\"nombre\">{}</td>", fr_int(total))));
+    // Town halls are trivially 100 %: out of the table, and the page says why.
+    assert!(!body.contains("<th scope=\"row\">Mairie</th>"));
+    assert!(body.contains("Les mairies ne figurent pas dans ce tableau"));
+    assert!(body.len() < 50_000, "page HTML {} bytes", body.len());
 }
 
 #[tokio::test]
@@ -368,20 +373,45 @@ async fn a_departement_has_its_page_map_and_table_and_an_unknown_one_is_a_french
     assert!(svg.content_type().starts_with("image/svg+xml"));
     let svg = svg.text().to_owned();
     assert!(svg.starts_with("<svg") && svg.contains("ESTIMATION"));
+    // Dots are zero-length round-capped segments, one path per class.
     assert_eq!(
-        svg.matches("<circle").count(),
+        svg.matches("h0").count(),
         fixture()
             .communes
             .iter()
             .filter(|c| c.point.is_some())
-            .count()
-            + 6,
-        "one dot per located commune, plus six legend dots"
+            .count(),
+        "one dot per located commune"
     );
+    // Inside the image: title, legend (seven classes, the place mark), area, threshold,
+    // sources and date, and the département's outline drawn.
+    assert_eq!(svg.matches("<circle").count(), 7, "seven legend classes");
+    for text in [
+        "<title id=\"t\">Temps d’accès au lieu « France Services » le plus proche — Corrèze (19)</title>",
+        "traversée maritime : temps non estimé",
+        "Zone couverte par les lieux : Nouvelle-Aquitaine. Seuil de référence : 30 minutes.",
+        "contours IGN Admin Express 2018",
+        "Carte produite le ",
+        "stroke=\"#161616\" stroke-width=\"2\"",
+    ] {
+        assert!(svg.contains(text), "{text} absent");
+    }
+    // A narrower map for small screens, and a bad width refused in French.
+    let narrow = get(
+        ready_state(),
+        "/territoire/carte.svg?departement=19&largeur=480",
+    )
+    .await;
+    assert!(narrow.text().contains("viewBox=\"0 0 480 "));
+    let bad = get(ready_state(), "/territoire/carte.svg?largeur=5").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     let png = get(ready_state(), "/territoire/carte.png?type=mairie").await;
     assert_eq!(png.status, StatusCode::OK);
     assert_eq!(png.content_type(), "image/png");
     assert_eq!(&png.body[..8], b"\x89PNG\r\n\x1a\n");
+    // Indexed colours, compressed: a département's map weighs tens of kilobytes.
+    assert_eq!(png.body[25], 3, "palette PNG");
+    assert!(png.body.len() < 150_000, "PNG {} bytes", png.body.len());
 }
 
 #[tokio::test]

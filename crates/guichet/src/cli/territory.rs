@@ -13,7 +13,7 @@ use guichet_routing::Graph;
 
 use guichet_territory::{
     Access, MapOptions, Network, Thresholds, access_csv, access_geojson, access_times, cover_sets,
-    coverage, coverage_csv, lazy_greedy_max_cover, render_png, render_svg, sites_csv,
+    coverage_csv, coverage_over, lazy_greedy_max_cover, render_png, render_svg, sites_csv,
 };
 
 /// Territorial analyses (distance-temps).
@@ -274,6 +274,7 @@ pub fn run(cmd: TerritoryCommand) -> anyhow::Result<()> {
                 &l.places,
                 &access,
                 &l.network.method(),
+                &zone(&l),
             )?;
             if let Some(g) = geojson {
                 let v = access_geojson(
@@ -281,6 +282,7 @@ pub fn run(cmd: TerritoryCommand) -> anyhow::Result<()> {
                     &l.places,
                     &access,
                     &l.network.method(),
+                    &zone(&l),
                 );
                 serde_json::to_writer(create(&g)?, &v)?;
             }
@@ -295,11 +297,12 @@ pub fn run(cmd: TerritoryCommand) -> anyhow::Result<()> {
             let thresholds = Thresholds::parse(&thresholds)?;
             let l = load(&input)?;
             let access = compute_access(&l)?;
-            let report = coverage(
+            let report = coverage_over(
                 &l.communes.communes,
                 &access,
                 &thresholds,
                 l.network.method(),
+                guichet_territory::Area::infer(&l.communes.communes, &l.places),
             )?;
             coverage_csv(create(&out)?, &report)?;
             print_coverage(&report);
@@ -311,7 +314,14 @@ pub fn run(cmd: TerritoryCommand) -> anyhow::Result<()> {
                     .map(|&i| l.communes.communes[i].clone())
                     .collect();
                 let acc: Vec<Access> = idx.iter().map(|&i| access[i]).collect();
-                access_csv(create(&b)?, &communes, &l.places, &acc, &l.network.method())?;
+                access_csv(
+                    create(&b)?,
+                    &communes,
+                    &l.places,
+                    &acc,
+                    &l.network.method(),
+                    &zone(&l),
+                )?;
             }
         }
         TerritoryCommand::Sites {
@@ -340,6 +350,7 @@ pub fn run(cmd: TerritoryCommand) -> anyhow::Result<()> {
                 title,
                 width,
                 departement,
+                ..MapOptions::default()
             };
             write_maps(&l, &access, &opts, svg.as_deref(), png.as_deref())?;
         }
@@ -360,10 +371,17 @@ pub fn run(cmd: TerritoryCommand) -> anyhow::Result<()> {
                 &l.places,
                 &access,
                 &method,
+                &zone(&l),
             )?;
-            let v = access_geojson(&l.communes.communes, &l.places, &access, &method);
+            let v = access_geojson(&l.communes.communes, &l.places, &access, &method, &zone(&l));
             serde_json::to_writer(create(&out_dir.join("acces.geojson"))?, &v)?;
-            let report = coverage(&l.communes.communes, &access, &thresholds, method.clone())?;
+            let report = coverage_over(
+                &l.communes.communes,
+                &access,
+                &thresholds,
+                method.clone(),
+                guichet_territory::Area::infer(&l.communes.communes, &l.places),
+            )?;
             coverage_csv(create(&out_dir.join("couverture.csv"))?, &report)?;
             print_coverage(&report);
             let (cands, choices) = choose_sites(&l, &access, k, radius)?;
@@ -378,6 +396,7 @@ pub fn run(cmd: TerritoryCommand) -> anyhow::Result<()> {
                 title: map_title(&l, None),
                 width: 1000,
                 departement: None,
+                ..MapOptions::default()
             };
             write_maps(
                 &l,
@@ -391,6 +410,7 @@ pub fn run(cmd: TerritoryCommand) -> anyhow::Result<()> {
                     title: map_title(&l, Some(&dep.code)),
                     width: 700,
                     departement: Some(dep.code.clone()),
+                    ..MapOptions::default()
                 };
                 let path = out_dir
                     .join("departements")
@@ -405,6 +425,11 @@ pub fn run(cmd: TerritoryCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The area the places read cover (figures are computed there only).
+fn zone(l: &Loaded) -> String {
+    guichet_territory::Area::infer(&l.communes.communes, &l.places).label
 }
 
 fn map_title(l: &Loaded, dep: Option<&str>) -> String {
@@ -434,7 +459,13 @@ fn write_maps(
         println!("carte SVG : {}", p.display());
     }
     if let Some(p) = png {
-        let b = render_png(&l.communes.communes, access, &l.places, opts)?;
+        let b = render_png(
+            &l.communes.communes,
+            access,
+            &l.places,
+            opts,
+            &l.network.method(),
+        )?;
         create(p)?.write_all(&b)?;
         println!("carte PNG : {}", p.display());
     }

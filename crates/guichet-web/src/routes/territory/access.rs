@@ -12,9 +12,9 @@ use guichet_places::Commune;
 use guichet_territory::{Access, KindAnalysis, TerritoryReport};
 
 use super::{
-    CommuneRow, DepOption, KindLink, MethodView, Params, commune_row, dep_label, dep_options,
-    kind_links, method_view, page_count, params, pick_departement, pick_kind, pick_page,
-    query_string, ready, ready_or_unavailable,
+    CommuneRow, DepOption, KindLink, MethodView, Params, ZoneView, commune_row, dep_label,
+    dep_options_in, kind_links, method_view, page_count, params, pick_departement_in, pick_kind,
+    pick_page, query_string, ready, ready_or_unavailable, zone_view,
 };
 use crate::error::AppError;
 use crate::{AppState, Layout};
@@ -26,6 +26,7 @@ const PER_PAGE: usize = 100;
 pub struct AccessPage {
     layout: Layout,
     method: MethodView,
+    zone: ZoneView,
     label: String,
     kinds: Vec<KindLink>,
     departements: Vec<DepOption>,
@@ -37,13 +38,14 @@ pub struct AccessPage {
     pages: usize,
 }
 
-/// Indices of the communes in scope, in the order of the communes file (by INSEE code).
-fn in_scope(report: &TerritoryReport, departement: Option<&str>) -> Vec<usize> {
+/// Indices of the communes in scope (the kind's area, one département of it), in the order
+/// of the communes file (by INSEE code).
+fn in_scope(report: &TerritoryReport, k: &KindAnalysis, departement: Option<&str>) -> Vec<usize> {
     report
         .communes()
         .iter()
         .enumerate()
-        .filter(|(_, c)| departement.is_none_or(|d| c.departement == d))
+        .filter(|(_, c)| k.area().contains(c) && departement.is_none_or(|d| c.departement == d))
         .map(|(i, _)| i)
         .collect()
 }
@@ -56,8 +58,8 @@ pub async fn page(
     let data = ready(&state)?;
     let report = &data.report;
     let k = pick_kind(report, q.kind.as_deref())?;
-    let dep = pick_departement(report, q.departement.as_deref())?;
-    let idx = in_scope(report, dep.as_deref());
+    let dep = pick_departement_in(report, k, q.departement.as_deref())?;
+    let idx = in_scope(report, k, dep.as_deref());
     let pages = page_count(idx.len(), PER_PAGE);
     let page = pick_page(q.page.as_deref(), pages)?;
     let communes = idx
@@ -68,13 +70,14 @@ pub async fn page(
         .collect();
     let scope = dep
         .as_deref()
-        .map_or_else(|| "France entière".to_owned(), dep_label);
+        .map_or_else(|| k.area().label.clone(), dep_label);
     Ok(AccessPage {
         layout: Layout::new(&state, format!("Temps d’accès — {}", k.kind.label())),
         method: method_view(&report.method()),
+        zone: zone_view(k),
         label: k.kind.label().to_owned(),
         kinds: kind_links(report, k),
-        departements: dep_options(report, dep.as_deref()),
+        departements: dep_options_in(report, k, dep.as_deref()),
         query: query_string(k.kind.slug(), dep.as_deref()),
         total: idx.len(),
         communes_caption: format!(
@@ -93,7 +96,7 @@ fn scoped(
     k: &KindAnalysis,
     dep: Option<&str>,
 ) -> (Vec<Commune>, Vec<Access>) {
-    in_scope(report, dep)
+    in_scope(report, k, dep)
         .into_iter()
         .map(|i| (report.communes()[i].clone(), k.access[i]))
         .unzip()
@@ -138,18 +141,23 @@ fn download(
     let data = ready_or_unavailable(state)?;
     let report = &data.report;
     let k = pick_kind(report, q.kind.as_deref())?;
-    let dep = pick_departement(report, q.departement.as_deref())?;
+    let dep = pick_departement_in(report, k, q.departement.as_deref())?;
     let (communes, access) = scoped(report, k, dep.as_deref());
     let method = report.method();
+    let zone = match &dep {
+        Some(d) => format!("{} ({})", dep_label(d), k.area().label),
+        None => k.area().label.clone(),
+    };
     let (content_type, ext, body) = match format {
         Download::Csv => {
             let mut body = Vec::new();
-            guichet_territory::access_csv(&mut body, &communes, &k.places, &access, &method)
+            guichet_territory::access_csv(&mut body, &communes, &k.places, &access, &method, &zone)
                 .map_err(|e| AppError::Internal(e.to_string()))?;
             ("text/csv; charset=utf-8", "csv", body)
         }
         Download::GeoJson => {
-            let value = guichet_territory::access_geojson(&communes, &k.places, &access, &method);
+            let value =
+                guichet_territory::access_geojson(&communes, &k.places, &access, &method, &zone);
             let body = serde_json::to_vec(&value).map_err(|e| AppError::Internal(e.to_string()))?;
             ("application/geo+json", "geojson", body)
         }

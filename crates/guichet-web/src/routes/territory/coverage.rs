@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Response};
 use guichet_territory::{AreaCoverage, KindAnalysis, region_name};
 
 use super::{
-    CommuneRow, KindLink, MethodView, Params, commune_row, dep_label, fr_int, fr_percent,
-    kind_links, method_view, page_count, params, pick_kind, pick_page, ready,
+    CommuneRow, KindLink, MethodView, Params, ZoneView, commune_row, dep_label, fr_int, fr_percent,
+    kind_links, method_view, page_count, params, pick_kind, pick_page, ready, zone_view,
 };
 use crate::error::AppError;
 use crate::{AppState, Layout};
@@ -32,9 +32,12 @@ pub struct ThresholdRow {
 pub struct AreaRow {
     pub label: String,
     pub link: Option<String>,
+    /// Everyone in the area (timed, across the sea, unknown).
     pub population: String,
     pub shares: Vec<String>,
     pub beyond: String,
+    /// People whose nearest place is across the sea (no time estimated).
+    pub crossing: String,
 }
 
 #[derive(Debug, Template, WebTemplate)]
@@ -42,13 +45,18 @@ pub struct AreaRow {
 pub struct CoveragePage {
     layout: Layout,
     method: MethodView,
+    zone: ZoneView,
     slug: String,
     label: String,
     kinds: Vec<KindLink>,
     thresholds: Vec<u32>,
     seuil: u32,
     national: Vec<ThresholdRow>,
+    population: String,
+    timed: String,
     unknown_time: String,
+    crossing: String,
+    communes_crossing: String,
     regions: Vec<AreaRow>,
     departements: Vec<AreaRow>,
     beyond_total: String,
@@ -77,11 +85,12 @@ fn area_row(area: &AreaCoverage, seuil: usize, label: String, link: Option<Strin
     AreaRow {
         label,
         link,
-        population: fr_int(area.population),
+        population: fr_int(area.population_total()),
         shares: (0..area.within.len())
             .map(|i| area.share(i).map_or_else(|| "—".to_owned(), fr_percent))
             .collect(),
         beyond: fr_int(area.beyond(seuil)),
+        crossing: fr_int(area.population_crossing),
     }
 }
 
@@ -133,13 +142,18 @@ pub async fn page(
             format!("Couverture — {}", k.kind.label()),
         ),
         method: method_view(&report.method()),
+        zone: zone_view(k),
         slug: k.kind.slug().to_owned(),
         label: k.kind.label().to_owned(),
         kinds: kind_links(report, k),
         thresholds: cov.thresholds.minutes().to_vec(),
         seuil,
         national: threshold_rows(k, &cov.national),
+        population: fr_int(cov.national.population_total()),
+        timed: fr_int(cov.national.population),
         unknown_time: fr_int(cov.national.population_unknown_time),
+        crossing: fr_int(cov.national.population_crossing),
+        communes_crossing: fr_int(cov.national.communes_crossing as u64),
         regions: cov
             .regions
             .iter()

@@ -10,8 +10,8 @@ use guichet_territory::region_name;
 
 use super::coverage::{ThresholdRow, threshold_rows};
 use super::{
-    CommuneRow, KindLink, LegendRow, MethodView, Params, commune_row, dep_label, kind_links,
-    legend_rows, method_view, params, pick_kind, ready,
+    CommuneRow, KindLink, LegendRow, MethodView, Params, ZoneView, commune_row, dep_label, fr_int,
+    kind_links, legend_rows, method_view, params, pick_kind, ready, zone_view,
 };
 use crate::error::AppError;
 use crate::{AppState, Layout};
@@ -24,6 +24,11 @@ const LISTED: usize = 100;
 pub struct DepartementPage {
     layout: Layout,
     method: MethodView,
+    zone: ZoneView,
+    /// Whether the département is in the area of the kind's places (else no figure).
+    in_zone: bool,
+    /// People whose nearest place is across the sea.
+    crossing: String,
     code: String,
     name: String,
     region: String,
@@ -81,9 +86,16 @@ pub async fn page(
         .map(|c| c.region.clone())
         .unwrap_or_default();
     let label = dep_label(&code);
+    let in_zone = report
+        .communes()
+        .iter()
+        .any(|c| c.departement == code && k.area().contains(c));
     Ok(DepartementPage {
         layout: Layout::new(&state, format!("{label} — accès aux services")),
         method: method_view(&report.method()),
+        zone: zone_view(k),
+        in_zone,
+        crossing: fr_int(area.population_crossing),
         name: label.clone(),
         region: region_name(&region).map_or(region, str::to_owned),
         slug: k.kind.slug().to_owned(),

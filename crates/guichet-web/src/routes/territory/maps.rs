@@ -8,7 +8,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use guichet_territory::{MapOptions, render_png, render_svg};
 
-use super::{Params, dep_label, params, pick_departement, pick_kind, ready_or_unavailable};
+use super::{Params, dep_label, params, pick_departement_in, pick_kind, ready_or_unavailable};
 use crate::AppState;
 use crate::error::AppError;
 
@@ -25,8 +25,34 @@ async fn map(
     let q = params(q)?;
     let data = ready_or_unavailable(&state)?;
     let report = &data.report;
-    let slug = pick_kind(report, q.kind.as_deref())?.kind.slug().to_owned();
-    let dep = pick_departement(report, q.departement.as_deref())?;
+    let kind = pick_kind(report, q.kind.as_deref())?;
+    let slug = kind.kind.slug().to_owned();
+    let dep = pick_departement_in(report, kind, q.departement.as_deref())?;
+    // A narrower map for small screens (`<picture>` asks for it): same content, larger text.
+    let width = match q.largeur.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(w) => match w.parse::<u32>() {
+            Ok(w) if (320..=1000).contains(&w) => Some(w),
+            _ => {
+                return Err(AppError::BadRequest {
+                    message: format!(
+                        "Largeur invalide : « {w} ». Indiquez un nombre de pixels de 320 à 1000."
+                    ),
+                });
+            }
+        },
+    };
+    // Where the places come from: file names only, never a server path.
+    let sources: Vec<String> = data
+        .notes
+        .iter()
+        .filter(|n| {
+            matches!(&n.outcome, guichet_territory::SourceOutcome::Imported { what, .. }
+                if what == kind.kind.label())
+        })
+        .map(|n| n.source.clone())
+        .collect();
+    let today = state.clock.now().format("%d/%m/%Y").to_string();
     let task = data.clone();
     // Tens of thousands of dots: CPU work, off the async threads.
     let rendered = tokio::task::spawn_blocking(move || {
@@ -42,11 +68,32 @@ async fn map(
                     dep_label(d)
                 ),
                 None => format!(
-                    "Temps d’accès au lieu « {} » le plus proche — France métropolitaine",
-                    k.kind.label()
+                    "Temps d’accès au lieu « {} » le plus proche — {}",
+                    k.kind.label(),
+                    if k.area().whole || k.area().label.starts_with("France métropolitaine") {
+                        "France métropolitaine (outre-mer : voir les départements)".to_owned()
+                    } else {
+                        k.area().label.clone()
+                    }
                 ),
             },
-            width: if dep.is_some() { 700 } else { 1000 },
+            width: width.unwrap_or(if dep.is_some() { 700 } else { 1000 }),
+            notes: vec![
+                format!(
+                    "Zone couverte par les lieux : {}. Seuil de référence : {} minutes.",
+                    k.area().label,
+                    k.reference_minutes
+                ),
+                format!(
+                    "Sources : {} ; communes COG 2026 ; contours IGN Admin Express 2018 (licence ouverte). Carte produite le {today}.",
+                    if sources.is_empty() {
+                        k.kind.label().to_owned()
+                    } else {
+                        sources.join(", ")
+                    }
+                ),
+            ],
+            area: Some(k.area().clone()),
             departement: dep,
         };
         match format {
@@ -58,9 +105,14 @@ async fn map(
                 &report.method(),
             )
             .map(|s| ("image/svg+xml; charset=utf-8", s.into_bytes())),
-            Format::Png => {
-                render_png(report.communes(), &k.access, &k.places, &opts).map(|b| ("image/png", b))
-            }
+            Format::Png => render_png(
+                report.communes(),
+                &k.access,
+                &k.places,
+                &opts,
+                &report.method(),
+            )
+            .map(|b| ("image/png", b)),
         }
     })
     .await

@@ -35,6 +35,8 @@ pub struct Params {
     pub seuil: Option<String>,
     pub k: Option<String>,
     pub rayon: Option<String>,
+    /// Map width in pixels (`/territoire/carte.svg`).
+    pub largeur: Option<String>,
 }
 
 pub(crate) fn params(q: Result<Query<Params>, QueryRejection>) -> Result<Params, AppError> {
@@ -254,10 +256,79 @@ fn percent_with(share: f64, decimals: usize) -> String {
     text + "\u{a0}%"
 }
 
-/// Minutes with one decimal, « — » when unknown.
+/// Minutes with one decimal; « traversée maritime : temps non estimé » across the sea, « — »
+/// when unknown.
 pub(crate) fn fr_minutes(a: &Access) -> String {
+    if a.crossing {
+        return "traversée maritime : temps non estimé".to_owned();
+    }
     a.minutes()
         .map_or_else(|| "—".to_owned(), |m| format!("{m:.1}").replace('.', ","))
+}
+
+/// The area a kind's figures cover, as every page states it.
+#[derive(Debug)]
+pub struct ZoneView {
+    pub label: String,
+    pub rule: &'static str,
+    pub whole: bool,
+}
+
+pub(crate) fn zone_view(k: &KindAnalysis) -> ZoneView {
+    ZoneView {
+        label: k.area().label.clone(),
+        rule: guichet_territory::Area::rule(),
+        whole: k.area().whole,
+    }
+}
+
+/// Départements of the kind's area, for lists and selects.
+pub(crate) fn dep_options_in(
+    report: &TerritoryReport,
+    k: &KindAnalysis,
+    current: Option<&str>,
+) -> Vec<DepOption> {
+    let mut codes: Vec<&str> = report
+        .communes()
+        .iter()
+        .filter(|c| k.area().contains(c))
+        .map(|c| c.departement.as_str())
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    codes
+        .into_iter()
+        .map(|c| DepOption {
+            code: c.to_owned(),
+            label: dep_label(c),
+            selected: current == Some(c),
+        })
+        .collect()
+}
+
+/// A département asked for a kind: known, and in the kind's area.
+pub(crate) fn pick_departement_in(
+    report: &TerritoryReport,
+    k: &KindAnalysis,
+    code: Option<&str>,
+) -> Result<Option<String>, AppError> {
+    let dep = pick_departement(report, code)?;
+    if let Some(d) = &dep
+        && !report
+            .communes()
+            .iter()
+            .any(|c| &c.departement == d && k.area().contains(c))
+    {
+        return Err(AppError::BadRequest {
+            message: format!(
+                "Le département {} n’est pas dans la zone couverte par les lieux « {} » ({}) : aucun chiffre n’y est calculé.",
+                dep_label(d),
+                k.kind.label(),
+                k.area().label
+            ),
+        });
+    }
+    Ok(dep)
 }
 
 /// One commune line of a table.
@@ -304,7 +375,7 @@ pub(crate) fn legend_rows(
     let legend = guichet_territory::legend();
     let mut counts = vec![(0u64, 0u64); legend.len()];
     for (c, a) in report.communes().iter().zip(&k.access) {
-        if departement.is_some_and(|d| c.departement != d) {
+        if departement.is_some_and(|d| c.departement != d) || !k.area().contains(c) {
             continue;
         }
         let i = guichet_territory::legend_index(a);

@@ -5,6 +5,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use guichet_places::PlaceKind;
 use guichet_territory::SourceOutcome;
 
 use super::{
@@ -20,11 +21,17 @@ pub struct KindRow {
     pub slug: String,
     pub label: String,
     pub places: String,
+    /// The area the figures cover (« France métropolitaine, Guadeloupe… », « Auvergne-Rhône-Alpes »).
+    pub zone: String,
+    /// Everyone in that area.
+    pub population: String,
     /// Shares within 20, 30 and 45 minutes (« — » if not measured).
     pub shares: Vec<String>,
     pub reference: u32,
     pub beyond_reference: String,
     pub communes_beyond_reference: String,
+    /// People whose nearest place is across the sea (no time estimated).
+    pub crossing: String,
 }
 
 /// One input and what became of it.
@@ -41,9 +48,13 @@ pub struct OverviewPage {
     layout: Layout,
     method: MethodView,
     kinds: Vec<KindRow>,
+    /// Town halls are loaded (for /lieux) but left out of the table: see the page.
+    town_halls: bool,
     map_slug: String,
+    map_zone: String,
     map_label: String,
     legend: Vec<LegendRow>,
+    legend_caption: String,
     sources: Vec<SourceRow>,
     has_france_services: bool,
     departements: Vec<DepOption>,
@@ -55,9 +66,13 @@ const SHOWN: [u32; 3] = [20, 30, 45];
 pub async fn page(State(state): State<AppState>) -> Result<Response, AppError> {
     let data = ready(&state)?;
     let report = &data.report;
+    // Every commune's town hall is in the commune: the row would only measure the distance
+    // from the commune's point to its own town hall (0 when the point is the town hall), a
+    // trivial 100 %. It is left out of the table, and the page says why.
     let kinds = report
         .kinds()
         .iter()
+        .filter(|k| k.kind != PlaceKind::TownHall)
         .map(|k| {
             let n = &k.coverage.national;
             let r = k.reference_index();
@@ -65,6 +80,9 @@ pub async fn page(State(state): State<AppState>) -> Result<Response, AppError> {
                 slug: k.kind.slug().to_owned(),
                 label: k.kind.label().to_owned(),
                 places: fr_int(k.places.len() as u64),
+                zone: k.area().label.clone(),
+                population: fr_int(n.population_total()),
+                crossing: fr_int(n.population_crossing),
                 shares: SHOWN
                     .iter()
                     .map(|&m| {
@@ -121,9 +139,15 @@ pub async fn page(State(state): State<AppState>) -> Result<Response, AppError> {
         layout: Layout::new(&state, "Accès aux services publics sur le territoire"),
         method: method_view(&report.method()),
         kinds,
+        town_halls: report.kind("mairie").is_some(),
         map_slug: shown.kind.slug().to_owned(),
+        map_zone: shown.area().label.clone(),
         map_label: shown.kind.label().to_owned(),
         legend: legend_rows(report, shown, None),
+        legend_caption: format!(
+            "Légende de la carte : communes et habitants par temps d’accès — {}",
+            shown.area().label
+        ),
         sources,
         has_france_services: report.kind("france-services").is_some(),
         departements: dep_options(report, None),

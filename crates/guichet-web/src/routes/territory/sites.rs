@@ -11,8 +11,9 @@ use guichet_territory::TerritoryError;
 use guichet_territory::report::{MAX_RADIUS_MINUTES, MAX_SITES, MIN_RADIUS_MINUTES};
 
 use super::{
-    DepOption, KindLink, MethodView, Params, dep_label, dep_options, fr_int, fr_percent_fine,
-    kind_links, method_view, params, pick_departement, pick_kind, ready,
+    DepOption, KindLink, MethodView, Params, ZoneView, dep_label, dep_options_in, fr_int,
+    fr_percent_fine, kind_links, method_view, params, pick_departement_in, pick_kind, ready,
+    zone_view,
 };
 use crate::error::AppError;
 use crate::{AppState, Layout};
@@ -40,6 +41,7 @@ pub struct SiteRow {
 pub struct SitesPage {
     layout: Layout,
     method: MethodView,
+    zone: ZoneView,
     label: String,
     kinds: Vec<KindLink>,
     departements: Vec<DepOption>,
@@ -91,7 +93,7 @@ pub async fn page(
         MAX_RADIUS_MINUTES,
         "Rayon en minutes",
     )?;
-    let dep = pick_departement(report, q.departement.as_deref())?;
+    let dep = pick_departement_in(report, kind, q.departement.as_deref())?;
     let slug = kind.kind.slug().to_owned();
     let task_data = data.clone();
     let task_dep = dep.clone();
@@ -133,12 +135,13 @@ pub async fn page(
             format!("Où ouvrir les prochains lieux — {}", kind.kind.label()),
         ),
         method: method_view(&report.method()),
+        zone: zone_view(kind),
         label: kind.kind.label().to_owned(),
         kinds: kind_links(report, kind),
-        departements: dep_options(report, dep.as_deref()),
+        departements: dep_options_in(report, kind, dep.as_deref()),
         scope: dep
             .as_deref()
-            .map_or_else(|| "France entière".to_owned(), dep_label),
+            .map_or_else(|| kind.area().label.clone(), dep_label),
         k,
         rayon,
         max_k: MAX_SITES,
