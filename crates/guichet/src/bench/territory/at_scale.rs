@@ -94,7 +94,7 @@ pub(super) fn measure(args: &BenchArgs) -> anyhow::Result<Figures> {
         ours_s: secs(ours.end_to_end),
         ours_prep_s: secs(prep),
         ours_peak_mb: ours_peak,
-        algorithm: if args.peer_mld { "MLD" } else { "CH" },
+        algorithm: if !args.peer_ch { "MLD" } else { "CH" },
         ..Figures::default()
     };
     println!(
@@ -118,7 +118,7 @@ pub(super) fn measure(args: &BenchArgs) -> anyhow::Result<Figures> {
     drop(graph);
     let clients = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut checks = serde_json::Map::new();
-    let (algo, second) = if args.peer_mld {
+    let (algo, second) = if !args.peer_ch {
         ("MLD", "osrm-partition + osrm-customize")
     } else {
         ("CH", "osrm-contract")
@@ -135,7 +135,7 @@ pub(super) fn measure(args: &BenchArgs) -> anyhow::Result<Figures> {
                 &pbf,
                 &dir.join(format!("osrm-{no_turn_costs}")),
                 no_turn_costs,
-                args.peer_mld,
+                !args.peer_ch,
             )?;
             let routed = prepared.serve()?;
             let (times, t) = routed.nearest(&origins, &places, clients)?;

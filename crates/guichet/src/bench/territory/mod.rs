@@ -52,16 +52,16 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 1_200_000)]
     pub peer_nodes: usize,
     /// Origins of the question asked on that network (random nodes).
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, default_value_t = 2_000)]
     pub peer_origins: usize,
     /// Places of that question (random nodes).
     #[arg(long, default_value_t = 500)]
     pub peer_places: usize,
-    /// OSRM's multi-level Dijkstra (partition + customize) for that comparison instead of its
-    /// contraction hierarchies (CH, the default, and the algorithm its `table` service is
-    /// fastest with).
+    /// OSRM's contraction hierarchies (osrm-contract, its fastest `table`) for that comparison
+    /// instead of its multi-level Dijkstra (osrm-partition + osrm-customize): contracting over
+    /// a million nodes takes longer than a bench run on a 2-core machine.
     #[arg(long)]
-    pub peer_mld: bool,
+    pub peer_ch: bool,
     /// Seed of that network and question.
     #[arg(long, default_value_t = 16)]
     pub peer_seed: u64,
