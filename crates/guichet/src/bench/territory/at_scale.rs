@@ -129,7 +129,9 @@ pub(super) fn measure(args: &BenchArgs) -> anyhow::Result<Figures> {
         } else {
             "car.lua par défaut"
         };
-        let run = || -> anyhow::Result<(Prepared, Vec<Option<f64>>, Duration, Option<f64>)> {
+        // The prepared files, each origin's time, the table's time and osrm-routed's peak MB.
+        type Run = (Prepared, Vec<Option<f64>>, Duration, Option<f64>);
+        let run = || -> anyhow::Result<Run> {
             let prepared = osrm::prepare(
                 args,
                 &pbf,
