@@ -374,7 +374,8 @@ pub fn render_svg(
             focus.d
         );
     }
-    let m = (r * 1.5).max(3.5);
+    // Smaller marks at national scale, so 2,800 places do not hide the dots.
+    let m = (r * 1.4).clamp(2.4, 7.0);
     if marked {
         let mut tri = RelPath::new();
         let tail = format!("l{:.0} {:.0}h{:.0}z", -m, 2.0 * m, 2.0 * m);
@@ -384,7 +385,7 @@ pub fn render_svg(
         }
         let _ = write!(
             s,
-            r##"<path fill="#000000" stroke="#ffffff" stroke-width="0.8" d="{}"/>"##,
+            r##"<path fill="#000000" stroke="#ffffff" stroke-width="0.5" d="{}"/>"##,
             tri.d
         );
     }
