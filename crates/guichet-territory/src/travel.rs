@@ -33,7 +33,8 @@ impl Method {
                 "temps de trajet en voiture sur le réseau routier OpenStreetMap ({extract})"
             ),
             Method::Estimate { detour, speed_kmh } => format!(
-                "ESTIMATION sans réseau routier : distance à vol d’oiseau × {detour:.2} (détour) ÷ {speed_kmh:.0} km/h"
+                "ESTIMATION sans réseau routier : distance à vol d’oiseau × {} (détour) ÷ {speed_kmh:.0} km/h",
+                format!("{detour:.2}").replace('.', ",")
             ),
         }
     }

@@ -46,7 +46,12 @@ fn territory_report_on_real_french_data() {
     let sites = std::fs::read_to_string(out.join("sites.csv")).unwrap();
     assert_eq!(sites.lines().count(), 6, "{sites}");
     let cov = std::fs::read_to_string(out.join("couverture.csv")).unwrap();
-    assert!(cov.lines().nth(1).unwrap().starts_with("national,France,"));
+    // The first row is the area the file covers, named (never « France » by default).
+    let first = cov.lines().nth(1).unwrap();
+    assert!(
+        first.starts_with("zone,\"France métropolitaine, Guadeloupe"),
+        "{first}"
+    );
 }
 
 #[test]
