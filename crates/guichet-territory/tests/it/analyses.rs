@@ -155,7 +155,7 @@ fn estimate_is_distance_times_detour_over_speed() {
     let m = access[0].minutes().unwrap();
     assert!((m - 16.68).abs() < 0.05, "{m}");
     assert!(net.method().describe().contains("ESTIMATION"));
-    assert!(net.method().describe().contains("1.50"));
+    assert!(net.method().describe().contains("1,50"));
     assert!(Network::estimate(0.5, 60.0).is_err());
     assert!(Network::estimate(1.3, 0.0).is_err());
 }
