@@ -240,23 +240,37 @@ impl Store {
         max: u32,
         lock_until: DateTime<Utc>,
     ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        self.count_wrong_password("agent_accounts", &id.to_string(), max, lock_until)
+            .await
+    }
+
+    /// The one lockout counter of staff and person accounts (`table` is one of those two
+    /// tables): one statement, so servers sharing the database count together.
+    pub(crate) async fn count_wrong_password(
+        &self,
+        table: &'static str,
+        id: &str,
+        max: u32,
+        lock_until: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        debug_assert!(matches!(table, "agent_accounts" | "person_accounts"));
+        let sql = format!(
+            "UPDATE {table} SET
+               failed_attempts = CASE WHEN failed_attempts + 1 >= $1 THEN 0 ELSE failed_attempts + 1 END,
+               locked_until = CASE WHEN failed_attempts + 1 >= $1 THEN $2 ELSE locked_until END
+             WHERE id = $3
+             RETURNING locked_until"
+        );
         let locked = with_pool!(self, write pool => {
-            // One statement: servers sharing the database count together.
-            sqlx::query(
-                "UPDATE agent_accounts SET
-                   failed_attempts = CASE WHEN failed_attempts + 1 >= $1 THEN 0 ELSE failed_attempts + 1 END,
-                   locked_until = CASE WHEN failed_attempts + 1 >= $1 THEN $2 ELSE locked_until END
-                 WHERE id = $3
-                 RETURNING locked_until",
-            )
-            .bind(i64::from(max))
-            .bind(to_micros(lock_until))
-            .bind(id.to_string())
-            .fetch_optional(pool)
-            .await?
-            .map(|r| r.try_get::<Option<i64>, _>("locked_until"))
-            .transpose()?
-            .flatten()
+            sqlx::query(&sql)
+                .bind(i64::from(max))
+                .bind(to_micros(lock_until))
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+                .map(|r| r.try_get::<Option<i64>, _>("locked_until"))
+                .transpose()?
+                .flatten()
         });
         locked.map(from_micros).transpose()
     }

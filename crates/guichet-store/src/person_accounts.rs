@@ -154,24 +154,8 @@ impl Store {
         max: u32,
         lock_until: DateTime<Utc>,
     ) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let locked = with_pool!(self, write pool => {
-            sqlx::query(
-                "UPDATE person_accounts SET
-                   failed_attempts = CASE WHEN failed_attempts + 1 >= $1 THEN 0 ELSE failed_attempts + 1 END,
-                   locked_until = CASE WHEN failed_attempts + 1 >= $1 THEN $2 ELSE locked_until END
-                 WHERE id = $3
-                 RETURNING locked_until",
-            )
-            .bind(i64::from(max))
-            .bind(to_micros(lock_until))
-            .bind(id.to_string())
-            .fetch_optional(pool)
-            .await?
-            .map(|r| r.try_get::<Option<i64>, _>("locked_until"))
-            .transpose()?
-            .flatten()
-        });
-        locked.map(from_micros).transpose()
+        self.count_wrong_password("person_accounts", &id.to_string(), max, lock_until)
+            .await
     }
 
     /// A successful sign-in: failures forgotten, the lock lifted, the time kept.
