@@ -40,6 +40,17 @@ use crate::form_input::FormInput;
 use crate::routes::follow::{self, CodeCheck};
 use crate::routes::online::ErrorLink;
 use crate::session::{Session, with_cookie};
+
+/// The address typed in a form's « courriel » field, trimmed and capped at an address's
+/// longest length (254), as the account forms all read it.
+fn typed_email(form: &FormInput) -> String {
+    form.get("courriel")
+        .unwrap_or("")
+        .trim()
+        .chars()
+        .take(254)
+        .collect()
+}
 use crate::{AppState, Layout};
 
 /// Wrong sign-ins accepted from one client address within [`crate::staff::LOCK`]. Generous:

@@ -14,7 +14,7 @@ use guichet_store::person_accounts::TokenPurpose;
 use serde::Deserialize;
 
 use super::sign_in::{MessagePage, TokenQuery, check_new_password, hash};
-use super::{error, error_of, send_link};
+use super::{error, error_of, send_link, typed_email};
 use crate::error::AppError;
 use crate::form_input::FormInput;
 use crate::routes::online::ErrorLink;
@@ -68,13 +68,7 @@ pub async fn forgot(
     form: FormInput,
 ) -> Result<Response, AppError> {
     let session = crate::session::require(&state, &headers, form.get("csrf")).await?;
-    let typed: String = form
-        .get("courriel")
-        .unwrap_or("")
-        .trim()
-        .chars()
-        .take(254)
-        .collect();
+    let typed = typed_email(&form);
     let email = match Email::parse(&typed) {
         Ok(e) => e,
         Err(e) => {

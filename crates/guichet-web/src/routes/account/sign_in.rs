@@ -17,7 +17,9 @@ use guichet_store::StoreError;
 use guichet_store::person_accounts::{PersonAccount, TokenPurpose};
 use serde::Deserialize;
 
-use super::{CLIENT_MAX_FAILURES, Client, error, error_of, send_email, send_link, wait_fr};
+use super::{
+    CLIENT_MAX_FAILURES, Client, error, error_of, send_email, send_link, typed_email, wait_fr,
+};
 use crate::error::AppError;
 use crate::form_input::FormInput;
 use crate::routes::online::ErrorLink;
@@ -118,13 +120,7 @@ pub async fn sign_up(
     form: FormInput,
 ) -> Result<Response, AppError> {
     let session = crate::session::require(&state, &headers, form.get("csrf")).await?;
-    let typed: String = form
-        .get("courriel")
-        .unwrap_or("")
-        .trim()
-        .chars()
-        .take(254)
-        .collect();
+    let typed = typed_email(&form);
     let password = form.get("mot_de_passe").unwrap_or("").to_owned();
     let confirmation = form.get("confirmation").unwrap_or("");
     let mut errors = Vec::new();
@@ -320,13 +316,7 @@ pub async fn sign_in(
     form: FormInput,
 ) -> Result<Response, AppError> {
     let mut session = crate::session::require(&state, &headers, form.get("csrf")).await?;
-    let typed: String = form
-        .get("courriel")
-        .unwrap_or("")
-        .trim()
-        .chars()
-        .take(254)
-        .collect();
+    let typed = typed_email(&form);
     let password = form.get("mot_de_passe").unwrap_or("").to_owned();
     let now = state.clock.now();
     let refuse = |session: &Session, input: &str, message: String| {
