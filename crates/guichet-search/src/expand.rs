@@ -105,13 +105,20 @@ impl Expansions {
     /// The expressions to add to a query (already folded by the caller).
     pub fn synonyms_for(&self, folded_query: &str) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
+        for (_, o) in self.synonym_pairs_for(folded_query) {
+            if !out.contains(&o) {
+                out.push(o);
+            }
+        }
+        out
+    }
+
+    /// Each expression of the query that has synonyms (folded), with one of its synonyms.
+    pub fn synonym_pairs_for(&self, folded_query: &str) -> Vec<(&str, &str)> {
+        let mut out = Vec::new();
         for (expr, others) in &self.synonyms {
             if folded_query.contains(expr.as_str()) {
-                for o in others {
-                    if !out.contains(&o.as_str()) {
-                        out.push(o);
-                    }
-                }
+                out.extend(others.iter().map(|o| (expr.as_str(), o.as_str())));
             }
         }
         out

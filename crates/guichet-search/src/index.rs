@@ -3,20 +3,26 @@
 //!
 //! Ranking, in order of application:
 //! 1. situations: a query naming a life event puts that event's sheets first;
-//! 2. BM25 over fields weighted title > keywords/description > breadcrumb > body, each query
-//!    term scored by its best field (dismax), synonyms added at a lower weight, and a query
-//!    term absent from the whole index replaced by its near spellings (typo tolerance, long
-//!    words only);
-//! 3. audience: sheets for the public first, unless the query speaks of a business or an
+//! 2. BM25 over fields weighted title > breadcrumb (the folder listing the sheet) >
+//!    keywords/description > body > titles of the sheets linking to it, each query term scored
+//!    by its best field (dismax), words that say who asks rather than what about (« ma mère »,
+//!    « je viens de ») at a fraction of the weight, synonyms added at a lower weight, and a
+//!    query term absent from the whole index replaced by its near spellings (typo tolerance,
+//!    long words only);
+//! 3. signals from the corpus's own structure, which hold for queries nobody tuned for:
+//!    coverage (the share of the query's words, by idf, a document holds in any field), the
+//!    folder vote (the folder gathering the best candidates' score lifts its other sheets)
+//!    and popularity (how many sheets link to this one), a tie-breaker;
+//! 4. audience: sheets for the public first, unless the query speaks of a business or an
 //!    association, in which case those come first.
 //!
 //! The engine takes values in (sheets, definitions) and gives hits back; loading them from the
 //! extract or the database is the caller's business.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use guichet_catalogue::{Audience, OperatorDirectory, ProcedureDefinition, Sheet};
-use tantivy::collector::TopDocs;
+use tantivy::collector::{DocSetCollector, TopDocs};
 use tantivy::query::{
     BooleanQuery, BoostQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, Query, TermQuery,
 };
@@ -24,7 +30,7 @@ use tantivy::schema::{
     FAST, Field, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{Index, IndexReader, TantivyDocument, Term, doc};
+use tantivy::{DocAddress, Index, IndexReader, TantivyDocument, Term, doc};
 
 use crate::SearchError;
 use crate::expand::Expansions;
@@ -46,18 +52,33 @@ struct Fields {
     description: Field,
     breadcrumb: Field,
     body: Field,
+    linked: Field,
     title_plain: Field,
     description_plain: Field,
 }
 
-/// Weights of the fields, title first.
-const WEIGHTS: [(FieldName, f32); 5] = [
+/// Weights of the fields, title first. The breadcrumb names the folder listing the sheet
+/// (« Surendettement », « Hébergement des personnes âgées »), which says in everyday words what
+/// a sheet is about; `linked` holds the titles of the sheets that point to this one.
+const WEIGHTS: [(FieldName, f32); 6] = [
     (FieldName::Title, 3.0),
     (FieldName::Keywords, 1.6),
     (FieldName::Description, 1.4),
-    (FieldName::Breadcrumb, 1.0),
+    (FieldName::Breadcrumb, 2.0),
     (FieldName::Body, 0.6),
+    (FieldName::Linked, 0.3),
 ];
+
+/// Weight of a [`WEAK_WORDS`] word relative to the query's other words.
+const WEAK_WEIGHT: f32 = 0.3;
+/// Exponent of the share of the query a document holds (see [`Coverage`]).
+const COVERAGE_EXPONENT: f32 = 1.0;
+/// Bonus per unit of ln(1 + incoming links): a tie-breaker for the sheets the corpus points to.
+const POPULARITY: f32 = 0.03;
+/// Bonus for the candidates in the folder that gathers the most of the best candidates' score.
+const FOLDER: f32 = 0.3;
+/// How many of the best candidates vote for their folder.
+const FOLDER_VOTERS: usize = 10;
 
 #[derive(Debug, Clone, Copy)]
 enum FieldName {
@@ -66,6 +87,7 @@ enum FieldName {
     Description,
     Breadcrumb,
     Body,
+    Linked,
 }
 
 impl Fields {
@@ -76,6 +98,7 @@ impl Fields {
             FieldName::Description => self.description,
             FieldName::Breadcrumb => self.breadcrumb,
             FieldName::Body => self.body,
+            FieldName::Linked => self.linked,
         }
     }
 }
@@ -89,6 +112,10 @@ struct Entry {
     /// A hosted procedure's title and keywords, folded (situations name hosted procedures by
     /// these, since each instance hosts its own); empty for a national sheet.
     hosted_words: Vec<String>,
+    /// ln(1 + number of sheets that link to this one).
+    popularity: f32,
+    /// The folder that lists the sheet (the breadcrumb's last step).
+    folder: String,
 }
 
 /// A built index, ready to answer queries. Cheap to share behind an `Arc`.
@@ -129,7 +156,8 @@ fn schema() -> (Schema, Fields) {
     let keywords = b.add_text_field("keywords", text.clone());
     let description = b.add_text_field("description", text.clone());
     let breadcrumb = b.add_text_field("breadcrumb", text.clone());
-    let body = b.add_text_field("body", text);
+    let body = b.add_text_field("body", text.clone());
+    let linked = b.add_text_field("linked", text);
     let plain = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
             .set_tokenizer(PLAIN_ANALYZER)
@@ -146,6 +174,7 @@ fn schema() -> (Schema, Fields) {
             description,
             breadcrumb,
             body,
+            linked,
             title_plain,
             description_plain,
         },
@@ -175,6 +204,16 @@ impl SearchIndex {
             .writer_with_num_threads::<TantivyDocument>(1, 64_000_000)
             .map_err(engine)?;
         let mut entries = Vec::with_capacity(sheets.len() + procedures.len());
+        // The corpus's own links: which sheets list this one under « voir aussi ». Their
+        // titles (often questions, as people ask them) describe it, and their number says how
+        // central it is.
+        let mut linked: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for s in sheets.iter().filter(|s| s.kind != "Recherche guidée") {
+            for r in &s.related {
+                linked.entry(r.as_str()).or_default().push(s.title.as_str());
+            }
+        }
+        let indegree = |id: &str| linked.get(id).map_or(0, Vec::len);
         // "Recherche guidée" sheets are service-public.fr's interactive questionnaires: they
         // duplicate ordinary sheets and mean nothing outside that site's engine.
         for sheet in sheets.iter().filter(|s| s.kind != "Recherche guidée") {
@@ -190,6 +229,7 @@ impl SearchIndex {
                     fields.description_plain => sheet.description.as_str(),
                     fields.breadcrumb => format!("{} {}", sheet.subject, sheet.breadcrumb.join(" ")),
                     fields.body => sheet.body.as_str(),
+                    fields.linked => linked.get(sheet.id.as_str()).map(|t| t.join(" ; ")).unwrap_or_default(),
                 ))
                 .map_err(engine)?;
             entries.push(Entry {
@@ -197,6 +237,8 @@ impl SearchIndex {
                 audiences: sheet.audiences.clone(),
                 kind: sheet.kind.clone(),
                 hosted_words: Vec::new(),
+                popularity: (1.0 + indegree(sheet.id.as_str()) as f32).ln(),
+                folder: sheet.breadcrumb.last().cloned().unwrap_or_default(),
             });
         }
         for def in procedures {
@@ -230,6 +272,8 @@ impl SearchIndex {
                 hit: hit::for_procedure(def, operator_name),
                 audiences: def.audience().to_vec(),
                 kind: "Démarche".to_owned(),
+                popularity: 0.0,
+                folder: String::new(),
                 hosted_words: std::iter::once(def.procedure().title())
                     .chain(def.keywords().iter().map(String::as_str))
                     .map(text::fold)
@@ -297,24 +341,47 @@ impl SearchIndex {
         let mut plain = self.plain.clone();
         let mut seen: BTreeSet<String> = BTreeSet::new();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let mut add_terms =
-            |text: &str, weight: f32, clauses: &mut Vec<(Occur, Box<dyn Query>)>| {
-                for word in text::terms(&mut plain, text) {
-                    let Some(stem) = text::terms(&mut analyzer, &word).into_iter().next() else {
-                        continue;
-                    };
-                    if seen.len() >= MAX_TERMS || !seen.insert(stem.clone()) {
-                        continue;
-                    }
-                    if let Some(q) = self.term_query(&searcher, &stem, &word, weight) {
-                        clauses.push((Occur::Should, q));
-                    }
+        let mut own: Vec<QueryWord> = Vec::new();
+        let mut add_terms = |text: &str,
+                             weight: f32,
+                             clauses: &mut Vec<(Occur, Box<dyn Query>)>,
+                             own: &mut Vec<QueryWord>| {
+            for word in text::terms(&mut plain, text) {
+                let Some(stem) = text::terms(&mut analyzer, &word).into_iter().next() else {
+                    continue;
+                };
+                if seen.len() >= MAX_TERMS || !seen.insert(stem.clone()) {
+                    continue;
                 }
-            };
-        add_terms(&clean, 1.0, &mut clauses);
+                let weight = if WEAK_WORDS.contains(&word.as_str()) {
+                    weight * WEAK_WEIGHT
+                } else {
+                    weight
+                };
+                own.push(QueryWord {
+                    stem: stem.clone(),
+                    weight,
+                    synonyms: Vec::new(),
+                });
+                if let Some(q) = self.term_query(&searcher, &stem, &word, weight) {
+                    clauses.push((Occur::Should, q));
+                }
+            }
+        };
+        add_terms(&clean, 1.0, &mut clauses, &mut own);
+        let mut ignored = Vec::new();
         for expr in self.expansions.synonyms_for(&folded) {
-            add_terms(expr, 0.7, &mut clauses);
+            add_terms(expr, 0.7, &mut clauses, &mut ignored);
         }
+        // A word is covered by its synonyms too: « CNI » by « carte d'identité ».
+        for (trigger, synonym) in self.expansions.synonym_pairs_for(&folded) {
+            let triggers = text::terms(&mut self.analyzer.clone(), trigger);
+            let stems = text::terms(&mut self.analyzer.clone(), synonym);
+            for w in own.iter_mut().filter(|w| triggers.contains(&w.stem)) {
+                w.synonyms.push(stems.clone());
+            }
+        }
+        let coverage = self.coverage(&searcher, &own)?;
 
         let mut ranked: Vec<(f32, usize)> = Vec::new();
         if !clauses.is_empty() {
@@ -334,7 +401,29 @@ impl SearchIndex {
                 else {
                     continue;
                 };
-                ranked.push((score * factor(entry.1, audience), entry.0));
+                let cov = coverage.of(address);
+                ranked.push((
+                    score * factor(entry.1, audience) * cov.powf(COVERAGE_EXPONENT),
+                    entry.0,
+                ));
+            }
+            // Folder vote: the folders of the best candidates, weighted by their score, say
+            // what the query is about; a candidate in the leading folder gains up to FOLDER.
+            let best = ranked.iter().map(|r| r.0).fold(0.0_f32, f32::max).max(1e-6);
+            let mut by_score = ranked.clone();
+            by_score.sort_by(|a, b| b.0.total_cmp(&a.0));
+            let mut votes: BTreeMap<&str, f32> = BTreeMap::new();
+            for (score, i) in by_score.iter().take(FOLDER_VOTERS) {
+                let folder = self.entries[*i].folder.as_str();
+                if !folder.is_empty() {
+                    *votes.entry(folder).or_default() += score / best;
+                }
+            }
+            let lead = votes.values().copied().fold(0.0_f32, f32::max).max(1e-6);
+            for r in &mut ranked {
+                let e = &self.entries[r.1];
+                let vote = votes.get(e.folder.as_str()).copied().unwrap_or(0.0) / lead;
+                r.0 *= 1.0 + POPULARITY * e.popularity + FOLDER * vote;
             }
             ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         }
@@ -389,6 +478,54 @@ impl SearchIndex {
             }
         }
         out.truncate(limit);
+        Ok(out)
+    }
+
+    /// Which documents hold each of the query's own words, in any field, to reward the
+    /// documents that answer the whole query rather than one word of it.
+    fn coverage(
+        &self,
+        searcher: &tantivy::Searcher,
+        words: &[QueryWord],
+    ) -> Result<Coverage, SearchError> {
+        let n = searcher.num_docs().max(1) as f32;
+        let holding = |stem: &str| {
+            let per_field: Vec<(Occur, Box<dyn Query>)> = WEIGHTS
+                .iter()
+                .map(|(name, _)| {
+                    let t = Term::from_field_text(self.fields.get(*name), stem);
+                    (
+                        Occur::Should,
+                        Box::new(TermQuery::new(t, IndexRecordOption::Basic)) as Box<dyn Query>,
+                    )
+                })
+                .collect();
+            searcher
+                .search(&BooleanQuery::new(per_field), &DocSetCollector)
+                .map_err(engine)
+        };
+        let mut out = Coverage::default();
+        for word in words {
+            let mut docs = holding(&word.stem)?;
+            if docs.is_empty() {
+                continue;
+            }
+            // The idf is the word's own: a synonym widens what covers it, not its weight.
+            let idf = (1.0 + n / docs.len() as f32).ln() * word.weight;
+            for synonym in &word.synonyms {
+                let mut all: Option<HashSet<DocAddress>> = None;
+                for stem in synonym {
+                    let d = holding(stem)?;
+                    all = Some(match all {
+                        None => d,
+                        Some(a) => a.intersection(&d).copied().collect(),
+                    });
+                }
+                docs.extend(all.unwrap_or_default());
+            }
+            out.total += idf;
+            out.terms.push((idf, docs));
+        }
         Ok(out)
     }
 
@@ -457,9 +594,138 @@ impl SearchIndex {
     }
 }
 
+/// One word of the query as typed, with the stems of each synonym of the expression it is in.
+struct QueryWord {
+    stem: String,
+    weight: f32,
+    synonyms: Vec<Vec<String>>,
+}
+
+/// The documents holding each query word, with the word's weight (idf × query weight).
+#[derive(Default)]
+struct Coverage {
+    total: f32,
+    terms: Vec<(f32, HashSet<DocAddress>)>,
+}
+
+impl Coverage {
+    /// The share of the query's weight a document holds, 1 when the query has no known word.
+    fn of(&self, address: DocAddress) -> f32 {
+        if self.total <= 0.0 {
+            return 1.0;
+        }
+        let held: f32 = self
+            .terms
+            .iter()
+            .filter(|(_, docs)| docs.contains(&address))
+            .map(|(w, _)| w)
+            .sum();
+        held / self.total
+    }
+}
+
 /// A hosted procedure scoring at least this share of the best result goes first: it is what
 /// the person can do here, with the instance's own counters and phone.
 const HOSTED_SHARE: f32 = 0.5;
+
+/// Words of a query that say who asks or how, not what about: relatives (« ma mère », « mon
+/// mari »), auxiliary verbs of motion and intention (« je viens de », « je vais »), time
+/// adverbs and vague nouns (« les papiers »). They still count, at a fraction of a word's
+/// weight, so that « mère » does not find « mer » and « père » the PER savings plan.
+/// Written as the plain analyzer gives them (lowercase, no accents).
+const WEAK_WORDS: &[&str] = &[
+    // relatives
+    "pere",
+    "mere",
+    "papa",
+    "maman",
+    "mari",
+    "femme",
+    "epouse",
+    "epoux",
+    "conjoint",
+    "conjointe",
+    "compagnon",
+    "compagne",
+    "fils",
+    "fille",
+    "frere",
+    "soeur",
+    "parents",
+    "grand",
+    "grands",
+    "gamin",
+    "gamins",
+    "gosse",
+    "gosses",
+    "copain",
+    "copine",
+    "voisin",
+    "voisine",
+    "belle",
+    "beau",
+    // auxiliary verbs of motion, intention and ability
+    "vient",
+    "viens",
+    "venir",
+    "venu",
+    "venue",
+    "va",
+    "vais",
+    "vas",
+    "vont",
+    "aller",
+    "allez",
+    "veut",
+    "veulent",
+    "voudrait",
+    "voulons",
+    "pouvez",
+    "pouvons",
+    "peuvent",
+    "pourrais",
+    "pourrait",
+    "devez",
+    "devons",
+    "dois",
+    "doivent",
+    "devrais",
+    "arrive",
+    "arrivent",
+    "sais",
+    "sait",
+    // time adverbs
+    "deja",
+    "encore",
+    "maintenant",
+    "bientot",
+    "demain",
+    "hier",
+    "soir",
+    "aujourd",
+    "hui",
+    "prochain",
+    "prochaine",
+    "dernier",
+    "derniere",
+    "vite",
+    "urgent",
+    "urgence",
+    // vague nouns and fillers
+    "papiers",
+    "papier",
+    "chose",
+    "choses",
+    "truc",
+    "trucs",
+    "gens",
+    "quelqu",
+    "rien",
+    "trop",
+    "vraiment",
+    "toujours",
+    "jamais",
+];
 
 /// Words that say the person asks as a business or an association.
 const PRO_WORDS: &[&str] = &[

@@ -1,0 +1,82 @@
+//! Prints the relevance of Guichet and of the FTS5 baseline on one evaluation set, overall and
+//! per tag, to compare settings while tuning:
+//!
+//! ```sh
+//! cargo run --release -p guichet-search --example relevance -- dev --verbose
+//! ```
+//!
+//! Sets: `tuning` (`data/evaluation.toml`), `dev` and `test` (`data/unseen/`). `--verbose`
+//! lists each query with both ranks; it is refused on `test`, whose failures must never guide a
+//! choice (`data/unseen/README.md`).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use guichet_catalogue::OperatorDirectory;
+use guichet_search::SearchIndex;
+use guichet_search::eval::{self, Fts5Baseline, score};
+
+/// Each query's rank of the first expected answer, if within the first ten.
+type Ranks = Vec<Option<usize>>;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let set = args.first().map(String::as_str).unwrap_or("dev");
+    let verbose = args.iter().any(|a| a == "--verbose");
+    let cases = match set {
+        "tuning" => eval::cases()?,
+        "dev" => eval::unseen(false)?,
+        "test" if verbose => return Err("no per-query listing of the test set".into()),
+        "test" => eval::unseen(true)?,
+        other => return Err(format!("unknown set {other}").into()),
+    };
+    let (_, sheets) = guichet_catalogue::extract::shipped()?;
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../guichet-catalogue/demo");
+    let defs = guichet_catalogue::definition::load_dir(&demo)?;
+    let names = BTreeMap::from([(
+        "ccas-saint-clair".to_owned(),
+        "CCAS de Saint-Clair-sur-Lys".to_owned(),
+    )]);
+    let index = SearchIndex::build(&sheets, &defs, &OperatorDirectory::shipped()?, &names)?;
+    let baseline = Fts5Baseline::build(&sheets)?;
+    let report = eval::evaluate(&index, &baseline, &cases)?;
+    let mut tags: BTreeMap<&str, (Ranks, Ranks)> = BTreeMap::new();
+    for (q, tag, ours, theirs) in &report.rows {
+        let t = tags.entry(tag.as_str()).or_default();
+        t.0.push(*ours);
+        t.1.push(*theirs);
+        if verbose && *ours != Some(1) {
+            let hits: Vec<String> = index.search(q, 5)?.into_iter().map(|h| h.id).collect();
+            let expected = &cases.iter().find(|c| &c.q == q).map(|c| c.expected.clone());
+            println!(
+                "{:>4} {:>4}  {tag:<10} {q}  expected {:?} got {:?}",
+                ours.map_or("-".into(), |r| r.to_string()),
+                theirs.map_or("-".into(), |r| r.to_string()),
+                expected.clone().unwrap_or_default(),
+                hits
+            );
+        }
+    }
+    for (tag, (ours, theirs)) in &tags {
+        let (a, b) = (score(ours), score(theirs));
+        println!(
+            "{tag:<12} n={:<3} guichet {:5.1} / {:5.1}   fts5 {:5.1} / {:5.1}",
+            a.queries,
+            a.top1 * 100.0,
+            a.top3 * 100.0,
+            b.top1 * 100.0,
+            b.top3 * 100.0
+        );
+    }
+    let (a, b) = (report.guichet, report.baseline);
+    println!(
+        "{set:<12} n={:<3} guichet {:5.1} / {:5.1} mrr {:.3}   fts5 {:5.1} / {:5.1}",
+        a.queries,
+        a.top1 * 100.0,
+        a.top3 * 100.0,
+        a.mrr10,
+        b.top1 * 100.0,
+        b.top3 * 100.0
+    );
+    Ok(())
+}
