@@ -7,14 +7,15 @@
 //!
 //! Sets: `tuning` (`data/evaluation.toml`), `dev` and `test` (`data/unseen/`). `--verbose`
 //! lists each query with both ranks; it is refused on `test`, whose failures must never guide a
-//! choice (`data/unseen/README.md`).
+//! choice (`data/unseen/README.md`). `--tables=all|synonyms|situations|none` keeps only some of
+//! the expansion tables, to measure what they bring.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use guichet_catalogue::OperatorDirectory;
-use guichet_search::SearchIndex;
 use guichet_search::eval::{self, Fts5Baseline, score};
+use guichet_search::{Expansions, SearchIndex};
 
 /// Each query's rank of the first expected answer, if within the first ten.
 type Ranks = Vec<Option<usize>>;
@@ -37,7 +38,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "ccas-saint-clair".to_owned(),
         "CCAS de Saint-Clair-sur-Lys".to_owned(),
     )]);
-    let index = SearchIndex::build(&sheets, &defs, &OperatorDirectory::shipped()?, &names)?;
+    let (synonyms, situations) = match args.iter().find_map(|a| a.strip_prefix("--tables=")) {
+        None | Some("all") => (true, true),
+        Some("synonyms") => (true, false),
+        Some("situations") => (false, true),
+        Some("none") => (false, false),
+        Some(other) => return Err(format!("unknown tables {other}").into()),
+    };
+    let index = SearchIndex::build(&sheets, &defs, &OperatorDirectory::shipped()?, &names)?
+        .with_expansions(Expansions::shipped_parts(synonyms, situations)?);
     let baseline = Fts5Baseline::build(&sheets)?;
     let report = eval::evaluate(&index, &baseline, &cases)?;
     let mut tags: BTreeMap<&str, (Ranks, Ranks)> = BTreeMap::new();
