@@ -126,11 +126,21 @@ impl Store {
 
     /// A case rebuilt from its journal.
     pub async fn load_case(&self, reference: &CaseReference) -> Result<Case, StoreError> {
+        Ok(self.load_case_and_journal(reference).await?.0)
+    }
+
+    /// A case rebuilt from its journal, with the journal (one read, for a page that shows
+    /// both).
+    pub async fn load_case_and_journal(
+        &self,
+        reference: &CaseReference,
+    ) -> Result<(Case, Vec<Event>), StoreError> {
         let events = self.journal(reference).await?;
         if events.is_empty() {
             return Err(StoreError::NotFound(format!("case {reference}")));
         }
-        Case::replay(&events).map_err(StoreError::corrupt)
+        let case = Case::replay(&events).map_err(StoreError::corrupt)?;
+        Ok((case, events))
     }
 
     pub async fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>, StoreError> {

@@ -120,13 +120,17 @@ impl Store {
             .busy_timeout(Duration::from_secs(10));
         let unavailable =
             |e: sqlx::Error| StoreError::Unavailable(format!("{}: {e}", path.display()));
+        // No ping before lending a connection: an embedded database's connection cannot drop,
+        // and each ping is one more round trip to the connection's thread.
         let write = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .connect_with(options.clone())
             .await
             .map_err(unavailable)?;
         let read = SqlitePoolOptions::new()
             .max_connections(4)
+            .test_before_acquire(false)
             .connect_with(options.read_only(true))
             .await
             .map_err(unavailable)?;

@@ -16,6 +16,10 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::config::{Config, Database, Overrides};
 
+/// Measured with `guichet bench web` (see ARCHITECTURE.md, dependencies).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "guichet",

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Duration, Utc};
 use guichet_catalogue::definition::answers::InputError;
 use guichet_domain::{
-    Case, CaseReference, CaseState, Channel, Command, DeadlineStatus, EventKind, Notice,
+    Case, CaseReference, CaseState, Channel, Command, DeadlineStatus, Event, EventKind, Notice,
 };
 use serde::Deserialize;
 
@@ -307,12 +307,15 @@ pub struct CasePage {
     feedback_channel: &'static str,
 }
 
+/// A case this session follows, with its journal.
+type Followed = (Session, Case, Vec<Event>);
+
 /// The case `reference` if this session follows it.
 async fn followed_case(
     state: &AppState,
     headers: &HeaderMap,
     reference: &str,
-) -> Result<Result<(Session, Case), Redirect>, AppError> {
+) -> Result<Result<Followed, Redirect>, AppError> {
     let to_form = || Redirect::to(&format!("/suivi?reference={}", url_safe(reference)));
     let Some(session) = Session::load(state, headers).await? else {
         return Ok(Err(to_form()));
@@ -325,8 +328,8 @@ async fn followed_case(
     {
         return Ok(Err(to_form()));
     }
-    let case = state.store.load_case(&parsed).await?;
-    Ok(Ok((session, case)))
+    let (case, journal) = state.store.load_case_and_journal(&parsed).await?;
+    Ok(Ok((session, case, journal)))
 }
 
 /// Keeps only what a reference can contain, for a redirect's query.
@@ -390,24 +393,21 @@ fn next_step(case: &Case) -> String {
 
 async fn case_view(
     state: &AppState,
-    session: &Session,
-    case: &Case,
+    (session, case, journal): (&Session, &Case, &[Event]),
     query: &FollowQuery,
     upload_error: Option<String>,
 ) -> Result<CasePage, AppError> {
-    case_view_with(state, session, case, query, upload_error, None).await
+    case_view_with(state, (session, case, journal), query, upload_error, None).await
 }
 
 async fn case_view_with(
     state: &AppState,
-    session: &Session,
-    case: &Case,
+    (session, case, journal): (&Session, &Case, &[Event]),
     query: &FollowQuery,
     upload_error: Option<String>,
     message_error: Option<String>,
 ) -> Result<CasePage, AppError> {
     let now = state.clock.now();
-    let journal = state.store.journal(&case.reference).await?;
     let procedure_title = match state.cases.definition(&case.procedure).await? {
         Some(d) => d.procedure().title().to_owned(),
         None => case.procedure.id.to_string(),
@@ -513,12 +513,12 @@ pub async fn case_page(
     query: Result<Query<FollowQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let reference = reference.map(|Path(r)| r).unwrap_or_default();
-    let (session, case) = match followed_case(&state, &headers, &reference).await? {
+    let (session, case, journal) = match followed_case(&state, &headers, &reference).await? {
         Ok(found) => found,
         Err(redirect) => return Ok(redirect.into_response()),
     };
     let query = query.map(|Query(q)| q).unwrap_or_default();
-    Ok(case_view(&state, &session, &case, &query, None)
+    Ok(case_view(&state, (&session, &case, &journal), &query, None)
         .await?
         .into_response())
 }
@@ -531,7 +531,7 @@ pub async fn send_documents(
     form: FormInput,
 ) -> Result<Response, AppError> {
     let reference = reference.map(|Path(r)| r).unwrap_or_default();
-    let (session, case) = match followed_case(&state, &headers, &reference).await? {
+    let (session, case, journal) = match followed_case(&state, &headers, &reference).await? {
         Ok(found) => found,
         Err(redirect) => return Ok(redirect.into_response()),
     };
@@ -558,8 +558,7 @@ pub async fn send_documents(
         Err(message) => {
             let page = case_view(
                 &state,
-                &session,
-                &case,
+                (&session, &case, &journal),
                 &FollowQuery::default(),
                 Some(message),
             )
@@ -602,7 +601,7 @@ pub async fn send_message(
     form: FormInput,
 ) -> Result<Response, AppError> {
     let reference = reference.map(|Path(r)| r).unwrap_or_default();
-    let (session, case) = match followed_case(&state, &headers, &reference).await? {
+    let (session, case, journal) = match followed_case(&state, &headers, &reference).await? {
         Ok(found) => found,
         Err(redirect) => return Ok(redirect.into_response()),
     };
@@ -618,8 +617,7 @@ pub async fn send_message(
     if let Some(message) = refused {
         let page = case_view_with(
             &state,
-            &session,
-            &case,
+            (&session, &case, &journal),
             &FollowQuery::default(),
             None,
             Some(message),
@@ -655,7 +653,7 @@ pub async fn preferences_page(
     reference: Result<Path<String>, PathRejection>,
 ) -> Result<Response, AppError> {
     let reference = reference.map(|Path(r)| r).unwrap_or_default();
-    let (session, case) = match followed_case(&state, &headers, &reference).await? {
+    let (session, case, _) = match followed_case(&state, &headers, &reference).await? {
         Ok(found) => found,
         Err(redirect) => return Ok(redirect.into_response()),
     };
@@ -682,7 +680,7 @@ pub async fn preferences_save(
     form: FormInput,
 ) -> Result<Response, AppError> {
     let reference = reference.map(|Path(r)| r).unwrap_or_default();
-    let (session, case) = match followed_case(&state, &headers, &reference).await? {
+    let (session, case, _) = match followed_case(&state, &headers, &reference).await? {
         Ok(found) => found,
         Err(redirect) => return Ok(redirect.into_response()),
     };
@@ -755,7 +753,7 @@ pub async fn receipt_pdf(
     reference: Result<Path<String>, PathRejection>,
 ) -> Result<Response, AppError> {
     let reference = reference.map(|Path(r)| r).unwrap_or_default();
-    let (_, case) = match followed_case(&state, &headers, &reference).await? {
+    let (_, case, _) = match followed_case(&state, &headers, &reference).await? {
         Ok(found) => found,
         Err(redirect) => return Ok(redirect.into_response()),
     };
