@@ -8,7 +8,7 @@
 //! Sets: `tuning` (`data/evaluation.toml`), `dev` and `test` (`data/unseen/`). `--verbose`
 //! lists each query with both ranks; it is refused on `test`, whose failures must never guide a
 //! choice (`data/unseen/README.md`). `--tables=all|synonyms|situations|none` keeps only some of
-//! the expansion tables, to measure what they bring.
+//! the expansion tables, to measure what they bring. `--time` prints the median time of one query.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -64,6 +64,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 expected.clone().unwrap_or_default(),
                 hits
             );
+            let title = |id: &str| index.get(id).map_or(String::new(), |h| h.title.clone());
+            let wanted = expected
+                .iter()
+                .flatten()
+                .next()
+                .map_or(String::new(), |id| title(id));
+            let got = hits.first().map_or(String::new(), |id| title(id));
+            println!("           wanted « {wanted} », first « {got} »");
         }
     }
     for (tag, (ours, theirs)) in &tags {
@@ -75,6 +83,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             a.top3 * 100.0,
             b.top1 * 100.0,
             b.top3 * 100.0
+        );
+    }
+    #[allow(clippy::disallowed_methods)] // reads the clock to measure a query, decides nothing
+    if args.iter().any(|a| a == "--time") {
+        // The median time of one query, each query run five times (a release build is meant).
+        let mut times = Vec::new();
+        for _ in 0..5 {
+            for case in &cases {
+                let start = std::time::Instant::now();
+                index.search(&case.q, 10)?;
+                times.push(start.elapsed());
+            }
+        }
+        times.sort();
+        println!(
+            "per query: median {:?}, 90th percentile {:?}",
+            times[times.len() / 2],
+            times[times.len() * 9 / 10]
         );
     }
     let (a, b) = (report.guichet, report.baseline);

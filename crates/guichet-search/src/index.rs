@@ -6,7 +6,8 @@
 //! 2. BM25 over fields weighted title > breadcrumb (the folder listing the sheet) >
 //!    keywords/description > body > titles of the sheets linking to it, each query term scored
 //!    by its best field (dismax), words that say who asks rather than what about (« ma mère »,
-//!    « je viens de ») at a fraction of the weight, synonyms added at a lower weight, and a
+//!    « je viens de ») at a fraction of the weight, the body counting more for people's words
+//!    (those bodies use far more than titles do), synonyms added at a lower weight, and a
 //!    query term absent from the whole index replaced by its near spellings (typo tolerance,
 //!    long words only);
 //! 3. signals from the corpus's own structure, which hold for queries nobody tuned for:
@@ -19,7 +20,7 @@
 //! The engine takes values in (sheets, definitions) and gives hits back; loading them from the
 //! extract or the database is the caller's business.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use guichet_catalogue::{Audience, OperatorDirectory, ProcedureDefinition, Sheet};
 use tantivy::collector::{DocSetCollector, TopDocs};
@@ -27,7 +28,7 @@ use tantivy::query::{
     BooleanQuery, BoostQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, Query, TermQuery,
 };
 use tantivy::schema::{
-    FAST, Field, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions, Value,
+    FAST, Field, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Index, IndexReader, TantivyDocument, Term, doc};
@@ -79,6 +80,9 @@ const POPULARITY: f32 = 0.03;
 const FOLDER: f32 = 0.3;
 /// How many of the best candidates vote for their folder.
 const FOLDER_VOTERS: usize = 10;
+/// Extra weight of the body field for a query word that bodies use and titles, descriptions and
+/// breadcrumbs do not (see [`SearchIndex::term_query`]), at the most.
+const PEOPLES_WORDS: f32 = 0.3;
 
 #[derive(Debug, Clone, Copy)]
 enum FieldName {
@@ -127,6 +131,10 @@ pub struct SearchIndex {
     entries: Vec<Entry>,
     by_id: BTreeMap<String, usize>,
     expansions: Expansions,
+    /// Per segment, each tantivy document's index into `entries` (the `ord` fast field).
+    ords: Vec<Vec<u32>>,
+    /// How many documents hold each stem in their title, description or breadcrumb.
+    headline_df: HashMap<String, u32>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -214,10 +222,25 @@ impl SearchIndex {
             }
         }
         let indegree = |id: &str| linked.get(id).map_or(0, Vec::len);
+        let mut headline_df: HashMap<String, u32> = HashMap::new();
+        let mut analyzer = text::analyzer();
+        let mut count_headline = |text: &str| {
+            let stems: BTreeSet<String> = text::terms(&mut analyzer, text).into_iter().collect();
+            for stem in stems {
+                *headline_df.entry(stem).or_default() += 1;
+            }
+        };
         // "Recherche guidée" sheets are service-public.fr's interactive questionnaires: they
         // duplicate ordinary sheets and mean nothing outside that site's engine.
         for sheet in sheets.iter().filter(|s| s.kind != "Recherche guidée") {
             let ord = entries.len() as u64;
+            count_headline(&format!(
+                "{} ; {} ; {} ; {}",
+                sheet.title,
+                sheet.description,
+                sheet.subject,
+                sheet.breadcrumb.join(" ; ")
+            ));
             let keywords = sheet.abbreviations.join(" ; ");
             writer
                 .add_document(doc!(
@@ -247,6 +270,12 @@ impl SearchIndex {
             let operator_name = operator_names
                 .get(p.operator().as_str())
                 .map(String::as_str);
+            count_headline(&format!(
+                "{} ; {} ; {}",
+                p.title(),
+                p.summary(),
+                operator_name.unwrap_or_default()
+            ));
             let mut body = String::new();
             for f in def.fields() {
                 body.push_str(&f.label);
@@ -282,6 +311,15 @@ impl SearchIndex {
         }
         writer.commit().map_err(engine)?;
         let reader = index.reader().map_err(engine)?;
+        let mut ords = Vec::new();
+        for segment in reader.searcher().segment_readers() {
+            let column = segment.fast_fields().u64("ord").map_err(engine)?;
+            ords.push(
+                (0..segment.max_doc())
+                    .map(|d| column.first(d).unwrap_or(0) as u32)
+                    .collect(),
+            );
+        }
         let by_id = entries
             .iter()
             .enumerate()
@@ -295,6 +333,8 @@ impl SearchIndex {
             entries,
             by_id,
             expansions: Expansions::shipped()?,
+            ords,
+            headline_df,
         })
     }
 
@@ -391,12 +431,8 @@ impl SearchIndex {
                 .map_err(engine)?;
             let audience = audience_of(&folded);
             for (score, address) in top {
-                let doc: TantivyDocument = searcher.doc(address).map_err(engine)?;
-                let Some(ord) = doc.get_first(self.fields.ord).and_then(|v| v.as_u64()) else {
-                    continue;
-                };
-                let Some(entry) = usize::try_from(ord)
-                    .ok()
+                let Some(entry) = self
+                    .ord(address)
                     .and_then(|o| self.entries.get(o).map(|e| (o, e)))
                 else {
                     continue;
@@ -481,6 +517,15 @@ impl SearchIndex {
         Ok(out)
     }
 
+    /// The index into `entries` of a tantivy document, read once from the `ord` fast field at
+    /// build time rather than from each candidate's stored document.
+    fn ord(&self, address: DocAddress) -> Option<usize> {
+        self.ords
+            .get(address.segment_ord as usize)?
+            .get(address.doc_id as usize)
+            .map(|o| *o as usize)
+    }
+
     /// Which documents hold each of the query's own words, in any field, to reward the
     /// documents that answer the whole query rather than one word of it.
     fn coverage(
@@ -530,6 +575,9 @@ impl SearchIndex {
     }
 
     /// One query word: its stem is looked up in every field and the best field wins (dismax).
+    /// A word that many bodies use but few titles, descriptions and breadcrumbs is how people
+    /// say it rather than how sheets are titled (« caution », « patron »): the body is where it
+    /// can match, so the body counts up to [`PEOPLES_WORDS`] more for it.
     /// A word whose stem the whole index ignores is probably misspelt: when it is long enough
     /// for that to be safe, its near spellings are looked up among the whole words of titles and
     /// descriptions instead.
@@ -545,10 +593,19 @@ impl SearchIndex {
             searcher.doc_freq(&t).map(|n| n > 0).unwrap_or(false)
         });
         if known {
+            let in_bodies = searcher
+                .doc_freq(&Term::from_field_text(self.fields.body, stem))
+                .unwrap_or(0) as f32;
+            let in_headlines = self.headline_df.get(stem).copied().unwrap_or(0) as f32;
+            let gap = 1.0 - (in_headlines / in_bodies.max(1.0)).min(1.0);
             let per_field: Vec<Box<dyn Query>> = WEIGHTS
                 .iter()
                 .map(|(name, w)| {
                     let t = Term::from_field_text(self.fields.get(*name), stem);
+                    let w = match name {
+                        FieldName::Body => w * (1.0 + PEOPLES_WORDS * gap),
+                        _ => *w,
+                    };
                     Box::new(BoostQuery::new(
                         Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs)),
                         w * weight,
