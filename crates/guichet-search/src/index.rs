@@ -7,7 +7,8 @@
 //!    keywords/description > body > titles of the sheets linking to it, each query term scored
 //!    by its best field (dismax), words that say who asks rather than what about (« ma mère »,
 //!    « je viens de ») at a fraction of the weight, the body counting more for people's words
-//!    (those bodies use far more than titles do), synonyms added at a lower weight, and a
+//!    (those bodies use far more than titles do), two adjacent query words side by side in a
+//!    title scoring as a phrase, synonyms added at a lower weight, and a
 //!    query term absent from the whole index replaced by its near spellings (typo tolerance,
 //!    long words only);
 //! 3. signals from the corpus's own structure, which hold for queries nobody tuned for:
@@ -25,7 +26,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use guichet_catalogue::{Audience, OperatorDirectory, ProcedureDefinition, Sheet};
 use tantivy::collector::{DocSetCollector, TopDocs};
 use tantivy::query::{
-    BooleanQuery, BoostQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, Query, TermQuery,
+    BooleanQuery, BoostQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
+    TermQuery,
 };
 use tantivy::schema::{
     FAST, Field, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions,
@@ -62,7 +64,7 @@ struct Fields {
 /// (« Surendettement », « Hébergement des personnes âgées »), which says in everyday words what
 /// a sheet is about; `linked` holds the titles of the sheets that point to this one.
 const WEIGHTS: [(FieldName, f32); 6] = [
-    (FieldName::Title, 3.0),
+    (FieldName::Title, TITLE),
     (FieldName::Keywords, 1.6),
     (FieldName::Description, 1.4),
     (FieldName::Breadcrumb, 2.0),
@@ -70,6 +72,8 @@ const WEIGHTS: [(FieldName, f32); 6] = [
     (FieldName::Linked, 0.3),
 ];
 
+/// Weight of the title field.
+const TITLE: f32 = 3.0;
 /// Weight of a [`WEAK_WORDS`] word relative to the query's other words.
 const WEAK_WEIGHT: f32 = 0.3;
 /// Exponent of the share of the query a document holds (see [`Coverage`]).
@@ -83,6 +87,10 @@ const FOLDER_VOTERS: usize = 10;
 /// Extra weight of the body field for a query word that bodies use and titles, descriptions and
 /// breadcrumbs do not (see [`SearchIndex::term_query`]), at the most.
 const PEOPLES_WORDS: f32 = 0.3;
+/// Weight, relative to a title match, of two adjacent query words found side by side in a
+/// title (« école maternelle », « carte grise »; a stop word between them, as in « carte
+/// d'identité », breaks the phrase: allowing one gap measured worse on dev).
+const PHRASE: f32 = 0.15;
 
 #[derive(Debug, Clone, Copy)]
 enum FieldName {
@@ -160,7 +168,13 @@ fn schema() -> (Schema, Fields) {
             .set_index_option(IndexRecordOption::WithFreqs),
     );
     let ord = b.add_u64_field("ord", FAST | STORED);
-    let title = b.add_text_field("title", text.clone());
+    // Titles keep positions: two query words side by side in a title score as a phrase.
+    let positions = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(ANALYZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let title = b.add_text_field("title", positions);
     let keywords = b.add_text_field("keywords", text.clone());
     let description = b.add_text_field("description", text.clone());
     let breadcrumb = b.add_text_field("breadcrumb", text.clone());
@@ -422,6 +436,20 @@ impl SearchIndex {
             }
         }
         let coverage = self.coverage(&searcher, &own)?;
+        let strong: Vec<&QueryWord> = own.iter().filter(|w| w.weight >= 1.0).collect();
+        for pair in strong.windows(2) {
+            let terms = vec![
+                Term::from_field_text(self.fields.title, &pair[0].stem),
+                Term::from_field_text(self.fields.title, &pair[1].stem),
+            ];
+            clauses.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(
+                    Box::new(PhraseQuery::new(terms)),
+                    PHRASE * TITLE,
+                )),
+            ));
+        }
 
         let mut ranked: Vec<(f32, usize)> = Vec::new();
         if !clauses.is_empty() {
