@@ -8,7 +8,8 @@
 //!    by its best field (dismax), words that say who asks rather than what about (« ma mère »,
 //!    « je viens de ») at a fraction of the weight, the body counting more for people's words
 //!    (those bodies use far more than titles do), two adjacent query words side by side in a
-//!    title scoring as a phrase, synonyms added at a lower weight, and a
+//!    title scoring as a phrase, the longer members of a long word's family (« apprenti » →
+//!    apprentissage) and synonyms added at a lower weight, and a
 //!    query term absent from the whole index replaced by its near spellings (typo tolerance,
 //!    long words only);
 //! 3. signals from the corpus's own structure, which hold for queries nobody tuned for:
@@ -91,6 +92,11 @@ const PEOPLES_WORDS: f32 = 0.3;
 /// title (« école maternelle », « carte grise »; a stop word between them, as in « carte
 /// d'identité », breaks the phrase: allowing one gap measured worse on dev).
 const PHRASE: f32 = 0.15;
+/// A query stem at least this long also finds the headline stems that extend it by at most
+/// [`FAMILY_EXTRA`] letters, at [`FAMILY_WEIGHT`] of its weight (see [`SearchIndex::family`]).
+const FAMILY_MIN: usize = 7;
+const FAMILY_EXTRA: usize = 5;
+const FAMILY_WEIGHT: f32 = 0.8;
 
 #[derive(Debug, Clone, Copy)]
 enum FieldName {
@@ -143,6 +149,8 @@ pub struct SearchIndex {
     ords: Vec<Vec<u32>>,
     /// How many documents hold each stem in their title, description or breadcrumb.
     headline_df: HashMap<String, u32>,
+    /// The same stems in order, to find those a query stem begins.
+    headlines: BTreeSet<String>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -348,6 +356,7 @@ impl SearchIndex {
             by_id,
             expansions: Expansions::shipped()?,
             ords,
+            headlines: headline_df.keys().cloned().collect(),
             headline_df,
         })
     }
@@ -436,6 +445,11 @@ impl SearchIndex {
             }
         }
         let coverage = self.coverage(&searcher, &own)?;
+        for (stem, weight) in self.family(&own, &seen) {
+            if let Some(q) = self.term_query(&searcher, &stem, &stem, weight) {
+                clauses.push((Occur::Should, q));
+            }
+        }
         let strong: Vec<&QueryWord> = own.iter().filter(|w| w.weight >= 1.0).collect();
         for pair in strong.windows(2) {
             let terms = vec![
@@ -552,6 +566,37 @@ impl SearchIndex {
             .get(address.segment_ord as usize)?
             .get(address.doc_id as usize)
             .map(|o| *o as usize)
+    }
+
+    /// Word families the stemmer leaves apart: the stems of titles, descriptions and
+    /// breadcrumbs that extend a long query stem by a derivational ending (« apprenti » →
+    /// apprentissage), when headlines use the longer form more than the query's own: the
+    /// query's word is then the rarer way to say it. Short stems are left alone (« cart »
+    /// would find « carton »), and so are stems no headline holds.
+    fn family(&self, words: &[QueryWord], seen: &BTreeSet<String>) -> Vec<(String, f32)> {
+        let mut out = Vec::new();
+        // A stem no headline holds is more likely misspelt than derived: typo tolerance has it.
+        let known = |w: &&QueryWord| self.headline_df.contains_key(&w.stem);
+        for word in words
+            .iter()
+            .filter(|w| w.stem.len() >= FAMILY_MIN)
+            .filter(known)
+        {
+            let stem = word.stem.as_str();
+            for other in self.headlines.range(word.stem.clone()..) {
+                if !other.starts_with(stem) {
+                    break;
+                }
+                if other.len() > stem.len()
+                    && other.len() - stem.len() <= FAMILY_EXTRA
+                    && !seen.contains(other)
+                    && self.headline_df.get(other) > self.headline_df.get(stem)
+                {
+                    out.push((other.clone(), FAMILY_WEIGHT * word.weight));
+                }
+            }
+        }
+        out
     }
 
     /// Which documents hold each of the query's own words, in any field, to reward the
