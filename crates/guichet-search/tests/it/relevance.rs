@@ -16,18 +16,18 @@ fn guichet_meets_the_target_and_beats_plain_bm25() {
 
 /// On queries nobody tuned for (`data/unseen/test.toml`), Guichet must stay clearly ahead of
 /// plain BM25. The floors sit a little under what was measured once the ranking signals from
-/// the corpus's structure (coverage, folder vote, links) were added, tuned on `dev` only
-/// (Guichet top-3 78.7 %, top-1 59.3 %; FTS5 59.3 %, 40.7 %; 72.0 % and 55.3 % when the set
-/// arrived): a regression guard, not the target (top-3 ≥ 90 %, top-1 ≥ 75 %), which
-/// the engine does not reach.
+/// the corpus's structure (coverage, folder vote, links, people's words, title phrases, word
+/// families) were added, tuned on `dev` only (Guichet top-3 79.3 %, top-1 60.7 %; FTS5
+/// 59.3 %, 40.7 %; 72.0 % and 55.3 % when the set arrived): a regression guard, not the
+/// issue's target (top-3 ≥ 90 %, top-1 ≥ 75 %), which the engine does not reach.
 #[test]
 fn on_unseen_queries_guichet_stays_ahead_of_plain_bm25() {
     let (sheets, index) = index();
     let baseline = Fts5Baseline::build(sheets).unwrap();
     let report = eval::evaluate(index, &baseline, &eval::unseen(true).unwrap()).unwrap();
     assert_eq!(report.guichet.queries, 150);
-    assert!(report.guichet.top3 >= 0.77, "{:?}", report.guichet);
-    assert!(report.guichet.top1 >= 0.57, "{:?}", report.guichet);
+    assert!(report.guichet.top3 >= 0.78, "{:?}", report.guichet);
+    assert!(report.guichet.top1 >= 0.59, "{:?}", report.guichet);
     assert!(
         report.guichet.top3 >= report.baseline.top3 + 0.10,
         "{report:?}"
