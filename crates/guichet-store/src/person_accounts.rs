@@ -200,6 +200,42 @@ impl Store {
         Ok(())
     }
 
+    /// Takes one of the `max` account emails an address may receive since `since`: `true`
+    /// (and counted) when one is left, `false` when the address had them all. Forgets what
+    /// happened before `since` (the digest of an address is still about a person).
+    pub async fn claim_account_mail(
+        &self,
+        address_digest: &str,
+        now: DateTime<Utc>,
+        since: DateTime<Utc>,
+        max: u64,
+    ) -> Result<bool, StoreError> {
+        let claimed = with_pool!(self, write pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("DELETE FROM person_account_mails WHERE at < $1")
+                .bind(to_micros(since))
+                .execute(&mut *tx)
+                .await?;
+            let sent: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM person_account_mails WHERE address_digest = $1",
+            )
+            .bind(address_digest)
+            .fetch_one(&mut *tx)
+            .await?;
+            let claimed = u64::try_from(sent).unwrap_or(u64::MAX) < max;
+            if claimed {
+                sqlx::query("INSERT INTO person_account_mails (address_digest, at) VALUES ($1, $2)")
+                    .bind(address_digest)
+                    .bind(to_micros(now))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            claimed
+        });
+        Ok(claimed)
+    }
+
     /// The wrong sign-ins from `client` since `since`: how many, and the oldest.
     pub async fn sign_in_failures(
         &self,

@@ -622,3 +622,39 @@ async fn the_case_history_merges_the_journal_with_each_delivery_step() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_command_on_a_case_read_before_another_change_is_decided_on_the_case_as_it_is() {
+    on_both_engines(|store: Store| async move {
+        use ContactChannel::*;
+        let s = setup(store, person(16, &[Post], false, true)).await;
+        let read = s.store.load_case(&s.reference).await.unwrap();
+        // Someone submits the case after the page read it.
+        s.run(Command::Submit, front_desk(), 1).await;
+        // Submitting again from the old read: decided on the submitted case, refused as a
+        // second submission would be, nothing written.
+        let again = s
+            .cases
+            .execute_read(&read, Command::Submit, ctx(front_desk(), 2))
+            .await;
+        assert!(matches!(again, Err(CommandError::Case(_))), "{again:?}");
+        // A note from the old read lands after the submission, at the next version.
+        let noted = s
+            .cases
+            .execute_read(
+                &read,
+                Command::AddNote {
+                    text: "appel".into(),
+                },
+                ctx(front_desk(), 3),
+            )
+            .await
+            .unwrap();
+        assert_eq!(noted.case.state, CaseState::Submitted);
+        let latest = s.store.load_case(&s.reference).await.unwrap();
+        assert_eq!(latest.version, noted.case.version);
+        assert!(latest.version > read.version + 1);
+        assert_eq!(kinds(&s.intents().await), vec![("receipt", "letter")]);
+    })
+    .await;
+}

@@ -401,3 +401,35 @@ async fn account_forms_without_their_token_change_nothing() {
         })
         .await;
 }
+
+#[tokio::test]
+async fn an_address_gets_at_most_three_account_emails_an_hour() {
+    TestApp::builder()
+        .on_both_engines(|mut app| async move {
+            create(&mut app, "lea@exemple.fr").await;
+            let mut answers = Vec::new();
+            for _ in 0..5 {
+                app.get("/compte/mot-de-passe-oublie").await;
+                let r = app
+                    .post_form(
+                        "/compte/mot-de-passe-oublie",
+                        // Typed differently each time: the cap is per address, not per spelling.
+                        &[("courriel", "Lea@Exemple.fr")],
+                    )
+                    .await;
+                answers.push(r.location().map(str::to_owned));
+            }
+            // The same answer every time; the confirmation and two resets, then nothing.
+            assert!(answers.windows(2).all(|w| w[0] == w[1]), "{answers:?}");
+            let mails = account_emails(&app).await;
+            assert_eq!(mails.len(), 3, "{mails:?}");
+            assert!(mails.iter().all(|(to, _)| to == "lea@exemple.fr"));
+            let r = app.get("/compte/mot-de-passe-oublie?envoye=1").await;
+            assert!(
+                r.page_text().contains("au plus 3 courriels"),
+                "{}",
+                r.text()
+            );
+        })
+        .await;
+}

@@ -3,7 +3,7 @@
 // aller » → the online form across its steps, with a validation error and its correction, a
 // file attached → check answers → contact preferences changed to refuse digital → submit →
 // receipt (its PDF saved) → following the case at /suivi from another browser without an
-// account → feedback.
+// account → the demo account: sign-in with an error, the case added with its code → feedback.
 //
 // Called by crates/guichet/tests/it/journey.rs, which starts the real server, then asserts on
 // the JSON report printed here (and on the PDF and the database). This script only drives and
@@ -179,6 +179,31 @@ try {
   await go(page2, () => page2.click('main button[type="submit"]'));
   await check(page2, "suivi-dossier");
   report.followed_text = await page2.innerText("main");
+
+  step = "an account, from a third browser";
+  // The demo account (listed on /demo): a wrong password first, then the right one; the
+  // journey's case added with its reference and follow-up code.
+  const third = await browser.newContext(contextOptions);
+  const page3 = await third.newPage();
+  await page3.goto(base + "/compte/connexion", { waitUntil: "load" });
+  await check(page3, "compte-connexion");
+  await page3.fill("#courriel", "jeanne.martin@exemple.fr");
+  await page3.fill("#mot_de_passe", "pas le bon");
+  await go(page3, () => page3.click('main form[action="/compte/connexion"] button[type="submit"]'));
+  await check(page3, "compte-connexion-erreur", true);
+  await page3.fill("#courriel", "jeanne.martin@exemple.fr");
+  await page3.fill("#mot_de_passe", "ma démo de Saint-Clair");
+  await go(page3, () => page3.click('main form[action="/compte/connexion"] button[type="submit"]'));
+  await check(page3, "compte");
+  await page3.fill("#reference", report.reference);
+  await page3.fill("#code", "AAAA-AAAA");
+  await go(page3, () => page3.click('main form[action="/compte/dossiers"] button[type="submit"]'));
+  await check(page3, "compte-ajout-erreur", true);
+  await page3.fill("#reference", report.reference);
+  await page3.fill("#code", report.follow_up_code);
+  await go(page3, () => page3.click('main form[action="/compte/dossiers"] button[type="submit"]'));
+  await check(page3, "compte-dossiers");
+  report.account_text = await page3.innerText("main");
 
   step = "feedback";
   await go(page, () => page.click('a[href^="/avis/"]'));

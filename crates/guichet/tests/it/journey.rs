@@ -98,6 +98,15 @@ fn a_person_completes_an_online_request_in_chromium_and_every_page_passes_axe() 
         "{}",
         report["followed_text"]
     );
+    // The demo account signed in and added the case with its code.
+    assert!(
+        report["account_text"]
+            .as_str()
+            .unwrap_or("")
+            .contains(reference),
+        "{}",
+        report["account_text"]
+    );
     assert!(
         report["feedback_text"]
             .as_str()

@@ -174,7 +174,13 @@ pub(crate) async fn send_link(
     send_email(state, &account.email, &message, key, now).await
 }
 
-/// Writes an account email to the outbox (its own transaction: it changes no case).
+/// Account emails one address may receive within [`MAIL_WINDOW`]; the forms answer the same
+/// beyond it, and nothing more is sent (no flooding someone's mailbox through our forms).
+pub(crate) const MAILS_PER_ADDRESS: u64 = 3;
+pub(crate) const MAIL_WINDOW: chrono::Duration = chrono::Duration::hours(1);
+
+/// Writes an account email to the outbox (its own transaction: it changes no case), unless
+/// the address already had [`MAILS_PER_ADDRESS`] within the hour.
 pub(crate) async fn send_email(
     state: &AppState,
     to: &str,
@@ -182,6 +188,15 @@ pub(crate) async fn send_email(
     idempotency_key: String,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
+    let address = crate::session::digest(&to.to_lowercase());
+    if !state
+        .store
+        .claim_account_mail(&address, now, now - MAIL_WINDOW, MAILS_PER_ADDRESS)
+        .await?
+    {
+        tracing::info!("account email not sent: the address had its share for the hour");
+        return Ok(());
+    }
     let payload = account_email(message, to, &state.site.name)
         .to_json()
         .map_err(|e| AppError::Internal(format!("account email: {e}")))?;

@@ -35,6 +35,10 @@ impl ForgotPage {
     fn err(&self, input: &str) -> Option<String> {
         error_of(&self.errors, input)
     }
+
+    fn mails_per_hour(&self) -> u64 {
+        super::MAILS_PER_ADDRESS
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -180,7 +180,7 @@ pub async fn sign_up_sent(State(state): State<AppState>) -> MessagePage {
         "Consultez votre messagerie",
         vec![
             format!("Un courriel vient d’être envoyé à l’adresse indiquée. Ouvrez le lien qu’il contient pour confirmer votre adresse : il est valable {} heures. Si l’adresse avait déjà un compte, le courriel le dit et explique comment vous connecter.", super::VERIFY_FOR.num_hours()),
-            "Rien reçu après quelques minutes ? Regardez dans les courriels indésirables, ou recommencez en vérifiant l’adresse.".to_owned(),
+            format!("Rien reçu après quelques minutes ? Regardez dans les courriels indésirables, ou recommencez en vérifiant l’adresse. Une même adresse reçoit au plus {} courriels de ce site par heure.", super::MAILS_PER_ADDRESS),
             "Votre compte est facultatif : vos dossiers se suivent aussi avec la référence et le code de suivi inscrits sur chaque courrier.".to_owned(),
         ],
     )

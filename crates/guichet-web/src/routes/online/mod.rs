@@ -220,7 +220,7 @@ pub(crate) async fn run(
     let ctx = ctx(state, headers, session, Some(&case.reference), case.person).await?;
     state
         .cases
-        .execute(&case.reference, command, ctx)
+        .execute_read(case, command, ctx)
         .await
         .map_err(command_error)
 }
