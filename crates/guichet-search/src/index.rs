@@ -130,6 +130,8 @@ struct Entry {
     /// A hosted procedure's title and keywords, folded (situations name hosted procedures by
     /// these, since each instance hosts its own); empty for a national sheet.
     hosted_words: Vec<String>,
+    /// The stems of a hosted procedure's title and keywords; empty for a national sheet.
+    hosted_stems: BTreeSet<String>,
     /// ln(1 + number of sheets that link to this one).
     popularity: f32,
     /// The folder that lists the sheet (the breadcrumb's last step).
@@ -282,10 +284,12 @@ impl SearchIndex {
                 audiences: sheet.audiences.clone(),
                 kind: sheet.kind.clone(),
                 hosted_words: Vec::new(),
+                hosted_stems: BTreeSet::new(),
                 popularity: (1.0 + indegree(sheet.id.as_str()) as f32).ln(),
                 folder: sheet.breadcrumb.last().cloned().unwrap_or_default(),
             });
         }
+        let mut stems_of = text::analyzer();
         for def in procedures {
             let ord = entries.len() as u64;
             let p = def.procedure();
@@ -328,6 +332,10 @@ impl SearchIndex {
                 hosted_words: std::iter::once(def.procedure().title())
                     .chain(def.keywords().iter().map(String::as_str))
                     .map(text::fold)
+                    .collect(),
+                hosted_stems: std::iter::once(def.procedure().title())
+                    .chain(def.keywords().iter().map(String::as_str))
+                    .flat_map(|t| text::terms(&mut stems_of, t))
                     .collect(),
             });
         }
@@ -522,6 +530,24 @@ impl SearchIndex {
                     let mut h = entry.hit.clone();
                     h.situation = Some(situation.name.clone());
                     out.push(h);
+                }
+            }
+        }
+        // A hosted procedure whose title and keywords hold every word the query is about
+        // (« cantine »: a keyword of the canteen's registration) answers it, however the
+        // national sheets score.
+        let about: Vec<&str> = own
+            .iter()
+            .filter(|w| w.weight >= 1.0)
+            .map(|w| w.stem.as_str())
+            .collect();
+        if !about.is_empty() {
+            for entry in &self.entries {
+                if !entry.hosted_stems.is_empty()
+                    && about.iter().all(|s| entry.hosted_stems.contains(*s))
+                    && !out.iter().any(|h| h.id == entry.hit.id)
+                {
+                    out.push(entry.hit.clone());
                 }
             }
         }

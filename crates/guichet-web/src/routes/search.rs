@@ -47,7 +47,26 @@ pub struct SearchPage {
     layout: Layout,
     q: String,
     message: Option<String>,
+    /// The query names a place that helps (« france services »): the way to the nearest ones
+    /// comes before any sheet.
+    places_first: bool,
     results: Vec<ResultCard>,
+}
+
+/// Words that ask for a place rather than a procedure, folded (no accents, lower case): no
+/// national sheet is about a France Services house, `/lieux` lists them with their hours.
+const PLACE_WORDS: &[&str] = &[
+    " france service",
+    " maison de service",
+    " msap ",
+    " conseiller numerique",
+    " mediation numerique",
+    " aidant numerique",
+];
+
+fn asks_for_a_place(q: &str) -> bool {
+    let folded = guichet_search::text::fold(q);
+    PLACE_WORDS.iter().any(|w| folded.contains(w))
 }
 
 fn channel_label(code: &str) -> &'static str {
@@ -108,6 +127,7 @@ pub async fn page(
             layout,
             q,
             message: None,
+            places_first: false,
             results: Vec::new(),
         });
     }
@@ -129,6 +149,7 @@ pub async fn page(
     };
     Ok(SearchPage {
         layout,
+        places_first: asks_for_a_place(&q),
         q,
         message,
         results,

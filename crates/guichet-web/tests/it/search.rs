@@ -172,3 +172,29 @@ async fn every_hosted_procedure_has_a_printable_paper_form() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn asking_for_france_services_leads_to_the_nearest_places_first() {
+    app()
+        .on_both_engines(|mut app| async move {
+            for q in ["france%20services", "Maison%20France%20Service", "MSAP"] {
+                let body = app
+                    .get(&format!("/recherche?q={q}"))
+                    .await
+                    .text()
+                    .to_owned();
+                let to_places = body
+                    .find("Vous cherchez une maison France Services")
+                    .unwrap_or_else(|| panic!("{q}: no way to the places"));
+                assert!(body[to_places..].contains("href=\"/lieux\""));
+                // Before any result (no national sheet is about France Services).
+                if let Some(first) = body.find("class=\"carte\"") {
+                    assert!(to_places < first, "{q}");
+                }
+            }
+            // A procedure's query does not get it.
+            let body = app.get("/recherche?q=passeport").await.text().to_owned();
+            assert!(!body.contains("Vous cherchez une maison France Services"));
+        })
+        .await;
+}
