@@ -158,11 +158,12 @@ pub fn for_procedure(def: &ProcedureDefinition, operator_name: Option<&str>) -> 
         });
     }
     if let Some(c) = phone {
+        // The number and the hours, unless the sentence already gives them.
         let mut how = c.how.clone();
-        if let Some(n) = &c.number {
+        if let Some(n) = c.number.as_ref().filter(|n| !c.how.contains(n.as_str())) {
             how.push_str(&format!(" — {n}"));
         }
-        if let Some(h) = &c.hours {
+        if let Some(h) = c.hours.as_ref().filter(|h| !c.how.contains(h.as_str())) {
             how.push_str(&format!(" ({h})"));
         }
         channels.push(ChannelHint {

@@ -91,6 +91,25 @@ fn source_line(source: &str, updated: Option<&str>) -> String {
     }
 }
 
+/// The `tel:` link of the first phone number a sentence gives (« Appelez le service scolaire
+/// au 03 20 00 00 01, … »), so that a phone can dial it from the results.
+fn first_phone(text: &str) -> Option<String> {
+    let is_part = |c: char| c.is_ascii_digit() || c == ' ' || c == '.' || c == '+';
+    let mut rest = text;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_digit() || c == '+') {
+        let run = &rest[start..];
+        let end = run.find(|c: char| !is_part(c)).unwrap_or(run.len());
+        let candidate = run[..end].trim_end_matches([' ', '.']);
+        if candidate.chars().filter(char::is_ascii_digit).count() >= 10
+            && let Some(href) = crate::site::tel_href(candidate)
+        {
+            return Some(href);
+        }
+        rest = &run[end.max(1)..];
+    }
+    None
+}
+
 fn card(hit: Hit) -> ResultCard {
     ResultCard {
         kind_label: match hit.kind {
@@ -109,8 +128,12 @@ fn card(hit: Hit) -> ResultCard {
             .into_iter()
             .map(|c| ChannelLine {
                 label: channel_label(c.channel),
+                url: c.url.or_else(|| {
+                    (c.channel == "phone")
+                        .then(|| first_phone(&c.how))
+                        .flatten()
+                }),
                 how: c.how,
-                url: c.url,
             })
             .collect(),
     }
@@ -154,4 +177,26 @@ pub async fn page(
         message,
         results,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_phone;
+
+    #[test]
+    fn the_first_phone_number_of_a_sentence_becomes_a_tel_link() {
+        assert_eq!(
+            first_phone(
+                "Appelez le service scolaire au 03 20 00 00 01, du lundi au vendredi de 9 h à 12 h."
+            )
+            .as_deref(),
+            Some("tel:+33320000001")
+        );
+        assert_eq!(
+            first_phone("Ouvert de 9 h à 12 h — 03.20.00.00.02").as_deref(),
+            Some("tel:+33320000002")
+        );
+        assert_eq!(first_phone("Du lundi au vendredi de 9 h à 12 h"), None);
+        assert_eq!(first_phone("Appelez le 3939 ou écrivez"), None);
+    }
 }

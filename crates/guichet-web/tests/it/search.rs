@@ -192,6 +192,12 @@ async fn asking_for_france_services_leads_to_the_nearest_places_first() {
                     assert!(to_places < first, "{q}");
                 }
             }
+            // The town's canteen first, its phone a link a phone can dial, said once.
+            let body = app.get("/recherche?q=cantine").await.text().to_owned();
+            let first = body.find("class=\"carte\"").unwrap();
+            assert!(body[first..].contains("Inscription à la restauration scolaire"));
+            assert!(body.contains("href=\"tel:+33320000001\""), "{body}");
+            assert_eq!(body.matches("03 20 00 00 01").count(), 1, "{body}");
             // A procedure's query does not get it.
             let body = app.get("/recherche?q=passeport").await.text().to_owned();
             assert!(!body.contains("Vous cherchez une maison France Services"));
