@@ -241,8 +241,9 @@ pub fn keep_together(text: &str, codes: &[&str]) -> Vec<String> {
 }
 
 /// Byte spans of French phone numbers: ten digits from a 0 (or « +33 » and nine), in groups
-/// separated by single spaces, dots or no-break spaces.
-fn phone_numbers(text: &str) -> Vec<(usize, usize)> {
+/// separated by single spaces, dots or no-break spaces (letters keep them on one line; the
+/// search results make them `tel:` links).
+pub fn phone_numbers(text: &str) -> Vec<(usize, usize)> {
     let bytes: Vec<(usize, char)> = text.char_indices().collect();
     let is_sep = |c: char| matches!(c, ' ' | '.' | '\u{a0}' | '\u{202f}');
     let mut out = Vec::new();

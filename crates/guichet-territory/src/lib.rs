@@ -31,7 +31,7 @@ pub use coverage::{AreaCoverage, CoverageReport, Thresholds, coverage, coverage_
 pub use directory::{CommuneDirectory, Lookup, MAX_CHOICES, MAX_QUERY_CHARS, fold};
 pub use error::TerritoryError;
 pub use land::{Contours, Ground, Land, Outline, contours};
-pub use maps::{LegendClass, MapOptions, legend, legend_index, render_png, render_svg};
+pub use maps::{LegendClass, MapOptions, legend, legend_index, rasterise, render_png, render_svg};
 pub use mclp::{SiteChoice, lazy_greedy_max_cover};
 pub use names::{departement_name, region_name};
 pub use nearby::{NEARBY_RADIUS_MINUTES, NearbyPlace, Want};

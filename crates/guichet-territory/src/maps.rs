@@ -460,14 +460,18 @@ pub fn render_png(
     opts: &MapOptions,
     method: &Method,
 ) -> Result<Vec<u8>, TerritoryError> {
-    let svg = render_svg(communes, access, places, opts, method)?;
+    rasterise(&render_svg(communes, access, places, opts, method)?)
+}
+
+/// A map drawn by [`render_svg`] as an indexed PNG, for a caller that already holds the SVG.
+pub fn rasterise(svg: &str) -> Result<Vec<u8>, TerritoryError> {
     let bad = |e: String| TerritoryError::Io(std::io::Error::other(e));
     let options = resvg::usvg::Options {
         fontdb: fonts(),
         font_family: "DejaVu Sans".into(),
         ..resvg::usvg::Options::default()
     };
-    let tree = resvg::usvg::Tree::from_str(&svg, &options).map_err(|e| bad(e.to_string()))?;
+    let tree = resvg::usvg::Tree::from_str(svg, &options).map_err(|e| bad(e.to_string()))?;
     let size = tree.size().to_int_size();
     let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height())
         .ok_or_else(|| bad("image vide".into()))?;

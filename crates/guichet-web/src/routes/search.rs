@@ -94,20 +94,9 @@ fn source_line(source: &str, updated: Option<&str>) -> String {
 /// The `tel:` link of the first phone number a sentence gives (« Appelez le service scolaire
 /// au 03 20 00 00 01, … »), so that a phone can dial it from the results.
 fn first_phone(text: &str) -> Option<String> {
-    let is_part = |c: char| c.is_ascii_digit() || c == ' ' || c == '.' || c == '+';
-    let mut rest = text;
-    while let Some(start) = rest.find(|c: char| c.is_ascii_digit() || c == '+') {
-        let run = &rest[start..];
-        let end = run.find(|c: char| !is_part(c)).unwrap_or(run.len());
-        let candidate = run[..end].trim_end_matches([' ', '.']);
-        if candidate.chars().filter(char::is_ascii_digit).count() >= 10
-            && let Some(href) = crate::site::tel_href(candidate)
-        {
-            return Some(href);
-        }
-        rest = &run[end.max(1)..];
-    }
-    None
+    guichet_letters::render::phone_numbers(text)
+        .into_iter()
+        .find_map(|(start, end)| crate::site::tel_href(&text[start..end]))
 }
 
 fn card(hit: Hit) -> ResultCard {

@@ -185,12 +185,16 @@ impl Visitor {
         }
     }
 
-    async fn get(&mut self, client: &reqwest::Client, url: &str) -> anyhow::Result<String> {
-        let mut request = client.get(url);
-        if let Some(c) = &self.cookie {
-            request = request.header(reqwest::header::COOKIE, c);
+    /// A request carrying the visitor's cookies.
+    fn with_cookies(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.cookie {
+            Some(c) => request.header(reqwest::header::COOKIE, c),
+            None => request,
         }
-        let response = request.send().await?;
+    }
+
+    async fn get(&mut self, client: &reqwest::Client, url: &str) -> anyhow::Result<String> {
+        let response = self.with_cookies(client.get(url)).send().await?;
         self.keep_cookies(&response);
         anyhow::ensure!(
             response.status().is_success(),
@@ -209,11 +213,7 @@ impl Visitor {
     /// decoding, no token search, so that the load generator spends as little of the
     /// machine as it can.
     async fn fetch(&self, client: &reqwest::Client, url: &str) -> anyhow::Result<()> {
-        let mut request = client.get(url);
-        if let Some(c) = &self.cookie {
-            request = request.header(reqwest::header::COOKIE, c);
-        }
-        let response = request.send().await?;
+        let response = self.with_cookies(client.get(url)).send().await?;
         anyhow::ensure!(
             response.status().is_success(),
             "GET {url}: {}",
@@ -234,17 +234,14 @@ impl Visitor {
         let body: String = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(fields)
             .finish();
-        let mut request = client
+        let request = client
             .post(url)
             .header(
                 reqwest::header::CONTENT_TYPE,
                 "application/x-www-form-urlencoded",
             )
             .body(body);
-        if let Some(c) = &self.cookie {
-            request = request.header(reqwest::header::COOKIE, c);
-        }
-        let response = request.send().await?;
+        let response = self.with_cookies(request).send().await?;
         self.keep_cookies(&response);
         anyhow::ensure!(
             response.status().is_redirection(),

@@ -13,7 +13,7 @@ use guichet_routing::Graph;
 
 use guichet_territory::{
     Access, MapOptions, Network, Thresholds, access_csv, access_geojson, access_times, cover_sets,
-    coverage_csv, coverage_over, lazy_greedy_max_cover, render_png, render_svg, sites_csv,
+    coverage_csv, coverage_over, lazy_greedy_max_cover, rasterise, render_svg, sites_csv,
 };
 
 /// Territorial analyses (distance-temps).
@@ -447,26 +447,23 @@ fn write_maps(
     svg: Option<&Path>,
     png: Option<&Path>,
 ) -> anyhow::Result<()> {
+    if svg.is_none() && png.is_none() {
+        return Ok(());
+    }
+    // Drawn once; the PNG is the same SVG rasterised.
+    let s = render_svg(
+        &l.communes.communes,
+        access,
+        &l.places,
+        opts,
+        &l.network.method(),
+    )?;
     if let Some(p) = svg {
-        let s = render_svg(
-            &l.communes.communes,
-            access,
-            &l.places,
-            opts,
-            &l.network.method(),
-        )?;
         create(p)?.write_all(s.as_bytes())?;
         println!("carte SVG : {}", p.display());
     }
     if let Some(p) = png {
-        let b = render_png(
-            &l.communes.communes,
-            access,
-            &l.places,
-            opts,
-            &l.network.method(),
-        )?;
-        create(p)?.write_all(&b)?;
+        create(p)?.write_all(&rasterise(&s)?)?;
         println!("carte PNG : {}", p.display());
     }
     Ok(())

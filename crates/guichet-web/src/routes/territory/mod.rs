@@ -159,8 +159,15 @@ pub struct DepOption {
 }
 
 pub(crate) fn dep_options(report: &TerritoryReport, current: Option<&str>) -> Vec<DepOption> {
-    report
-        .departements()
+    options_of(report.departements(), current)
+}
+
+/// The select's options for these département codes, `current` selected.
+fn options_of<'a>(
+    codes: impl IntoIterator<Item = &'a str>,
+    current: Option<&str>,
+) -> Vec<DepOption> {
+    codes
         .into_iter()
         .map(|c| DepOption {
             code: c.to_owned(),
@@ -296,14 +303,7 @@ pub(crate) fn dep_options_in(
         .collect();
     codes.sort_unstable();
     codes.dedup();
-    codes
-        .into_iter()
-        .map(|c| DepOption {
-            code: c.to_owned(),
-            label: dep_label(c),
-            selected: current == Some(c),
-        })
-        .collect()
+    options_of(codes, current)
 }
 
 /// A département asked for a kind: known, and in the kind's area.
