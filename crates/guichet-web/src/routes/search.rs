@@ -99,6 +99,20 @@ fn first_phone(text: &str) -> Option<String> {
         .find_map(|(start, end)| crate::site::tel_href(&text[start..end]))
 }
 
+/// The sentence with each phone number held on one line (no-break spaces between its
+/// groups), as letters print them: « 03 20 00 / 00 01 » split at a line's end misleads.
+fn numbers_unbroken(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (start, end) in guichet_letters::render::phone_numbers(text) {
+        out.push_str(&text[at..start]);
+        out.push_str(&text[start..end].replace(' ', "\u{a0}"));
+        at = end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
 fn card(hit: Hit) -> ResultCard {
     ResultCard {
         kind_label: match hit.kind {
@@ -122,7 +136,7 @@ fn card(hit: Hit) -> ResultCard {
                         .then(|| first_phone(&c.how))
                         .flatten()
                 }),
-                how: c.how,
+                how: numbers_unbroken(&c.how),
             })
             .collect(),
     }
@@ -170,7 +184,7 @@ pub async fn page(
 
 #[cfg(test)]
 mod tests {
-    use super::first_phone;
+    use super::{first_phone, numbers_unbroken};
 
     #[test]
     fn the_first_phone_number_of_a_sentence_becomes_a_tel_link() {
@@ -187,5 +201,9 @@ mod tests {
         );
         assert_eq!(first_phone("Du lundi au vendredi de 9 h à 12 h"), None);
         assert_eq!(first_phone("Appelez le 3939 ou écrivez"), None);
+        assert_eq!(
+            numbers_unbroken("Appelez le 03 20 00 00 01, de 9 h à 12 h."),
+            "Appelez le 03\u{a0}20\u{a0}00\u{a0}00\u{a0}01, de 9 h à 12 h."
+        );
     }
 }
