@@ -10,6 +10,8 @@ use guichet_domain::{
 };
 use sqlx::Row;
 
+use crate::read::Param;
+use crate::write::Tx;
 use crate::{Store, StoreError, from_micros, to_micros, with_pool};
 
 /// A line of a case list.
@@ -70,57 +72,73 @@ pub(crate) fn mandate_of(actor: &Actor) -> Option<String> {
     }
 }
 
-/// Inserts events inside an open transaction `$tx`, in one multi-row statement (a submission
-/// writes several events; one round trip instead of one per event).
-macro_rules! insert_events {
-    ($tx:expr, $reference:expr, $events:expr) => {
-        let rows = $events
-            .iter()
-            .map(|event| Ok((event, $crate::cases::EventRow::encode(event)?)))
-            .collect::<Result<Vec<_>, $crate::StoreError>>()?;
-        if !rows.is_empty() {
-            let mut builder = sqlx::QueryBuilder::new(
-                "INSERT INTO case_events (case_reference, seq, at, channel, actor_kind, mandate_id, actor, kind, payload) ",
-            );
-            builder.push_values(&rows, |mut b, (event, row)| {
-                b.push_bind($reference)
-                    .push_bind(row.seq)
-                    .push_bind(row.at)
-                    .push_bind(row.channel.as_str())
-                    .push_bind(event.actor.kind_code())
-                    .push_bind($crate::cases::mandate_of(&event.actor))
-                    .push_bind(row.actor.as_str())
-                    .push_bind(event.kind.code())
-                    .push_bind(row.payload.as_str());
-            });
-            builder.build().execute(&mut *$tx).await?;
-        }
-    };
-}
+/// The columns of `case_events` a change writes.
+const EVENT_COLUMNS: usize = 9;
 
-pub(crate) use insert_events;
+/// Inserts events inside the open transaction `tx`, in one multi-row statement (a submission
+/// writes several events; one round trip instead of one per event).
+pub(crate) async fn insert_events(
+    tx: &mut Tx<'_>,
+    reference: &str,
+    events: &[Event],
+) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let rows = events
+        .iter()
+        .map(|event| Ok((event, EventRow::encode(event)?, mandate_of(&event.actor))))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let mut sql = String::from(
+        "INSERT INTO case_events (case_reference, seq, at, channel, actor_kind, mandate_id, actor, kind, payload) VALUES ",
+    );
+    let mut params = Vec::with_capacity(rows.len() * EVENT_COLUMNS);
+    for (i, (event, row, mandate)) in rows.iter().enumerate() {
+        let first = i * EVENT_COLUMNS;
+        let placeholders: Vec<String> = (first + 1..=first + EVENT_COLUMNS)
+            .map(|n| format!("${n}"))
+            .collect();
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        sql.push_str(&placeholders.join(", "));
+        sql.push(')');
+        params.extend([
+            Param::Text(Some(reference)),
+            Param::Int(Some(row.seq)),
+            Param::Int(Some(row.at)),
+            Param::Text(Some(&row.channel)),
+            Param::Text(Some(event.actor.kind_code())),
+            Param::Text(mandate.as_deref()),
+            Param::Text(Some(&row.actor)),
+            Param::Text(Some(event.kind.code())),
+            Param::Text(Some(&row.payload)),
+        ]);
+    }
+    tx.execute(&sql, &params).await?;
+    Ok(())
+}
 
 impl Store {
     /// The whole journal of a case, in order.
     pub async fn journal(&self, reference: &CaseReference) -> Result<Vec<Event>, StoreError> {
-        let rows: Vec<EventRow> = with_pool!(self, pool => {
-            sqlx::query(
+        let rows: Vec<EventRow> = self
+            .read_all::<(i64, i64, String, String, String)>(
                 "SELECT seq, at, channel, actor, payload FROM case_events
                  WHERE case_reference = $1 ORDER BY seq",
+                &[Param::Text(Some(reference.as_str()))],
             )
-            .bind(reference.as_str())
-            .fetch_all(pool)
             .await?
-            .iter()
-            .map(|r| Ok(EventRow {
-                seq: r.try_get("seq")?,
-                at: r.try_get("at")?,
-                channel: r.try_get("channel")?,
-                actor: r.try_get("actor")?,
-                payload: r.try_get("payload")?,
-            }))
-            .collect::<Result<_, sqlx::Error>>()?
-        });
+            .into_iter()
+            .map(|(seq, at, channel, actor, payload)| EventRow {
+                seq,
+                at,
+                channel,
+                actor,
+                payload,
+            })
+            .collect();
         rows.into_iter().map(EventRow::decode).collect()
     }
 

@@ -18,8 +18,10 @@ mod persons;
 pub use persons::PersonFilter;
 pub mod portal;
 mod procedures;
+mod read;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod write;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -60,6 +62,9 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+    /// An error of an inline SQLite read ([`read`]).
+    #[error("SQLite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
 }
 
 impl StoreError {
@@ -77,7 +82,14 @@ pub enum Engine {
 
 #[derive(Debug, Clone)]
 enum Db {
-    Sqlite { write: SqlitePool, read: SqlitePool },
+    Sqlite {
+        write: SqlitePool,
+        read: SqlitePool,
+        /// Indexed reads, run on the calling thread ([`read`]).
+        inline: std::sync::Arc<read::InlineReads>,
+        /// Writes in turn, and the hot ones run on the calling thread ([`write`]).
+        writer: std::sync::Arc<write::InlineWriter>,
+    },
     Postgres(PgPool),
 }
 
@@ -88,7 +100,8 @@ pub struct Store {
 }
 
 /// Runs the same query code on the configured engine: `$pool` is bound to the engine's pool
-/// (for SQLite, the reader pool unless `write` is given).
+/// (for SQLite, the reader pool unless `write` is given; a write waits for this process's turn
+/// to write, see [`write`], so its body must not call another write of the store).
 macro_rules! with_pool {
     ($store:expr, $pool:ident => $body:expr) => {
         match &$store.db {
@@ -98,7 +111,14 @@ macro_rules! with_pool {
     };
     ($store:expr, write $pool:ident => $body:expr) => {
         match &$store.db {
-            $crate::Db::Sqlite { write: $pool, .. } => $body,
+            $crate::Db::Sqlite {
+                write: $pool,
+                writer,
+                ..
+            } => {
+                let _turn = writer.turn().await;
+                $body
+            }
             $crate::Db::Postgres($pool) => $body,
         }
     };
@@ -135,7 +155,12 @@ impl Store {
             .await
             .map_err(unavailable)?;
         Ok(Store {
-            db: Db::Sqlite { write, read },
+            db: Db::Sqlite {
+                write,
+                read,
+                inline: std::sync::Arc::new(read::InlineReads::new(path.to_owned())),
+                writer: std::sync::Arc::new(write::InlineWriter::new(path.to_owned())),
+            },
         })
     }
 
@@ -164,7 +189,10 @@ impl Store {
     /// Brings the schema up to date. Migrations only go forward.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match &self.db {
-            Db::Sqlite { write, .. } => SQLITE_MIGRATOR.run(write).await?,
+            Db::Sqlite { write, writer, .. } => {
+                let _turn = writer.turn().await;
+                SQLITE_MIGRATOR.run(write).await?
+            }
             Db::Postgres(pool) => POSTGRES_MIGRATOR.run(pool).await?,
         }
         // Data a migration cannot compute in SQL on both engines (folded names).
@@ -193,7 +221,7 @@ impl Store {
     /// Closes the pools, waiting for queries in progress.
     pub async fn close(&self) {
         match &self.db {
-            Db::Sqlite { write, read } => {
+            Db::Sqlite { write, read, .. } => {
                 read.close().await;
                 write.close().await;
             }
@@ -213,8 +241,22 @@ pub(crate) fn from_micros(v: i64) -> Result<DateTime<Utc>, StoreError> {
 
 /// Maps a unique-constraint violation to [`StoreError::Duplicate`].
 pub(crate) fn duplicate_or(e: sqlx::Error, what: impl Into<String>) -> StoreError {
-    match &e {
-        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate(what.into()),
-        _ => StoreError::Database(e),
+    duplicate(StoreError::Database(e), what)
+}
+
+/// Maps a unique-constraint violation, on either driver, to [`StoreError::Duplicate`].
+pub(crate) fn duplicate(e: StoreError, what: impl Into<String>) -> StoreError {
+    let unique = match &e {
+        StoreError::Database(sqlx::Error::Database(db)) => db.is_unique_violation(),
+        StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => matches!(
+            f.extended_code,
+            rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY | rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+        ),
+        _ => false,
+    };
+    if unique {
+        StoreError::Duplicate(what.into())
+    } else {
+        e
     }
 }

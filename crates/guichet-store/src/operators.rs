@@ -46,14 +46,9 @@ impl Store {
     }
 
     pub async fn list_operators(&self) -> Result<Vec<Operator>, StoreError> {
-        let rows = with_pool!(self, pool => {
-            let rows = sqlx::query("SELECT id, name, kind FROM operators ORDER BY name")
-                .fetch_all(pool)
-                .await?;
-            rows.iter()
-                .map(|r| Ok((r.try_get::<String, _>("id")?, r.try_get::<String, _>("name")?, r.try_get::<String, _>("kind")?)))
-                .collect::<Result<Vec<_>, sqlx::Error>>()?
-        });
+        let rows: Vec<(String, String, String)> = self
+            .read_all("SELECT id, name, kind FROM operators ORDER BY name", &[])
+            .await?;
         rows.into_iter()
             .map(|(id, name, kind)| {
                 Ok(Operator {

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use guichet_domain::{OperatorId, Person, PersonId};
 use sqlx::Row;
 
+use crate::read::Param;
 use crate::{Store, StoreError, duplicate_or, to_micros, with_pool};
 
 /// Inserts a person; shared with the case-change transaction that registers a person with
@@ -67,15 +68,14 @@ impl Store {
     }
 
     pub async fn get_person(&self, id: PersonId) -> Result<Option<Person>, StoreError> {
-        let data: Option<String> = with_pool!(self, pool => {
-            sqlx::query("SELECT data FROM persons WHERE id = $1")
-                .bind(id.to_string())
-                .fetch_optional(pool)
-                .await?
-                .map(|r| r.try_get("data"))
-                .transpose()?
-        });
-        data.map(|d| serde_json::from_str(&d).map_err(StoreError::corrupt))
+        let id = id.to_string();
+        let data: Option<(String,)> = self
+            .read_optional(
+                "SELECT data FROM persons WHERE id = $1",
+                &[Param::Text(Some(&id))],
+            )
+            .await?;
+        data.map(|(d,)| serde_json::from_str(&d).map_err(StoreError::corrupt))
             .transpose()
     }
 

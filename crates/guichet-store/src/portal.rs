@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
+use crate::read::Param;
 use crate::{Store, StoreError, from_micros, to_micros, with_pool};
 
 /// A stored web session. The cookie holds a secret whose SHA-256 is [`SessionRow::id`].
@@ -56,20 +57,19 @@ pub struct FeedbackSummary {
 impl Store {
     /// Stores a new session.
     pub async fn insert_session(&self, s: &SessionRow) -> Result<(), StoreError> {
-        with_pool!(self, write pool => {
-            sqlx::query(
-                "INSERT INTO web_sessions (id, csrf, data, created_at, last_seen_at)
-                 VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(&s.id)
-            .bind(&s.csrf)
-            .bind(&s.data)
-            .bind(to_micros(s.created_at))
-            .bind(to_micros(s.last_seen_at))
-            .execute(pool)
-            .await
-            .map_err(|e| crate::duplicate_or(e, "session"))?;
-        });
+        self.write_one(
+            "INSERT INTO web_sessions (id, csrf, data, created_at, last_seen_at)
+             VALUES ($1, $2, $3, $4, $5)",
+            &[
+                Param::Text(Some(&s.id)),
+                Param::Text(Some(&s.csrf)),
+                Param::Text(Some(&s.data)),
+                Param::Int(Some(to_micros(s.created_at))),
+                Param::Int(Some(to_micros(s.last_seen_at))),
+            ],
+        )
+        .await
+        .map_err(|e| crate::duplicate(e, "session"))?;
         Ok(())
     }
 
@@ -81,24 +81,24 @@ impl Store {
         idle_since: DateTime<Utc>,
         created_since: DateTime<Utc>,
     ) -> Result<Option<SessionRow>, StoreError> {
-        let row = with_pool!(self, pool => {
-            sqlx::query(
+        let row = self
+            .read_optional::<(String, String, String, i64, i64)>(
                 "SELECT id, csrf, data, created_at, last_seen_at FROM web_sessions WHERE id = $1",
+                &[Param::Text(Some(id))],
             )
-            .bind(id)
-            .fetch_optional(pool)
             .await?
-            .map(|r| -> Result<SessionRow, StoreError> {
-                Ok(SessionRow {
-                    id: r.try_get("id")?,
-                    csrf: r.try_get("csrf")?,
-                    data: r.try_get("data")?,
-                    created_at: from_micros(r.try_get("created_at")?)?,
-                    last_seen_at: from_micros(r.try_get("last_seen_at")?)?,
-                })
-            })
-            .transpose()?
-        });
+            .map(
+                |(id, csrf, data, created_at, last_seen_at)| -> Result<SessionRow, StoreError> {
+                    Ok(SessionRow {
+                        id,
+                        csrf,
+                        data,
+                        created_at: from_micros(created_at)?,
+                        last_seen_at: from_micros(last_seen_at)?,
+                    })
+                },
+            )
+            .transpose()?;
         match row {
             Some(s) if s.last_seen_at >= idle_since && s.created_at >= created_since => Ok(Some(s)),
             Some(s) => {
@@ -116,24 +116,24 @@ impl Store {
         data: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        with_pool!(self, write pool => {
-            sqlx::query("UPDATE web_sessions SET data = $1, last_seen_at = $2 WHERE id = $3")
-                .bind(data)
-                .bind(to_micros(now))
-                .bind(id)
-                .execute(pool)
-                .await?;
-        });
+        self.write_one(
+            "UPDATE web_sessions SET data = $1, last_seen_at = $2 WHERE id = $3",
+            &[
+                Param::Text(Some(data)),
+                Param::Int(Some(to_micros(now))),
+                Param::Text(Some(id)),
+            ],
+        )
+        .await?;
         Ok(())
     }
 
     pub async fn delete_session(&self, id: &str) -> Result<(), StoreError> {
-        with_pool!(self, write pool => {
-            sqlx::query("DELETE FROM web_sessions WHERE id = $1")
-                .bind(id)
-                .execute(pool)
-                .await?;
-        });
+        self.write_one(
+            "DELETE FROM web_sessions WHERE id = $1",
+            &[Param::Text(Some(id))],
+        )
+        .await?;
         Ok(())
     }
 

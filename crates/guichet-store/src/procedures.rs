@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use guichet_domain::{HostedProcedure, ProcedureId};
-use sqlx::Row;
 
+use crate::read::Param;
 use crate::{Store, StoreError, duplicate_or, to_micros, with_pool};
 
 impl Store {
@@ -59,42 +59,41 @@ impl Store {
         id: &ProcedureId,
         version: Option<u32>,
     ) -> Result<Option<HostedProcedure>, StoreError> {
-        let definition: Option<String> = with_pool!(self, pool => {
-            let row = match version {
-                Some(v) => sqlx::query("SELECT definition FROM procedures WHERE id = $1 AND version = $2")
-                    .bind(id.as_str())
-                    .bind(i64::from(v))
-                    .fetch_optional(pool)
-                    .await?,
-                None => sqlx::query("SELECT definition FROM procedures WHERE id = $1 ORDER BY version DESC LIMIT 1")
-                    .bind(id.as_str())
-                    .fetch_optional(pool)
-                    .await?,
-            };
-            row.map(|r| r.try_get("definition")).transpose()?
-        });
+        let id = id.as_str();
+        let definition: Option<(String,)> = match version {
+            Some(v) => {
+                self.read_optional(
+                    "SELECT definition FROM procedures WHERE id = $1 AND version = $2",
+                    &[Param::Text(Some(id)), Param::Int(Some(i64::from(v)))],
+                )
+                .await?
+            }
+            None => {
+                self.read_optional(
+                    "SELECT definition FROM procedures WHERE id = $1 ORDER BY version DESC LIMIT 1",
+                    &[Param::Text(Some(id))],
+                )
+                .await?
+            }
+        };
         definition
-            .map(|d| serde_json::from_str(&d).map_err(StoreError::corrupt))
+            .map(|(d,)| serde_json::from_str(&d).map_err(StoreError::corrupt))
             .transpose()
     }
 
     /// The latest version of every procedure, by title.
     pub async fn list_procedures(&self) -> Result<Vec<HostedProcedure>, StoreError> {
-        let definitions: Vec<String> = with_pool!(self, pool => {
-            sqlx::query(
+        let definitions: Vec<(String,)> = self
+            .read_all(
                 "SELECT p.definition FROM procedures p
                  WHERE p.version = (SELECT MAX(q.version) FROM procedures q WHERE q.id = p.id)
                  ORDER BY p.title",
+                &[],
             )
-            .fetch_all(pool)
-            .await?
-            .iter()
-            .map(|r| r.try_get("definition"))
-            .collect::<Result<_, _>>()?
-        });
+            .await?;
         definitions
             .iter()
-            .map(|d| serde_json::from_str(d).map_err(StoreError::corrupt))
+            .map(|(d,)| serde_json::from_str(d).map_err(StoreError::corrupt))
             .collect()
     }
 }

@@ -38,7 +38,7 @@ impl Store {
                 )
                 .bind(p).bind(now).bind(outbox_id).bind(reason).execute(&mut *tx).await?;
             }
-            insert_alert(&mut tx, AlertKind::ReturnedMail, person.as_deref(), case.as_deref(), Some(outbox_id),
+            insert_alert(&mut crate::write::Tx::from(&mut tx), AlertKind::ReturnedMail, person.as_deref(), case.as_deref(), Some(outbox_id),
                 &format!("Pli non distribuable ({reason}) : vérifier l’adresse postale avec la personne."), now).await?;
             tx.commit().await?;
         });

@@ -63,7 +63,7 @@ impl Store {
         let now = to_micros(now);
         with_pool!(self, write pool => {
             let mut tx = pool.begin().await?;
-            insert_alert(&mut tx, kind, person_id, case_reference, None, message, now).await?;
+            insert_alert(&mut crate::write::Tx::from(&mut tx), kind, person_id, case_reference, None, message, now).await?;
             tx.commit().await?;
         });
         Ok(())

@@ -10,7 +10,8 @@ use guichet_domain::{Case, Event, Person};
 
 use super::*;
 use crate::cases::{insert_events, version_i64};
-use crate::{Store, StoreError, to_micros, with_pool};
+use crate::read::Param;
+use crate::{Store, StoreError, to_micros};
 
 /// A change to one case, decided by the domain, with what it causes.
 #[derive(Debug, Clone, Copy)]
@@ -60,82 +61,90 @@ impl Store {
         let reference = case.reference.as_str();
         let now = to_micros(at);
         let q = crate::cases::QueueColumns::of(case, events);
-        with_pool!(self, write pool => {
-            let mut tx = pool.begin().await?;
-            if let Some(person) = new_person {
-                let c = crate::persons::PersonColumns::of(person)?;
-                sqlx::query(crate::persons::INSERT_PERSON)
-                .bind(c.id)
-                .bind(c.family)
-                .bind(c.given)
-                .bind(c.birth_date)
-                .bind(c.postcode)
-                .bind(c.data)
-                .bind(now)
-                .bind(c.search_key)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| crate::duplicate_or(e, format!("person {}", person.id)))?;
-            }
-            if base_version == 0 {
-                sqlx::query(
-                    "INSERT INTO cases (reference, procedure_id, procedure_version, person_id, state, version, opened_at, updated_at,
-                                        due_at, submitted_channel, assigned_to, reply_by, projected)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1)",
-                )
-                .bind(reference)
-                .bind(case.procedure.id.as_str())
-                .bind(i64::from(case.procedure.version))
-                .bind(case.person.to_string())
-                .bind(case.state.code())
-                .bind(version_i64(case.version)?)
-                .bind(to_micros(case.opened_at))
-                .bind(to_micros(case.updated_at))
-                .bind(q.due_at)
-                .bind(q.submitted_channel)
-                .bind(q.assigned_to.as_deref())
-                .bind(q.reply_by)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| crate::duplicate_or(e, format!("case {reference}")))?;
-            } else {
-                let updated = sqlx::query(
+        let mut write = self.begin_write().await?;
+        let mut tx = write.tx();
+        if let Some(person) = new_person {
+            let c = crate::persons::PersonColumns::of(person)?;
+            tx.execute(
+                crate::persons::INSERT_PERSON,
+                &[
+                    Param::Text(Some(&c.id)),
+                    Param::Text(Some(&c.family)),
+                    Param::Text(Some(&c.given)),
+                    Param::Text(c.birth_date.as_deref()),
+                    Param::Text(c.postcode.as_deref()),
+                    Param::Text(Some(&c.data)),
+                    Param::Int(Some(now)),
+                    Param::Text(Some(&c.search_key)),
+                ],
+            )
+            .await
+            .map_err(|e| crate::duplicate(e, format!("person {}", person.id)))?;
+        }
+        let state = case.state.code();
+        let version = version_i64(case.version)?;
+        let updated_at = to_micros(case.updated_at);
+        if base_version == 0 {
+            tx.execute(
+                "INSERT INTO cases (reference, procedure_id, procedure_version, person_id, state, version, opened_at, updated_at,
+                                    due_at, submitted_channel, assigned_to, reply_by, projected)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1)",
+                &[
+                    Param::Text(Some(reference)),
+                    Param::Text(Some(case.procedure.id.as_str())),
+                    Param::Int(Some(i64::from(case.procedure.version))),
+                    Param::Text(Some(&case.person.to_string())),
+                    Param::Text(Some(state)),
+                    Param::Int(Some(version)),
+                    Param::Int(Some(to_micros(case.opened_at))),
+                    Param::Int(Some(updated_at)),
+                    Param::Int(q.due_at),
+                    Param::Text(q.submitted_channel),
+                    Param::Text(q.assigned_to.as_deref()),
+                    Param::Int(q.reply_by),
+                ],
+            )
+            .await
+            .map_err(|e| crate::duplicate(e, format!("case {reference}")))?;
+        } else {
+            let updated = tx
+                .execute(
                     "UPDATE cases SET state = $1, version = $2, updated_at = $3, due_at = $6,
                          submitted_channel = COALESCE($7, submitted_channel), assigned_to = $8, reply_by = $9
                      WHERE reference = $4 AND version = $5",
+                    &[
+                        Param::Text(Some(state)),
+                        Param::Int(Some(version)),
+                        Param::Int(Some(updated_at)),
+                        Param::Text(Some(reference)),
+                        Param::Int(Some(version_i64(base_version)?)),
+                        Param::Int(q.due_at),
+                        Param::Text(q.submitted_channel),
+                        Param::Text(q.assigned_to.as_deref()),
+                        Param::Int(q.reply_by),
+                    ],
                 )
-                .bind(case.state.code())
-                .bind(version_i64(case.version)?)
-                .bind(to_micros(case.updated_at))
-                .bind(reference)
-                .bind(version_i64(base_version)?)
-                .bind(q.due_at)
-                .bind(q.submitted_channel)
-                .bind(q.assigned_to.as_deref())
-                .bind(q.reply_by)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if updated == 0 {
-                    let actual: Option<i64> =
-                        sqlx::query_scalar("SELECT version FROM cases WHERE reference = $1")
-                            .bind(reference)
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                    return Err(match actual {
-                        None => StoreError::NotFound(format!("case {reference}")),
-                        Some(actual) => StoreError::Conflict {
-                            reference: reference.to_owned(),
-                            expected: base_version,
-                            actual: u64::try_from(actual).map_err(StoreError::corrupt)?,
-                        },
-                    });
-                }
+                .await?;
+            if updated == 0 {
+                let actual: Option<(i64,)> = tx
+                    .read_optional(
+                        "SELECT version FROM cases WHERE reference = $1",
+                        &[Param::Text(Some(reference))],
+                    )
+                    .await?;
+                return Err(match actual {
+                    None => StoreError::NotFound(format!("case {reference}")),
+                    Some((actual,)) => StoreError::Conflict {
+                        reference: reference.to_owned(),
+                        expected: base_version,
+                        actual: u64::try_from(actual).map_err(StoreError::corrupt)?,
+                    },
+                });
             }
-            insert_events!(tx, reference, events);
-            insert_outbox!(tx, intents, alerts, now);
-            tx.commit().await?;
-        });
+        }
+        insert_events(&mut tx, reference, events).await?;
+        insert_outbox(&mut tx, intents, alerts, now).await?;
+        write.commit().await?;
         Ok(())
     }
 }

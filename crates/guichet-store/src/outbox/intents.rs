@@ -16,11 +16,9 @@ impl Store {
     ) -> Result<u64, StoreError> {
         let now = to_micros(now);
         let before = self.count_intents().await?;
-        with_pool!(self, write pool => {
-            let mut tx = pool.begin().await?;
-            insert_intents!(tx, intents, now);
-            tx.commit().await?;
-        });
+        let mut write = self.begin_write().await?;
+        insert_intents(&mut write.tx(), intents, now).await?;
+        write.commit().await?;
         Ok(self.count_intents().await?.saturating_sub(before))
     }
 
@@ -143,7 +141,7 @@ impl Store {
             if changed == 1 {
                 insert_event!(tx, &intent.id, &intent.case_reference, now, intent.channel.as_str(), status, attempt, detail);
                 if status == "failed" {
-                    insert_alert(&mut tx, AlertKind::Parked, intent.person_id.as_deref(), intent.case_reference.as_deref(),
+                    insert_alert(&mut crate::write::Tx::from(&mut tx), AlertKind::Parked, intent.person_id.as_deref(), intent.case_reference.as_deref(),
                         Some(&intent.id), &format!("Notification abandonnée ({}) : {}", intent.channel.as_str(),
                         error.as_deref().unwrap_or_default()), now).await?;
                 }

@@ -14,6 +14,8 @@ use chrono::{DateTime, Utc};
 use guichet_domain::{AlertKind, Delivery, NotificationKind};
 use sqlx::Row;
 
+use crate::read::Param;
+use crate::write::Tx;
 use crate::{StoreError, from_micros};
 
 pub use alerts::AlertClosing;
@@ -312,72 +314,103 @@ fn new_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
-/// Inserts intents inside an open transaction `$tx` at time `$now` (micros); a repeated
+/// Inserts intents inside the open transaction `tx` at time `now` (micros); a repeated
 /// idempotency key is ignored.
-macro_rules! insert_intents {
-    ($tx:expr, $intents:expr, $now:expr) => {
-        for intent in $intents {
-            let id = new_id();
-            let inserted = sqlx::query(
+pub(crate) async fn insert_intents(
+    tx: &mut Tx<'_>,
+    intents: &[NewIntent],
+    now: i64,
+) -> Result<(), StoreError> {
+    for intent in intents {
+        let id = new_id();
+        let inserted = tx
+            .execute(
                 "INSERT INTO outbox (id, idempotency_key, case_reference, person_id, channel, kind, payload, status,
                                      attempts, next_attempt_at, window_start, postcode, postage, created_at, updated_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, $8, $9, $10, $8, $8)
                  ON CONFLICT (idempotency_key) DO NOTHING",
+                &[
+                    Param::Text(Some(&id)),
+                    Param::Text(Some(&intent.idempotency_key)),
+                    Param::Text(intent.case_reference.as_deref()),
+                    Param::Text(intent.person_id.as_deref()),
+                    Param::Text(Some(intent.channel.as_str())),
+                    Param::Text(Some(intent.kind.as_str())),
+                    Param::Text(Some(&intent.payload)),
+                    Param::Int(Some(now)),
+                    Param::Text(intent.postcode.as_deref()),
+                    Param::Text(intent.postage.as_deref()),
+                ],
             )
-            .bind(&id)
-            .bind(&intent.idempotency_key)
-            .bind(&intent.case_reference)
-            .bind(&intent.person_id)
-            .bind(intent.channel.as_str())
-            .bind(intent.kind.as_str())
-            .bind(&intent.payload)
-            .bind($now)
-            .bind(&intent.postcode)
-            .bind(&intent.postage)
-            .execute(&mut *$tx)
-            .await?
-            .rows_affected();
-            if inserted == 1 {
-                insert_event!($tx, &id, &intent.case_reference, $now, intent.channel.as_str(), "pending", 0i64, None::<String>);
-            }
+            .await?;
+        if inserted == 1 {
+            let case = intent.case_reference.as_deref();
+            let channel = intent.channel.as_str();
+            insert_event(tx, &id, case, now, channel, "pending", 0, None).await?;
         }
-    };
+    }
+    Ok(())
 }
 
 /// Writes a change's intents and agent alerts inside the caller's transaction.
-macro_rules! insert_outbox {
-    ($tx:ident, $intents:expr, $alerts:expr, $now:expr) => {
-        insert_intents!($tx, $intents, $now);
-        for a in $alerts {
-            insert_alert(
-                &mut $tx,
-                a.kind,
-                a.person_id.as_deref(),
-                a.case_reference.as_deref(),
-                None,
-                &a.message,
-                $now,
-            )
-            .await?;
-        }
-    };
+pub(crate) async fn insert_outbox(
+    tx: &mut Tx<'_>,
+    intents: &[NewIntent],
+    alerts: &[NewAlert],
+    now: i64,
+) -> Result<(), StoreError> {
+    insert_intents(tx, intents, now).await?;
+    for a in alerts {
+        let (person, case) = (a.person_id.as_deref(), a.case_reference.as_deref());
+        insert_alert(tx, a.kind, person, case, None, &a.message, now).await?;
+    }
+    Ok(())
 }
 
+/// Records a step in the delivery of intent `id` inside the open transaction `tx`.
+#[allow(clippy::too_many_arguments)] // the columns of one row
+pub(crate) async fn insert_event(
+    tx: &mut Tx<'_>,
+    id: &str,
+    case: Option<&str>,
+    at: i64,
+    channel: &str,
+    status: &str,
+    attempt: i64,
+    detail: Option<&str>,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO notification_events (outbox_id, case_reference, at, channel, status, attempt, detail)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &[
+            Param::Text(Some(id)),
+            Param::Text(case),
+            Param::Int(Some(at)),
+            Param::Text(Some(channel)),
+            Param::Text(Some(status)),
+            Param::Int(Some(attempt)),
+            Param::Text(detail),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// [`insert_event`] inside a sqlx transaction `$tx` of either engine, its case and detail given
+/// as `Option<String>`s.
 macro_rules! insert_event {
     ($tx:expr, $id:expr, $case:expr, $at:expr, $channel:expr, $status:expr, $attempt:expr, $detail:expr) => {
-        sqlx::query(
-            "INSERT INTO notification_events (outbox_id, case_reference, at, channel, status, attempt, detail)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        insert_event(
+            &mut $crate::write::Tx::from(&mut $tx),
+            $id,
+            ($case).as_deref(),
+            $at,
+            $channel,
+            $status,
+            $attempt,
+            ($detail).as_deref(),
         )
-        .bind($id)
-        .bind($case)
-        .bind($at)
-        .bind($channel)
-        .bind($status)
-        .bind($attempt)
-        .bind($detail)
-        .execute(&mut *$tx)
-        .await?;
+        .await?
     };
 }
 
@@ -404,36 +437,30 @@ macro_rules! insert_claim_events {
     };
 }
 
-async fn insert_alert<'c, DB>(
-    tx: &mut sqlx::Transaction<'c, DB>,
+/// Records an alert for agents inside the open transaction `tx`.
+pub(crate) async fn insert_alert(
+    tx: &mut Tx<'_>,
     kind: AlertKind,
     person_id: Option<&str>,
     case_reference: Option<&str>,
     outbox_id: Option<&str>,
     message: &str,
     now: i64,
-) -> Result<(), StoreError>
-where
-    DB: sqlx::Database,
-    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
-    for<'t> &'t mut <DB as sqlx::Database>::Connection: sqlx::Executor<'t, Database = DB>,
-{
-    sqlx::query(
+) -> Result<(), StoreError> {
+    let id = new_id();
+    tx.execute(
         "INSERT INTO agent_alerts (id, kind, person_id, case_reference, outbox_id, message, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &[
+            Param::Text(Some(&id)),
+            Param::Text(Some(kind.as_str())),
+            Param::Text(person_id),
+            Param::Text(case_reference),
+            Param::Text(outbox_id),
+            Param::Text(Some(message)),
+            Param::Int(Some(now)),
+        ],
     )
-    .bind(new_id())
-    .bind(kind.as_str())
-    .bind(person_id)
-    .bind(case_reference)
-    .bind(outbox_id)
-    .bind(message)
-    .bind(now)
-    .execute(&mut **tx)
     .await?;
     Ok(())
 }

@@ -155,7 +155,7 @@ impl Store {
                         let case: Option<String> = r.try_get(0)?;
                         let person: Option<String> = r.try_get(1)?;
                         insert_event!(tx, id, &case, now, "letter", "failed", 1i64, Some(reason.clone()));
-                        insert_alert(&mut tx, AlertKind::LetterRejected, person.as_deref(), case.as_deref(), Some(id),
+                        insert_alert(&mut crate::write::Tx::from(&mut tx), AlertKind::LetterRejected, person.as_deref(), case.as_deref(), Some(id),
                             &format!("Lettre impossible à imprimer : {reason}"), now).await?;
                     }
                 }
