@@ -246,3 +246,97 @@ impl Store {
         Ok(changed)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn store() -> (tempfile::TempDir, PathBuf, Store) {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("guichet.db");
+        let store = Store::open_sqlite(&path).await.expect("open");
+        store.migrate().await.expect("migrate");
+        (dir, path, store)
+    }
+
+    async fn sessions(store: &Store) -> Vec<(String,)> {
+        store
+            .read_all("SELECT id FROM web_sessions ORDER BY id", &[])
+            .await
+            .expect("read")
+    }
+
+    fn insert(id: &str) -> (&'static str, [Param<'_>; 1]) {
+        (
+            "INSERT INTO web_sessions (id, csrf, data, created_at, last_seen_at) VALUES ($1, 'c', '{}', 0, 0)",
+            [Param::Text(Some(id))],
+        )
+    }
+
+    #[tokio::test]
+    async fn a_write_waits_for_another_process_without_failing_and_then_lands() {
+        let (_dir, path, store) = store().await;
+        // Another process holds the file's write lock.
+        let other = rusqlite::Connection::open(&path).expect("other connection");
+        other.execute_batch("BEGIN IMMEDIATE").expect("lock");
+        let writing = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let (sql, params) = insert("a");
+                store.write_one(sql, &params).await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(!writing.is_finished(), "the write went through a held lock");
+        // Meanwhile the process reads.
+        assert!(sessions(&store).await.is_empty());
+        other.execute_batch("COMMIT").expect("unlock");
+        assert_eq!(writing.await.expect("task").expect("write"), 1);
+        assert_eq!(sessions(&store).await, [("a".to_owned(),)]);
+    }
+
+    #[tokio::test]
+    async fn a_transaction_dropped_before_its_commit_leaves_nothing_and_the_next_one_works() {
+        let (_dir, _path, store) = store().await;
+        {
+            let mut write = store.begin_write().await.expect("begin");
+            let (sql, params) = insert("dropped");
+            write.tx().execute(sql, &params).await.expect("insert");
+        }
+        assert!(sessions(&store).await.is_empty());
+        let (sql, params) = insert("kept");
+        store.write_one(sql, &params).await.expect("write");
+        // The same id again is a duplicate, and leaves the first row alone.
+        let again = store.write_one(sql, &params).await;
+        assert!(matches!(
+            crate::duplicate(again.expect_err("twice"), "session"),
+            StoreError::Duplicate(_)
+        ),);
+        assert_eq!(sessions(&store).await, [("kept".to_owned(),)]);
+    }
+
+    #[tokio::test]
+    async fn sqlx_writes_and_inline_writes_mixed_all_land() {
+        let (_dir, _path, store) = store().await;
+        let mut tasks = Vec::new();
+        for i in 0..40 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let id = format!("s{i:02}");
+                if i % 2 == 0 {
+                    let (sql, params) = insert(&id);
+                    store.write_one(sql, &params).await.map(|_| ())
+                } else {
+                    crate::with_pool!(store, write pool => {
+                        sqlx::query(insert(&id).0).bind(&id).execute(pool).await?;
+                    });
+                    Ok(())
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.expect("task").expect("write");
+        }
+        assert_eq!(sessions(&store).await.len(), 40);
+    }
+}
