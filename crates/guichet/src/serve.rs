@@ -61,6 +61,13 @@ pub async fn run(args: ServeArgs, mut overrides: Overrides) -> anyhow::Result<()
         }
     }
     let catalogue = guichet_web::search_index::build(&store).await?;
+    if config.semantic_search {
+        guichet_web::search_index::spawn_semantic(
+            store.clone(),
+            catalogue.clone(),
+            config.cache_dir(),
+        );
+    }
     // Computed in the background: the pages say « calcul en cours » until it is ready.
     let territory = guichet_web::territory::TerritoryState::loading();
     territory.spawn_load(config.territory_dir_for(args.demo));

@@ -210,3 +210,39 @@ async fn asking_for_france_services_leads_to_the_nearest_places_first() {
         })
         .await;
 }
+
+/// A question sharing no word with the sheet that answers it (in English, as a newcomer may
+/// type it): the French lexical engine alone does not rank that sheet first; with the sentence
+/// embeddings a server attaches when the model is installed, the search page does.
+#[tokio::test]
+async fn with_sentence_embeddings_a_question_in_other_words_finds_its_sheet() {
+    let (_, sheets) = guichet_catalogue::extract::shipped().unwrap();
+    let wanted = ["F1344", "F12006", "F14128", "F1781"];
+    let few: Vec<_> = sheets
+        .into_iter()
+        .filter(|s| wanted.contains(&s.id.as_str()))
+        .collect();
+    let question = "/recherche?q=moving%20house%20to%20another%20city";
+    let first_result = |html: &str| {
+        html.split("<h3 class=\"carte__titre\">")
+            .nth(1)
+            .and_then(|rest| rest.split("</a>").next())
+            .map(str::to_owned)
+            .unwrap_or_default()
+    };
+    let lexical = TestApp::builder()
+        .search_sheets(few.clone())
+        .run_on(guichet_store::Engine::Sqlite, |mut app| async move {
+            first_result(app.get(question).await.text())
+        })
+        .await;
+    let semantic = TestApp::builder()
+        .search_sheets(few)
+        .semantic_search()
+        .run_on(guichet_store::Engine::Sqlite, |mut app| async move {
+            first_result(app.get(question).await.text())
+        })
+        .await;
+    assert!(semantic.contains("Je déménage"), "{semantic:?}");
+    assert!(!lexical.contains("Je déménage"), "{lexical:?}");
+}

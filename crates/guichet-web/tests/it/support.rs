@@ -49,6 +49,7 @@ pub struct TestAppBuilder {
     operator_names: Option<BTreeMap<String, String>>,
     territory: Option<Arc<TerritoryState>>,
     csrf_field: String,
+    semantic: bool,
 }
 
 impl TestAppBuilder {
@@ -68,6 +69,13 @@ impl TestAppBuilder {
     /// National sheets the search index holds besides the published procedures.
     pub fn search_sheets(mut self, sheets: Vec<Sheet>) -> Self {
         self.sheets = sheets;
+        self
+    }
+
+    /// Search fuses with sentence embeddings, as a server with the model installed (the
+    /// vectors of the builder's sheets and procedures, computed here: keep them few).
+    pub fn semantic_search(mut self) -> Self {
+        self.semantic = true;
         self
     }
 
@@ -144,6 +152,16 @@ impl TestAppBuilder {
                 &names,
             )
             .unwrap();
+            if self.semantic {
+                let model =
+                    guichet_embed::locate_model().expect(guichet_search::semantic::NO_MODEL);
+                let embedder = guichet_embed::Embedder::load(&model).unwrap();
+                let vectors =
+                    guichet_search::SheetVectors::compute(&self.sheets, &definitions, &embedder)
+                        .unwrap();
+                let semantic = guichet_search::Semantic::new(Arc::new(embedder), vectors).unwrap();
+                index.attach_semantic(semantic).unwrap();
+            }
             Catalogue::new(index, definitions)
         };
         let state = AppState {
@@ -189,6 +207,7 @@ impl TestApp {
             operator_names: None,
             territory: None,
             csrf_field: "csrf".to_owned(),
+            semantic: false,
         }
     }
 

@@ -3,7 +3,10 @@
 //! with a minimal axum route served by the same server (the ceiling: what the HTTP stack alone
 //! allows on this machine).
 //!
-//! Scenarios, each for `--seconds`: the ceiling, the home page, a search, a procedure page, the
+//! Scenarios, each for `--seconds`: the ceiling, the home page, a search (the same question
+//! each time, as a popular one; with the embedding model installed its sentence vector comes
+//! from the search's cache), a search never asked before (`search_new`: the model's cost per
+//! question), a procedure page, the
 //! page of a followed case (`/suivi/{reference}`, session cookie), a form step submission (a
 //! `POST` that stores the step's answers through the case service) and complete online
 //! submissions (« vos coordonnées », every step, the check page: nine requests, eight of them
@@ -53,6 +56,14 @@ pub struct WebBenchArgs {
         default_value = "postgres://postgres@127.0.0.1:5432/postgres"
     )]
     postgres_url: String,
+    /// Where the search's sentence vectors are kept (computed there the first time, minutes):
+    /// the search scenarios measure the search a server runs, lexical and semantic, when the
+    /// embedding model is installed.
+    #[arg(long, default_value = "guichet-data/cache")]
+    cache_dir: std::path::PathBuf,
+    /// Measure the lexical search alone, even with the embedding model installed.
+    #[arg(long)]
+    lexical: bool,
 }
 
 /// One scenario's figures.
@@ -124,11 +135,31 @@ pub async fn run(args: WebBenchArgs) -> anyhow::Result<()> {
 }
 
 /// Serves the real router, plus the ceiling route, on a free loopback port.
-async fn serve(store: Store) -> anyhow::Result<(String, tokio::task::JoinHandle<()>)> {
+async fn serve(
+    store: Store,
+    args: &WebBenchArgs,
+) -> anyhow::Result<(String, tokio::task::JoinHandle<()>)> {
     store.migrate().await?;
     let published = crate::now();
     guichet_catalogue::demo::publish(&store, published).await?;
     let catalogue = guichet_web::search_index::build(&store).await?;
+    if !args.lexical {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        match guichet_web::search_index::attach_semantic(
+            &store,
+            &catalogue,
+            args.cache_dir.clone(),
+            cores,
+        )
+        .await?
+        {
+            Some(how) => println!("search: lexical and sentence embeddings ({how})"),
+            None => println!(
+                "search: lexical only ({})",
+                guichet_search::semantic::NO_MODEL
+            ),
+        }
+    }
     let state = guichet_web::AppState {
         store: store.clone(),
         cases: guichet_cases::CaseService::new(store.clone()),
@@ -327,6 +358,7 @@ enum Scenario {
     Ceiling,
     Home,
     Search,
+    SearchNew,
     Procedure,
     CasePage,
     FormStep,
@@ -339,6 +371,7 @@ impl Scenario {
             Scenario::Ceiling => "ceiling",
             Scenario::Home => "home",
             Scenario::Search => "search",
+            Scenario::SearchNew => "search_new",
             Scenario::Procedure => "procedure",
             Scenario::CasePage => "case_page",
             Scenario::FormStep => "form_step",
@@ -349,7 +382,7 @@ impl Scenario {
 
 async fn measure(engine: &str, store: Store, args: &WebBenchArgs) -> anyhow::Result<Vec<Figures>> {
     let store_of_bench = store.clone();
-    let (base, server) = serve(store).await?;
+    let (base, server) = serve(store, args).await?;
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .pool_max_idle_per_host(args.concurrency)
@@ -391,6 +424,7 @@ async fn measure(engine: &str, store: Store, args: &WebBenchArgs) -> anyhow::Res
             Scenario::Ceiling,
             Scenario::Home,
             Scenario::Search,
+            Scenario::SearchNew,
             Scenario::Procedure,
             Scenario::CasePage,
             Scenario::FormStep,
@@ -448,12 +482,14 @@ async fn load(
     let stop = Arc::new(AtomicBool::new(false));
     let errors = Arc::new(AtomicU64::new(0));
     let submissions = Arc::new(AtomicU64::new(0));
+    let fresh_query = Arc::new(AtomicU64::new(0));
     #[allow(clippy::disallowed_methods)] // a benchmark measures wall-clock time
     let started = Instant::now();
     let mut tasks = Vec::new();
     for (v, draft) in visitors.iter().cloned() {
         let (client, base) = (client.clone(), base.to_owned());
         let (stop, errors, submissions) = (stop.clone(), errors.clone(), submissions.clone());
+        let fresh_query = fresh_query.clone();
         tasks.push(tokio::spawn(async move {
             let mut latencies: Vec<u32> = Vec::new();
             let (v, mut draft) = (v, draft);
@@ -470,6 +506,16 @@ async fn load(
                             &format!(
                                 "{base}/recherche?q=inscrire%20mon%20enfant%20%C3%A0%20la%20cantine"
                             ),
+                        )
+                        .await
+                    }
+                    // A question never asked before: its sentence vector is not in the
+                    // search's cache, so this measures the model's cost per query.
+                    Scenario::SearchNew => {
+                        let n = fresh_query.fetch_add(1, Ordering::Relaxed);
+                        v.fetch(
+                            &client,
+                            &format!("{base}/recherche?q=aide%20pour%20payer%20la%20cantine%20{n}"),
                         )
                         .await
                     }

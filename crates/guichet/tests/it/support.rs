@@ -12,6 +12,10 @@ pub fn guichet() -> Command {
         .env_remove("GUICHET_LISTEN")
         .env_remove("GUICHET_DATA_DIR")
         .env_remove("GUICHET_CONFIG")
+        // Each test server has a fresh data directory: with the embedding model installed it
+        // would spend minutes computing the sentence vectors of the whole catalogue. Search is
+        // tested with them in guichet-search and guichet-web.
+        .env("GUICHET_SEMANTIC_SEARCH", "off")
         .env("GUICHET_LOG", "warn");
     c
 }
