@@ -13,7 +13,7 @@
 //! On PostgreSQL the same SQL and parameters go through sqlx, so a query is still written once:
 //! `$n` placeholders, bound by number on both engines (as sqlx does for SQLite).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
@@ -66,6 +66,35 @@ raw_tuple!(A 0, B 1, C 2, D 3);
 raw_tuple!(A 0, B 1, C 2, D 3, E 4);
 raw_tuple!(A 0, B 1, C 2, D 3, E 4, F 5);
 
+/// A rusqlite connection to the database file at `path`, with the settings of sqlx's
+/// (`Store::open_sqlite`). A reader waits up to 10 s for a lock, which WAL readers meet only
+/// while the writer resets the WAL, rarely and briefly; the writer never waits here: its wait
+/// for another process is [`Store::begin_write`]'s, without blocking the thread.
+pub(crate) fn open(path: &Path, writer: bool) -> Result<rusqlite::Connection, StoreError> {
+    let unavailable =
+        |e: rusqlite::Error| StoreError::Unavailable(format!("{}: {e}", path.display()));
+    let access = if writer {
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+    };
+    let conn =
+        rusqlite::Connection::open_with_flags(path, access | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .map_err(unavailable)?;
+    if writer {
+        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
+            .map_err(unavailable)?;
+    }
+    conn.busy_timeout(if writer {
+        Duration::ZERO
+    } else {
+        Duration::from_secs(10)
+    })
+    .map_err(unavailable)?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
 /// A sqlx query of `$sql` with `$params` bound in order (sqlx binds `$n` by number).
 macro_rules! bind_sqlx {
     ($sql:expr, $params:expr) => {{
@@ -99,21 +128,6 @@ impl InlineReads {
         }
     }
 
-    fn open(&self) -> Result<rusqlite::Connection, StoreError> {
-        let unavailable =
-            |e: rusqlite::Error| StoreError::Unavailable(format!("{}: {e}", self.path.display()));
-        let conn = rusqlite::Connection::open_with_flags(
-            &self.path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(unavailable)?;
-        // A reader waits only while the writer resets the WAL, rarely and briefly.
-        conn.busy_timeout(Duration::from_secs(10))
-            .map_err(unavailable)?;
-        conn.set_prepared_statement_cache_capacity(64);
-        Ok(conn)
-    }
-
     fn read<R: RawRow>(
         &self,
         sql: &str,
@@ -127,7 +141,7 @@ impl InlineReads {
             .pop();
         let conn = match taken {
             Some(conn) => conn,
-            None => self.open()?,
+            None => open(&self.path, false)?,
         };
         let rows = query(&conn, sql, params, limit);
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);

@@ -16,7 +16,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rusqlite::OpenFlags;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::read::{Param, RawRow, bind, bind_sqlx};
@@ -46,23 +45,6 @@ impl InlineWriter {
     /// Waits for this process's turn to write.
     pub(crate) async fn turn(&self) -> Turn {
         self.conn.clone().lock_owned().await
-    }
-
-    fn open(&self) -> Result<rusqlite::Connection, StoreError> {
-        let unavailable =
-            |e: rusqlite::Error| StoreError::Unavailable(format!("{}: {e}", self.path.display()));
-        let conn = rusqlite::Connection::open_with_flags(
-            &self.path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(unavailable)?;
-        // The same settings as sqlx's connections (`Store::open_sqlite`); no busy handler:
-        // waiting for another process is done by `begin_write`, without blocking the thread.
-        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
-            .map_err(unavailable)?;
-        conn.busy_timeout(Duration::ZERO).map_err(unavailable)?;
-        conn.set_prepared_statement_cache_capacity(64);
-        Ok(conn)
     }
 }
 
@@ -207,7 +189,7 @@ impl Store {
             Db::Sqlite { writer, .. } => {
                 let mut turn = writer.turn().await;
                 if turn.is_none() {
-                    *turn = Some(writer.open()?);
+                    *turn = Some(crate::read::open(&writer.path, true)?);
                 }
                 let conn = turn.as_mut().ok_or_else(closed)?;
                 if !conn.is_autocommit() {
