@@ -120,7 +120,7 @@ pub fn spawn_semantic(store: Store, catalogue: Arc<Catalogue>, cache_dir: PathBu
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     tokio::spawn(async move {
         tracing::info!(
-            "semantic search: preparing the sentence vectors in {} (the first time, minutes of every core; search is lexical meanwhile)",
+            "semantic search: preparing the sentence vectors in {} (the first time, minutes; search is lexical meanwhile)",
             cache_dir.display()
         );
         match attach_semantic(&store, &catalogue, cache_dir, cores - 1).await {
