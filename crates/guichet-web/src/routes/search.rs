@@ -79,6 +79,21 @@ fn channel_label(code: &str) -> &'static str {
     }
 }
 
+/// A channel's sentence without the channel it starts with (« Sur place : Mairie »), which the
+/// page already shows in bold before it; the API keeps the whole sentence.
+fn without_channel(how: &str) -> &str {
+    [
+        "En ligne : ",
+        "Par téléphone : ",
+        "Sur place : ",
+        "Sur papier : ",
+    ]
+    .iter()
+    .find_map(|prefix| how.strip_prefix(prefix))
+    .filter(|rest| !rest.trim().is_empty())
+    .unwrap_or(how)
+}
+
 /// Where a result's information comes from and how old it is (the sheets' licence asks for
 /// both, and a person should know a national sheet may have changed since).
 fn source_line(source: &str, updated: Option<&str>) -> String {
@@ -136,7 +151,7 @@ fn card(hit: Hit) -> ResultCard {
                         .then(|| first_phone(&c.how))
                         .flatten()
                 }),
-                how: numbers_unbroken(&c.how),
+                how: numbers_unbroken(without_channel(&c.how)),
             })
             .collect(),
     }

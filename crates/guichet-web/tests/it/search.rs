@@ -247,3 +247,24 @@ async fn with_sentence_embeddings_a_question_in_other_words_finds_its_sheet() {
     assert!(semantic.contains("Je déménage"), "{semantic:?}");
     assert!(!lexical.contains("Je déménage"), "{lexical:?}");
 }
+
+/// Each way to do it says its channel once: « Sur place : Mairie », not « Sur place : Sur
+/// place : Mairie » (the API's sentence starts with the channel; the page shows it in bold).
+#[tokio::test]
+async fn a_result_says_each_channel_once() {
+    app()
+        .run_on(guichet_store::Engine::Sqlite, |mut app| async move {
+            let page = app
+                .get("/recherche?q=j%27ai%20perdu%20ma%20carte%20d%27identit%C3%A9")
+                .await;
+            let html = page.text();
+            assert!(html.contains("<strong>Sur place</strong> : <a"), "{html}");
+            for channel in ["En ligne", "Par téléphone", "Sur place", "Sur papier"] {
+                assert!(
+                    !html.contains(&format!(">{channel} : ")),
+                    "{channel}: {html}"
+                );
+            }
+        })
+        .await;
+}
