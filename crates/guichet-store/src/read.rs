@@ -7,8 +7,9 @@
 //! went to waking threads. Here a read on SQLite runs on the calling thread through rusqlite,
 //! on a connection taken from a small pool of read-only connections: an indexed lookup in a WAL
 //! database whose pages are cached takes microseconds, less than one hand-off, and WAL readers
-//! never wait for the writer. Only indexed lookups belong here; a read that may scan goes
-//! through [`crate::with_pool!`], on sqlx's threads.
+//! never wait for the writer. Only indexed lookups and reads of tables that stay tiny (the
+//! operators, the procedures) belong here; a read that may scan a large table goes through
+//! [`crate::with_pool!`], on sqlx's threads.
 //!
 //! On PostgreSQL the same SQL and parameters go through sqlx, so a query is still written once:
 //! `$n` placeholders, bound by number on both engines (as sqlx does for SQLite).
@@ -194,7 +195,7 @@ pub(crate) fn query<R: RawRow>(
 }
 
 impl Store {
-    /// Every row of `sql` (an indexed read: see the module's documentation).
+    /// Every row of `sql` (an indexed read or a tiny table: see the module's documentation).
     pub(crate) async fn read_all<R: RawRow>(
         &self,
         sql: &str,
