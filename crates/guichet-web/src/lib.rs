@@ -1,7 +1,7 @@
 //! Guichet's web interface: French pages that work without JavaScript, and the JSON API.
 //!
 //! Handlers are thin (one file per page under [`routes`]): they read the request, read through
-//! the store or change a case through the case service ([`AppState::cases`]), and render an
+//! the store or change a case through the case service ([`Services::cases`]), and render an
 //! askama template. HTML is only ever produced by auto-escaping
 //! templates. Errors become responses in one place, [`error::AppError`].
 
@@ -26,10 +26,28 @@ use guichet_store::Store;
 
 pub use site::Site;
 
-/// What every handler can reach.
+/// What every handler can reach: [`Services`] behind one `Arc`, so that handing it to a
+/// request (axum clones the state for each) costs one counter, not one per service.
 #[derive(Debug, Clone)]
-pub struct AppState {
-    /// For reads. A handler that changes a case calls [`AppState::cases`], never the store.
+pub struct AppState(Arc<Services>);
+
+impl AppState {
+    pub fn new(services: Services) -> Self {
+        Self(Arc::new(services))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+/// The services of [`AppState`].
+#[derive(Debug)]
+pub struct Services {
+    /// For reads. A handler that changes a case calls [`Services::cases`], never the store.
     pub store: Store,
     /// The one way to open or change a case: it writes the notifications the change causes in
     /// the same transaction.

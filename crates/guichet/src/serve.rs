@@ -76,7 +76,7 @@ pub async fn run(args: ServeArgs, mut overrides: Overrides) -> anyhow::Result<()
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let address = listener.local_addr()?;
-    let app = guichet_web::router(guichet_web::AppState {
+    let app = guichet_web::router(guichet_web::AppState::new(guichet_web::Services {
         store: store.clone(),
         demo: args.demo,
         cases: cases.clone(),
@@ -84,7 +84,7 @@ pub async fn run(args: ServeArgs, mut overrides: Overrides) -> anyhow::Result<()
         catalogue,
         territory,
         site: std::sync::Arc::new(site),
-    });
+    }));
     println!(
         "Guichet is listening on http://{address}/ ({}{})",
         config.database.describe(),

@@ -164,7 +164,7 @@ impl TestAppBuilder {
             }
             Catalogue::new(index, definitions)
         };
-        let state = AppState {
+        let state = AppState::new(guichet_web::Services {
             store: store.clone(),
             cases: guichet_cases::CaseService::new(store.clone()),
             clock: Arc::new(guichet_domain::ManualClock::new(
@@ -178,7 +178,7 @@ impl TestAppBuilder {
             } else {
                 guichet_web::Site::unconfigured()
             }),
-        };
+        });
         TestApp {
             router: router(state),
             store,

@@ -160,7 +160,7 @@ async fn serve(
             ),
         }
     }
-    let state = guichet_web::AppState {
+    let state = guichet_web::AppState::new(guichet_web::Services {
         store: store.clone(),
         cases: guichet_cases::CaseService::new(store.clone()),
         clock: Arc::new(crate::SystemClock),
@@ -168,7 +168,7 @@ async fn serve(
         catalogue,
         territory: guichet_web::territory::TerritoryState::loading(),
         site: Arc::new(guichet_web::Site::demo()),
-    };
+    });
     let app =
         guichet_web::router(state).route("/__plafond", axum::routing::get(|| async { "plafond" }));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
