@@ -23,7 +23,7 @@
 //! extract or the database is the caller's business.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use guichet_catalogue::{Audience, OperatorDirectory, ProcedureDefinition, Sheet};
 use tantivy::collector::{DocSetCollector, TopDocs};
@@ -40,11 +40,15 @@ use tantivy::{DocAddress, Index, IndexReader, TantivyDocument, Term, doc};
 use crate::SearchError;
 use crate::expand::Expansions;
 use crate::hit::{self, Hit, HitKind};
+use crate::recent::Recent;
 use crate::semantic::{self, Semantic};
 use crate::text::{self, ANALYZER, PLAIN_ANALYZER};
 
 /// Queries longer than this are refused: nobody types that much, and it bounds the work.
 pub const MAX_QUERY_CHARS: usize = 500;
+/// How many distinct queries' answers [`SearchIndex::search`] keeps (at most about 10 MB of
+/// result cards for lists of ten).
+pub const RECENT_ANSWERS: usize = 512;
 /// At most this many distinct terms are used from one query.
 const MAX_TERMS: usize = 24;
 /// Results are re-ranked within this many BM25 candidates.
@@ -157,6 +161,8 @@ pub struct SearchIndex {
     headlines: BTreeSet<String>,
     /// Sentence embeddings, once attached: from then on every search fuses with them.
     semantic: OnceLock<Semantic>,
+    /// The answers to the most recent queries (forgotten when the embeddings are attached).
+    recent: Mutex<Recent<Arc<[Hit]>>>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -376,6 +382,7 @@ impl SearchIndex {
             headlines: headline_df.keys().cloned().collect(),
             headline_df,
             semantic: OnceLock::new(),
+            recent: Mutex::new(Recent::new(RECENT_ANSWERS)),
         })
     }
 
@@ -384,9 +391,13 @@ impl SearchIndex {
     /// documents, in its order, or when embeddings are already attached.
     pub fn attach_semantic(&self, semantic: Semantic) -> Result<(), SearchError> {
         semantic.check_documents(self.ids())?;
-        self.semantic
-            .set(semantic)
-            .map_err(|_| SearchError::Semantic("des vecteurs sont déjà attachés à l’index".into()))
+        self.semantic.set(semantic).map_err(|_| {
+            SearchError::Semantic("des vecteurs sont déjà attachés à l’index".into())
+        })?;
+        if let Ok(mut recent) = self.recent.lock() {
+            recent.clear();
+        }
+        Ok(())
     }
 
     /// Whether searches fuse with sentence embeddings.
@@ -397,6 +408,7 @@ impl SearchIndex {
     /// The same index with other expansion tables (an evaluation measuring what they bring).
     pub fn with_expansions(mut self, expansions: Expansions) -> Self {
         self.expansions = expansions;
+        self.recent = Mutex::new(Recent::new(RECENT_ANSWERS));
         self
     }
 
@@ -420,11 +432,22 @@ impl SearchIndex {
 
     /// Answers a query with at most `limit` results, best first: the lexical ranking, fused
     /// with the sentence embeddings when they are attached.
+    /// The answers to the last [`RECENT_ANSWERS`] distinct queries are kept: a repeated query
+    /// costs a lookup.
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<Hit>, SearchError> {
-        match self.semantic.get() {
-            None => self.lexical(query, limit),
-            Some(semantic) => self.hybrid(semantic, query, limit),
+        let key = format!("{limit}\u{1f}{query}");
+        let kept = self.recent.lock().ok().and_then(|mut r| r.get(&key));
+        if let Some(hits) = kept {
+            return Ok(hits.to_vec());
         }
+        let hits = match self.semantic.get() {
+            None => self.lexical(query, limit)?,
+            Some(semantic) => self.hybrid(semantic, query, limit)?,
+        };
+        if let Ok(mut recent) = self.recent.lock() {
+            recent.put(&key, hits.as_slice().into());
+        }
+        Ok(hits)
     }
 
     /// Reciprocal-rank fusion of the lexical ranking's first [`semantic::CANDIDATES`] and as

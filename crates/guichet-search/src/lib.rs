@@ -11,6 +11,7 @@ pub mod eval;
 pub mod expand;
 pub mod hit;
 pub mod index;
+mod recent;
 pub mod semantic;
 pub mod text;
 

@@ -32,6 +32,7 @@ use sha2::{Digest, Sha256};
 
 use crate::SearchError;
 use crate::index::indexed;
+use crate::recent::Recent;
 
 /// Names the recipe of the documents' texts and vectors: changing the recipe changes it, so
 /// that stored vectors are recomputed.
@@ -446,45 +447,12 @@ impl std::fmt::Display for Preparation {
     }
 }
 
-/// The most recently used query vectors, at most [`QUERY_CACHE`].
-#[derive(Debug, Default)]
-struct QueryCache {
-    vectors: HashMap<String, (Arc<[f32]>, u64)>,
-    clock: u64,
-}
-
-impl QueryCache {
-    fn get(&mut self, query: &str) -> Option<Arc<[f32]>> {
-        self.clock += 1;
-        let clock = self.clock;
-        self.vectors.get_mut(query).map(|(v, used)| {
-            *used = clock;
-            v.clone()
-        })
-    }
-
-    fn put(&mut self, query: &str, vector: Arc<[f32]>, capacity: usize) {
-        if self.vectors.len() >= capacity && !self.vectors.contains_key(query) {
-            let oldest = self
-                .vectors
-                .iter()
-                .min_by_key(|(_, (_, used))| *used)
-                .map(|(q, _)| q.clone());
-            if let Some(q) = oldest {
-                self.vectors.remove(&q);
-            }
-        }
-        self.clock += 1;
-        self.vectors.insert(query.to_owned(), (vector, self.clock));
-    }
-}
-
 /// The model, the documents' vectors and the recent query vectors: what a
 /// [`SearchIndex`](crate::SearchIndex) needs to fuse. Shared by every search thread.
 pub struct Semantic {
     embedder: Arc<Embedder>,
     vectors: SheetVectors,
-    queries: Mutex<QueryCache>,
+    queries: Mutex<Recent<Arc<[f32]>>>,
     preparation: Preparation,
 }
 
@@ -510,7 +478,7 @@ impl Semantic {
         Ok(Self {
             embedder,
             vectors,
-            queries: Mutex::new(QueryCache::default()),
+            queries: Mutex::new(Recent::new(QUERY_CACHE)),
             preparation: Preparation::default(),
         })
     }
@@ -554,7 +522,7 @@ impl Semantic {
         }
         let v: Arc<[f32]> = self.embedder.embed_query(query).into();
         if let Ok(mut c) = self.queries.lock() {
-            c.put(query, v.clone(), QUERY_CACHE);
+            c.put(query, v.clone());
         }
         v
     }
@@ -823,21 +791,5 @@ mod tests {
         fn shared<T: Send + Sync>() {}
         shared::<Semantic>();
         shared::<crate::SearchIndex>();
-    }
-
-    #[test]
-    fn the_query_cache_forgets_the_least_recently_used() {
-        let mut c = QueryCache::default();
-        let v = |x: f32| -> Arc<[f32]> { vec![x].into() };
-        c.put("a", v(1.0), 2);
-        c.put("b", v(2.0), 2);
-        assert_eq!(c.get("a").unwrap()[0], 1.0);
-        c.put("c", v(3.0), 2);
-        assert!(c.get("b").is_none(), "b was the least recently used");
-        assert_eq!(c.get("a").unwrap()[0], 1.0);
-        assert_eq!(c.get("c").unwrap()[0], 3.0);
-        c.put("c", v(4.0), 2);
-        assert_eq!(c.vectors.len(), 2);
-        assert_eq!(c.get("c").unwrap()[0], 4.0);
     }
 }

@@ -201,3 +201,33 @@ fn distress_leads_to_the_social_services_never_to_an_unrelated_sheet() {
         hits.iter().map(|h| &h.id).collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn a_repeated_query_gets_the_same_answers_at_every_length() {
+    let index = &index().1;
+    let first: Vec<String> = index
+        .search("renouveler mon passeport", 10)
+        .unwrap()
+        .into_iter()
+        .map(|h| h.id)
+        .collect();
+    assert_eq!(first.len(), 10);
+    // The answers kept for a short list are not those of a longer one, nor the reverse.
+    let short = index.search("renouveler mon passeport", 2).unwrap();
+    assert_eq!(short.len(), 2);
+    assert_eq!(short[0].id, first[0]);
+    let again: Vec<String> = index
+        .search("renouveler mon passeport", 10)
+        .unwrap()
+        .into_iter()
+        .map(|h| h.id)
+        .collect();
+    assert_eq!(again, first);
+    // A kept answer is not an error's: a bad query is refused every time.
+    for _ in 0..2 {
+        assert!(matches!(
+            index.search("   ", 10),
+            Err(SearchError::EmptyQuery)
+        ));
+    }
+}
