@@ -683,6 +683,9 @@ async fn every_page_names_the_operator_links_the_legal_pages_and_sends_security_
                     r.body.len()
                 );
             }
+            // The visits above hold a session: their pages are personal, never cached.
+            let r = app.get("/suivi").await;
+            assert_eq!(r.header("cache-control"), Some("private, no-store"));
             let r = app.get("/accessibilite").await;
             assert!(r.page_text().contains("non conforme"));
             let r = app
@@ -696,6 +699,12 @@ async fn every_page_names_the_operator_links_the_legal_pages_and_sends_security_
             assert!(
                 matches!(r.header("content-encoding"), Some("br" | "gzip")),
                 "{:?}",
+                r.headers
+            );
+            assert!(
+                r.header("cache-control")
+                    .is_some_and(|c| c.starts_with("public, max-age")),
+                "static files stay cached: {:?}",
                 r.headers
             );
         })
