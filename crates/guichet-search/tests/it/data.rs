@@ -53,9 +53,14 @@ fn situations_point_at_real_life_event_sheets() {
             .unwrap();
         // A distress situation leads to the instance's social services (`hosted`) and then to
         // the national help, which need not be a life-event sheet; an instance hosting no such
-        // procedure still gets that national help.
+        // procedure still gets that national help. A person in danger (violence at home) is
+        // first shown the sheet that gives the national help line.
+        let help_line = first
+            .places
+            .iter()
+            .any(|p| p.kind == guichet_catalogue::sheet::PlaceKind::ContactCentre);
         assert!(
-            first.is_life_event() || !s.hosted.is_empty(),
+            first.is_life_event() || !s.hosted.is_empty() || help_line,
             "{} should start with a life-event sheet",
             s.name
         );
