@@ -105,14 +105,18 @@ pub fn for_sheet(sheet: &Sheet, operators: &OperatorDirectory) -> Hit {
             url: place.url.clone(),
         });
     }
-    if let Some(place) = sheet
+    // Every help line the sheet names, in its order (« Violence conjugale » names the 15, the
+    // 18, the 115, the 3919, the 116 006, the 17, the 112 and the 114): the first alone would
+    // hide the one the person needs. With a single line, what the sheet says of it as well.
+    let lines: Vec<_> = sheet
         .places
         .iter()
-        .find(|p| p.kind == PlaceKind::ContactCentre)
-    {
+        .filter(|p| p.kind == PlaceKind::ContactCentre)
+        .collect();
+    for place in &lines {
         let how = match &place.details {
-            Some(d) => format!("Par téléphone : {} — {}", place.title, d),
-            None => format!("Par téléphone : {}", place.title),
+            Some(d) if lines.len() == 1 => format!("Par téléphone : {} — {}", place.title, d),
+            _ => format!("Par téléphone : {}", place.title),
         };
         channels.push(ChannelHint {
             channel: "phone",

@@ -80,9 +80,10 @@ pub fn tel_href(shown: &str) -> Option<String> {
     if let Some(phone) = guichet_places::Phone::parse(shown) {
         return Some(format!("tel:{}", phone.e164()));
     }
-    // Short numbers (3939, 115) are dialled as they are.
+    // Short numbers (3939, 115, and the emergency 15, 17 and 18) are dialled as they are.
     let short = shown.trim();
-    ((3..=6).contains(&short.len()) && short.bytes().all(|b| b.is_ascii_digit()))
+    let emergency = matches!(short, "15" | "17" | "18");
+    (emergency || (3..=6).contains(&short.len()) && short.bytes().all(|b| b.is_ascii_digit()))
         .then(|| format!("tel:{short}"))
 }
 
@@ -101,6 +102,8 @@ mod tests {
             Some("tel:+33472000000")
         );
         assert_eq!(tel_href("3939").as_deref(), Some("tel:3939"));
+        assert_eq!(tel_href("17").as_deref(), Some("tel:17"));
+        assert_eq!(tel_href("42"), None, "not an emergency number");
         assert_eq!(tel_href("du lundi au vendredi"), None);
     }
 }

@@ -114,6 +114,25 @@ fn first_phone(text: &str) -> Option<String> {
         .find_map(|(start, end)| crate::site::tel_href(&text[start..end]))
 }
 
+/// The `tel:` link of the number a help line's name gives (« Violences Femmes Info - 3919 »,
+/// « 116 006 - Numéro d’aide aux victimes », « Samu - 15 »); none for a line reached by SMS
+/// (« Numéro d’urgence par SMS - 114 »).
+fn named_number(how: &str) -> Option<String> {
+    let name = without_channel(how).split(" — ").next()?;
+    if name.contains("SMS") {
+        return None;
+    }
+    name.split(" - ").find_map(|part| {
+        let digits: String = part
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}'))
+            .collect();
+        (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| crate::site::tel_href(&digits))
+            .flatten()
+    })
+}
+
 /// The sentence with each phone number held on one line (no-break spaces between its
 /// groups), as letters print them: « 03 20 00 / 00 01 » split at a line's end misleads.
 fn numbers_unbroken(text: &str) -> String {
@@ -146,12 +165,15 @@ fn card(hit: Hit) -> ResultCard {
             .into_iter()
             .map(|c| ChannelLine {
                 label: channel_label(c.channel),
-                url: c.url.or_else(|| {
-                    (c.channel == "phone")
-                        .then(|| first_phone(&c.how))
-                        .flatten()
-                }),
-                how: numbers_unbroken(without_channel(&c.how)),
+                url: if c.channel == "phone" {
+                    first_phone(&c.how)
+                        .or_else(|| named_number(&c.how))
+                        .or(c.url)
+                } else {
+                    c.url
+                },
+                // « Samu social - 115 »: the number stays with the word before it.
+                how: numbers_unbroken(without_channel(&c.how)).replace(" - ", "\u{a0}-\u{a0}"),
             })
             .collect(),
     }
@@ -199,7 +221,7 @@ pub async fn page(
 
 #[cfg(test)]
 mod tests {
-    use super::{first_phone, numbers_unbroken};
+    use super::{first_phone, named_number, numbers_unbroken};
 
     #[test]
     fn the_first_phone_number_of_a_sentence_becomes_a_tel_link() {
@@ -219,6 +241,30 @@ mod tests {
         assert_eq!(
             numbers_unbroken("Appelez le 03 20 00 00 01, de 9 h à 12 h."),
             "Appelez le 03\u{a0}20\u{a0}00\u{a0}00\u{a0}01, de 9 h à 12 h."
+        );
+    }
+
+    #[test]
+    fn a_help_line_named_by_its_number_becomes_a_tel_link() {
+        let link = |how: &str| named_number(how);
+        assert_eq!(
+            link("Par téléphone : Violences Femmes Info - 3919").as_deref(),
+            Some("tel:3919")
+        );
+        assert_eq!(
+            link("Par téléphone : 116 006 - Numéro d'aide aux victimes").as_deref(),
+            Some("tel:116006")
+        );
+        assert_eq!(
+            link("Par téléphone : Police secours - 17").as_deref(),
+            Some("tel:17")
+        );
+        assert_eq!(link("Par téléphone : Numéro d'urgence par SMS - 114"), None);
+        assert_eq!(link("Par téléphone : Caf - Allocations familiales"), None);
+        // What follows the name (the sheet's words on a single line) is not the name.
+        assert_eq!(
+            link("Par téléphone : Info Retraite — Par téléphone 09 71 10 20 10 - 3960"),
+            None
         );
     }
 }

@@ -268,3 +268,31 @@ async fn a_result_says_each_channel_once() {
         })
         .await;
 }
+
+/// A person hurt at home finds the sheet on violence first, with every help line it names
+/// (not only the first, the 15), each a link a phone can dial.
+#[tokio::test]
+async fn violence_at_home_finds_every_help_line_to_dial() {
+    let (_, sheets) = guichet_catalogue::extract::shipped().unwrap();
+    let few: Vec<_> = sheets
+        .into_iter()
+        .filter(|s| ["F12544", "F3131", "F33362", "F1344"].contains(&s.id.as_str()))
+        .collect();
+    TestApp::builder()
+        .search_sheets(few)
+        .run_on(guichet_store::Engine::Sqlite, |mut app| async move {
+            let page = app.get("/recherche?q=mon%20mari%20me%20frappe").await;
+            let html = page.text();
+            let first = html.find("Violence conjugale").expect("the sheet is found");
+            let fences = html.find("clôtures").unwrap_or(usize::MAX);
+            assert!(first < fences, "{html}");
+            for line in ["tel:3919", "tel:17", "tel:116006", "tel:15"] {
+                assert!(html.contains(&format!("href=\"{line}\"")), "{line}: {html}");
+            }
+            assert!(
+                !html.contains("href=\"tel:114\""),
+                "the 114 is reached by SMS"
+            );
+        })
+        .await;
+}
