@@ -674,6 +674,10 @@ async fn every_page_names_the_operator_links_the_legal_pages_and_sends_security_
                         "{path} links {legal}"
                     );
                 }
+                assert!(
+                    text.contains("<link rel=\"icon\" href=\"data:,\">"),
+                    "{path}: no request for /favicon.ico"
+                );
                 let csp = r.header("content-security-policy").unwrap_or("");
                 assert!(csp.contains("default-src 'none'"), "{path}: {csp}");
                 assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
