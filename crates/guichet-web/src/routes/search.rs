@@ -133,18 +133,25 @@ fn named_number(how: &str) -> Option<String> {
     })
 }
 
-/// The sentence with each phone number held on one line (no-break spaces between its
-/// groups), as letters print them: « 03 20 00 / 00 01 » split at a line's end misleads.
+/// The sentence with every space between two digits made a no-break one, as letters print
+/// phone numbers: « 03 20 00 / 00 01 » or « 116 / 006 » split at a line's end misleads, and
+/// « 3 000 € » reads better whole.
 fn numbers_unbroken(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut at = 0;
-    for (start, end) in guichet_letters::render::phone_numbers(text) {
-        out.push_str(&text[at..start]);
-        out.push_str(&text[start..end].replace(' ', "\u{a0}"));
-        at = end;
-    }
-    out.push_str(&text[at..]);
-    out
+    let chars: Vec<char> = text.chars().collect();
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            let between_digits = i > 0
+                && chars[i - 1].is_ascii_digit()
+                && chars.get(i + 1).is_some_and(char::is_ascii_digit);
+            if c == ' ' && between_digits {
+                '\u{a0}'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 fn card(hit: Hit) -> ResultCard {
@@ -172,8 +179,10 @@ fn card(hit: Hit) -> ResultCard {
                 } else {
                     c.url
                 },
-                // « Samu social - 115 »: the number stays with the word before it.
-                how: numbers_unbroken(without_channel(&c.how)).replace(" - ", "\u{a0}-\u{a0}"),
+                // « Samu social - 115 »: the number stays with the word before it (no-break
+                // spaces, and a word joiner, since a line may otherwise break after a hyphen).
+                how: numbers_unbroken(without_channel(&c.how))
+                    .replace(" - ", "\u{a0}-\u{2060}\u{a0}"),
             })
             .collect(),
     }
@@ -241,6 +250,14 @@ mod tests {
         assert_eq!(
             numbers_unbroken("Appelez le 03 20 00 00 01, de 9 h à 12 h."),
             "Appelez le 03\u{a0}20\u{a0}00\u{a0}00\u{a0}01, de 9 h à 12 h."
+        );
+    }
+
+    #[test]
+    fn digit_groups_stay_on_one_line() {
+        assert_eq!(
+            numbers_unbroken("116 006 - Numéro d'aide, 3 000 € en 2 fois"),
+            "116\u{a0}006 - Numéro d'aide, 3\u{a0}000 € en 2 fois"
         );
     }
 
