@@ -75,6 +75,60 @@ pub(crate) fn mandate_of(actor: &Actor) -> Option<String> {
 /// The columns of `case_events` a change writes.
 const EVENT_COLUMNS: usize = 9;
 
+/// The start of the statement that appends events to the journal; [`EventRows::values`] gives
+/// the rest.
+pub(crate) const INSERT_EVENTS: &str = "INSERT INTO case_events (case_reference, seq, at, channel, actor_kind, mandate_id, actor, kind, payload)";
+
+/// Events encoded as rows of `case_events`.
+pub(crate) struct EventRows<'e> {
+    rows: Vec<(&'e Event, EventRow, Option<String>)>,
+}
+
+impl<'e> EventRows<'e> {
+    pub(crate) fn encode(events: &'e [Event]) -> Result<Self, StoreError> {
+        let rows = events
+            .iter()
+            .map(|event| Ok((event, EventRow::encode(event)?, mandate_of(&event.actor))))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(EventRows { rows })
+    }
+
+    /// `($first, …), (…)`: one tuple of placeholders per event, numbered from `first`, and the
+    /// parameters they name.
+    pub(crate) fn values<'a>(
+        &'a self,
+        reference: &'a str,
+        first: usize,
+    ) -> (String, Vec<Param<'a>>) {
+        let mut sql = String::new();
+        let mut params = Vec::with_capacity(self.rows.len() * EVENT_COLUMNS);
+        for (i, (event, row, mandate)) in self.rows.iter().enumerate() {
+            let from = first + i * EVENT_COLUMNS;
+            let placeholders: Vec<String> = (from..from + EVENT_COLUMNS)
+                .map(|n| format!("${n}"))
+                .collect();
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('(');
+            sql.push_str(&placeholders.join(", "));
+            sql.push(')');
+            params.extend([
+                Param::Text(Some(reference)),
+                Param::Int(Some(row.seq)),
+                Param::Int(Some(row.at)),
+                Param::Text(Some(&row.channel)),
+                Param::Text(Some(event.actor.kind_code())),
+                Param::Text(mandate.as_deref()),
+                Param::Text(Some(&row.actor)),
+                Param::Text(Some(event.kind.code())),
+                Param::Text(Some(&row.payload)),
+            ]);
+        }
+        (sql, params)
+    }
+}
+
 /// Inserts events inside the open transaction `tx`, in one multi-row statement (a submission
 /// writes several events; one round trip instead of one per event).
 pub(crate) async fn insert_events(
@@ -85,44 +139,21 @@ pub(crate) async fn insert_events(
     if events.is_empty() {
         return Ok(());
     }
-    let rows = events
-        .iter()
-        .map(|event| Ok((event, EventRow::encode(event)?, mandate_of(&event.actor))))
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    let mut sql = String::from(
-        "INSERT INTO case_events (case_reference, seq, at, channel, actor_kind, mandate_id, actor, kind, payload) VALUES ",
-    );
-    let mut params = Vec::with_capacity(rows.len() * EVENT_COLUMNS);
-    for (i, (event, row, mandate)) in rows.iter().enumerate() {
-        let first = i * EVENT_COLUMNS;
-        let placeholders: Vec<String> = (first + 1..=first + EVENT_COLUMNS)
-            .map(|n| format!("${n}"))
-            .collect();
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        sql.push_str(&placeholders.join(", "));
-        sql.push(')');
-        params.extend([
-            Param::Text(Some(reference)),
-            Param::Int(Some(row.seq)),
-            Param::Int(Some(row.at)),
-            Param::Text(Some(&row.channel)),
-            Param::Text(Some(event.actor.kind_code())),
-            Param::Text(mandate.as_deref()),
-            Param::Text(Some(&row.actor)),
-            Param::Text(Some(event.kind.code())),
-            Param::Text(Some(&row.payload)),
-        ]);
-    }
-    tx.execute(&sql, &params).await?;
+    let rows = EventRows::encode(events)?;
+    let (values, params) = rows.values(reference, 1);
+    tx.execute(&format!("{INSERT_EVENTS} VALUES {values}"), &params)
+        .await?;
     Ok(())
 }
 
 impl Store {
     /// The whole journal of a case, in order.
     pub async fn journal(&self, reference: &CaseReference) -> Result<Vec<Event>, StoreError> {
+        let key = crate::cache::Key::Journal(reference.as_str().to_owned());
+        if let Some(crate::cache::Value::Journal(events)) = self.cached(&key) {
+            return Ok(events.as_ref().clone());
+        }
+        let ticket = self.ticket();
         let rows: Vec<EventRow> = self
             .read_all::<(i64, i64, String, String, String)>(
                 "SELECT seq, at, channel, actor, payload FROM case_events
@@ -139,7 +170,15 @@ impl Store {
                 payload,
             })
             .collect();
-        rows.into_iter().map(EventRow::decode).collect()
+        let events = rows
+            .into_iter()
+            .map(EventRow::decode)
+            .collect::<Result<Vec<Event>, StoreError>>()?;
+        if !events.is_empty() {
+            let value = crate::cache::Value::Journal(std::sync::Arc::new(events.clone()));
+            self.keep(key, value, ticket);
+        }
+        Ok(events)
     }
 
     /// A case rebuilt from its journal.

@@ -9,6 +9,7 @@
 //! in Rust instead of failing with `SQLITE_BUSY`, while reads use a separate pool.
 
 pub mod agents;
+mod cache;
 mod cases;
 mod catalogue;
 mod operators;
@@ -97,6 +98,9 @@ enum Db {
 #[derive(Debug, Clone)]
 pub struct Store {
     db: Db,
+    /// Rows read on every request, kept while other servers' changes are heard (PostgreSQL
+    /// only; [`cache`]).
+    cache: Option<std::sync::Arc<cache::ReadCache>>,
 }
 
 /// Runs the same query code on the configured engine: `$pool` is bound to the engine's pool
@@ -161,6 +165,7 @@ impl Store {
                 inline: std::sync::Arc::new(read::InlineReads::new(path.to_owned())),
                 writer: std::sync::Arc::new(write::InlineWriter::new(path.to_owned())),
             },
+            cache: None,
         })
     }
 
@@ -176,7 +181,56 @@ impl Store {
             .map_err(|e| StoreError::Unavailable(format!("PostgreSQL: {e}")))?;
         Ok(Store {
             db: Db::Postgres(pool),
+            cache: Some(cache::ReadCache::start(url)),
         })
+    }
+
+    /// The cached value of `key`, if this store keeps one ([`cache`]).
+    pub(crate) fn cached(&self, key: &cache::Key) -> Option<cache::Value> {
+        self.cache.as_ref()?.get(key)
+    }
+
+    /// What to give [`Store::keep`], taken before reading what it will keep.
+    pub(crate) fn ticket(&self) -> u64 {
+        self.cache.as_ref().map_or(0, |c| c.ticket())
+    }
+
+    /// Keeps `value`, read from the database since `ticket` was taken.
+    pub(crate) fn keep(&self, key: cache::Key, value: cache::Value, ticket: u64) {
+        if let Some(c) = &self.cache {
+            c.put(key, value, ticket);
+        }
+    }
+
+    /// After a change to `key`'s row has committed: forgets it here at once and tells the
+    /// other servers sharing the database ([`cache`]; nothing on SQLite).
+    pub(crate) fn changed(&self, key: &cache::Key) {
+        if let Some(c) = &self.cache {
+            c.changed(key);
+        }
+    }
+
+    /// Waits until this store hears the other servers' changes (and so keeps rows read on
+    /// every request), at most `timeout`; false on SQLite, which keeps none ([`cache`]).
+    #[cfg(feature = "testing")]
+    pub async fn wait_until_listening(&self, timeout: Duration) -> bool {
+        let Some(c) = &self.cache else { return false };
+        let start = tokio::time::Instant::now();
+        while !c.is_live() {
+            if start.elapsed() > timeout {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        true
+    }
+
+    /// The PostgreSQL pool, for a statement written for PostgreSQL alone.
+    pub(crate) fn postgres_pool(&self) -> Option<&PgPool> {
+        match &self.db {
+            Db::Postgres(pool) => Some(pool),
+            Db::Sqlite { .. } => None,
+        }
     }
 
     pub fn engine(&self) -> Engine {
@@ -225,7 +279,12 @@ impl Store {
                 read.close().await;
                 write.close().await;
             }
-            Db::Postgres(pool) => pool.close().await,
+            Db::Postgres(pool) => {
+                if let Some(c) = &self.cache {
+                    c.stop().await;
+                }
+                pool.close().await
+            }
         }
     }
 }

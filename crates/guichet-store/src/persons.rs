@@ -69,14 +69,25 @@ impl Store {
 
     pub async fn get_person(&self, id: PersonId) -> Result<Option<Person>, StoreError> {
         let id = id.to_string();
+        let key = crate::cache::Key::Person(id.clone());
+        if let Some(crate::cache::Value::Person(p)) = self.cached(&key) {
+            return Ok(Some(p.as_ref().clone()));
+        }
+        let ticket = self.ticket();
         let data: Option<(String,)> = self
             .read_optional(
                 "SELECT data FROM persons WHERE id = $1",
                 &[Param::Text(Some(&id))],
             )
             .await?;
-        data.map(|(d,)| serde_json::from_str(&d).map_err(StoreError::corrupt))
-            .transpose()
+        let person: Option<Person> = data
+            .map(|(d,)| serde_json::from_str(&d).map_err(StoreError::corrupt))
+            .transpose()?;
+        if let Some(p) = &person {
+            let value = crate::cache::Value::Person(std::sync::Arc::new(p.clone()));
+            self.keep(key, value, ticket);
+        }
+        Ok(person)
     }
 
     /// People by family then given name, at most `limit`.
@@ -99,26 +110,37 @@ impl Store {
     /// the change in the journal of the person's cases, through the case service.
     pub async fn update_person(&self, person: &Person) -> Result<(), StoreError> {
         let data = serde_json::to_string(person).map_err(StoreError::corrupt)?;
-        let updated = with_pool!(self, write pool => {
-            sqlx::query(
+        let id = person.id.to_string();
+        let key = crate::cache::Key::Person(id.clone());
+        let birth_date = person.birth_date.map(|d| d.to_string());
+        let postcode = person
+            .address
+            .as_ref()
+            .map(|a| a.postcode().as_str().to_owned());
+        let search_key = person.name.search_key();
+        let mut write = self.begin_write().await?;
+        let mut tx = write.tx();
+        let updated = tx
+            .execute(
                 "UPDATE persons SET family_name = $1, given_name = $2, birth_date = $3, postcode = $4, data = $5,
                    search_key = $7
                  WHERE id = $6",
+                &[
+                    Param::Text(Some(person.name.family())),
+                    Param::Text(Some(person.name.given())),
+                    Param::Text(birth_date.as_deref()),
+                    Param::Text(postcode.as_deref()),
+                    Param::Text(Some(&data)),
+                    Param::Text(Some(&id)),
+                    Param::Text(Some(&search_key)),
+                ],
             )
-            .bind(person.name.family())
-            .bind(person.name.given())
-            .bind(person.birth_date.map(|d| d.to_string()))
-            .bind(person.address.as_ref().map(|a| a.postcode().as_str().to_owned()))
-            .bind(&data)
-            .bind(person.id.to_string())
-            .bind(person.name.search_key())
-            .execute(pool)
-            .await?
-            .rows_affected()
-        });
+            .await?;
         if updated == 0 {
             return Err(StoreError::NotFound(format!("person {}", person.id)));
         }
+        write.commit().await?;
+        self.changed(&key);
         Ok(())
     }
 

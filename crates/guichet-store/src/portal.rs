@@ -5,6 +5,9 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
+use std::sync::Arc;
+
+use crate::cache::{Key, Value};
 use crate::read::Param;
 use crate::{Store, StoreError, from_micros, to_micros, with_pool};
 
@@ -81,24 +84,18 @@ impl Store {
         idle_since: DateTime<Utc>,
         created_since: DateTime<Utc>,
     ) -> Result<Option<SessionRow>, StoreError> {
-        let row = self
-            .read_optional::<(String, String, String, i64, i64)>(
-                "SELECT id, csrf, data, created_at, last_seen_at FROM web_sessions WHERE id = $1",
-                &[Param::Text(Some(id))],
-            )
-            .await?
-            .map(
-                |(id, csrf, data, created_at, last_seen_at)| -> Result<SessionRow, StoreError> {
-                    Ok(SessionRow {
-                        id,
-                        csrf,
-                        data,
-                        created_at: from_micros(created_at)?,
-                        last_seen_at: from_micros(last_seen_at)?,
-                    })
-                },
-            )
-            .transpose()?;
+        let key = Key::Session(id.to_owned());
+        let cached = match self.cached(&key) {
+            Some(Value::Session(row)) => Some(row.as_ref().clone()),
+            _ => None,
+        };
+        let ticket = self.ticket();
+        let row = match cached {
+            Some(row) => Some(row),
+            None => self.read_session(id).await?.inspect(|row| {
+                self.keep(key, Value::Session(Arc::new(row.clone())), ticket);
+            }),
+        };
         match row {
             Some(s) if s.last_seen_at >= idle_since && s.created_at >= created_since => Ok(Some(s)),
             Some(s) => {
@@ -109,6 +106,26 @@ impl Store {
         }
     }
 
+    async fn read_session(&self, id: &str) -> Result<Option<SessionRow>, StoreError> {
+        self.read_optional::<(String, String, String, i64, i64)>(
+            "SELECT id, csrf, data, created_at, last_seen_at FROM web_sessions WHERE id = $1",
+            &[Param::Text(Some(id))],
+        )
+        .await?
+        .map(
+            |(id, csrf, data, created_at, last_seen_at)| -> Result<SessionRow, StoreError> {
+                Ok(SessionRow {
+                    id,
+                    csrf,
+                    data,
+                    created_at: from_micros(created_at)?,
+                    last_seen_at: from_micros(last_seen_at)?,
+                })
+            },
+        )
+        .transpose()
+    }
+
     /// Saves the session's data and marks it used at `now`.
     pub async fn touch_session(
         &self,
@@ -116,7 +133,8 @@ impl Store {
         data: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.write_one(
+        self.change_session(
+            id,
             "UPDATE web_sessions SET data = $1, last_seen_at = $2 WHERE id = $3",
             &[
                 Param::Text(Some(data)),
@@ -124,16 +142,30 @@ impl Store {
                 Param::Text(Some(id)),
             ],
         )
-        .await?;
-        Ok(())
+        .await
     }
 
     pub async fn delete_session(&self, id: &str) -> Result<(), StoreError> {
-        self.write_one(
+        self.change_session(
+            id,
             "DELETE FROM web_sessions WHERE id = $1",
             &[Param::Text(Some(id))],
         )
-        .await?;
+        .await
+    }
+
+    /// One statement that changes the session `id`, announced to the other servers.
+    async fn change_session(
+        &self,
+        id: &str,
+        sql: &str,
+        params: &[Param<'_>],
+    ) -> Result<(), StoreError> {
+        let key = Key::Session(id.to_owned());
+        let mut write = self.begin_write().await?;
+        write.tx().execute(sql, params).await?;
+        write.commit().await?;
+        self.changed(&key);
         Ok(())
     }
 
@@ -146,6 +178,13 @@ impl Store {
                 .await?
                 .rows_affected()
         });
+        if n > 0 {
+            // Every server forgets everything it kept: rare (a purge now and then), and one
+            // notification instead of one per session.
+            if let Some(c) = &self.cache {
+                c.changed_everything();
+            }
+        }
         Ok(n)
     }
 

@@ -79,6 +79,14 @@ impl TestDb {
         }
     }
 
+    /// The URL of this PostgreSQL database, for a second store on it (a second server).
+    pub fn postgres_url(&self) -> Option<String> {
+        match &self.cleanup {
+            Cleanup::Postgres { admin_url, name } => Some(database_url(admin_url, name)),
+            Cleanup::Sqlite(_) => None,
+        }
+    }
+
     /// Closes the store and removes the database.
     pub async fn cleanup(self) {
         self.store.close().await;

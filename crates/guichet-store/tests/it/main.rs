@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)] // helpers of a test binary: a panic is a failed test
 
 mod agents;
+mod cache;
 mod cases;
 mod catalogue;
 mod fixtures;

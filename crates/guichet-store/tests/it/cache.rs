@@ -1,0 +1,181 @@
+//! Two servers on one PostgreSQL: what one keeps in memory follows the other's changes
+//! (`src/cache.rs`). SQLite keeps nothing.
+
+use std::time::Duration;
+
+use guichet_domain::*;
+use guichet_store::portal::SessionRow;
+use guichet_store::testing::TestDb;
+use guichet_store::{Engine, Store};
+
+use crate::fixtures::*;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// Polls `check` until it holds, at most [`WAIT`]: a notification takes milliseconds.
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = tokio::time::Instant::now();
+    while !check().await {
+        assert!(start.elapsed() < WAIT, "never saw: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn session(id: &str, data: &str) -> SessionRow {
+    SessionRow {
+        id: id.to_owned(),
+        csrf: "jeton".to_owned(),
+        data: data.to_owned(),
+        created_at: t(0),
+        last_seen_at: t(0),
+    }
+}
+
+#[tokio::test]
+async fn a_server_sees_the_changes_another_server_makes() {
+    let db = TestDb::new(Engine::Postgres).await;
+    let a = db.store.clone();
+    let url = db.postgres_url().unwrap();
+    let b = Store::connect_postgres(&url, 2).await.unwrap();
+    assert!(a.wait_until_listening(WAIT).await);
+    assert!(b.wait_until_listening(WAIT).await);
+
+    // A case's journal, read by A (and kept), changed by B.
+    let (procedure, person) = seed(&a).await;
+    let reference = CaseReference::from_random(4242);
+    a.open_case(
+        reference.clone(),
+        &procedure,
+        person.id,
+        ctx(front_desk(), Channel::Counter, 0),
+    )
+    .await
+    .unwrap();
+    assert_eq!(a.journal(&reference).await.unwrap().len(), 1);
+    assert_eq!(a.journal(&reference).await.unwrap().len(), 1);
+    b.execute(
+        &reference,
+        Command::Submit,
+        ctx(front_desk(), Channel::Counter, 1),
+    )
+    .await
+    .unwrap();
+    eventually("A sees B's event", || async {
+        a.journal(&reference).await.unwrap().len() == 2
+    })
+    .await;
+    // A changes it from its stale-free copy, B sees it.
+    assert_eq!(b.journal(&reference).await.unwrap().len(), 2);
+    a.execute(
+        &reference,
+        Command::StartExamination,
+        ctx(officer(), Channel::Web, 2),
+    )
+    .await
+    .unwrap();
+    eventually("B sees A's event", || async {
+        b.load_case(&reference).await.unwrap().state == CaseState::UnderExamination
+    })
+    .await;
+
+    // A session, read by A, changed then ended by B.
+    a.insert_session(&session("s1", "{}")).await.unwrap();
+    let got = a.get_session("s1", t(-1), t(-1)).await.unwrap().unwrap();
+    assert_eq!(got.data, "{}");
+    b.touch_session("s1", r#"{"suivis":["x"]}"#, t(1))
+        .await
+        .unwrap();
+    eventually("A sees the session's new data", || async {
+        a.get_session("s1", t(-1), t(-1))
+            .await
+            .unwrap()
+            .is_some_and(|s| s.data.contains("suivis"))
+    })
+    .await;
+    b.delete_session("s1").await.unwrap();
+    eventually("A sees the session ended", || async {
+        a.get_session("s1", t(-1), t(-1)).await.unwrap().is_none()
+    })
+    .await;
+
+    // A person, read by A, changed by B.
+    assert_eq!(a.get_person(person.id).await.unwrap().unwrap().phone, None);
+    let mut changed = person.clone();
+    changed.phone = Some(PhoneNumber::parse("06 12 34 56 78").unwrap());
+    b.update_person(&changed).await.unwrap();
+    eventually("A sees the person's phone", || async {
+        a.get_person(person.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .phone
+            .is_some()
+    })
+    .await;
+
+    b.close().await;
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn rows_are_kept_until_a_change_is_announced() {
+    let db = TestDb::new(Engine::Postgres).await;
+    let store = db.store.clone();
+    assert!(store.wait_until_listening(WAIT).await);
+    store.insert_session(&session("s2", "{}")).await.unwrap();
+    let read = || async {
+        store
+            .get_session("s2", t(-1), t(-1))
+            .await
+            .unwrap()
+            .unwrap()
+            .data
+    };
+    assert_eq!(read().await, "{}");
+    // Changed behind Guichet's back (by hand, no announcement): the kept copy is still
+    // served, which shows the page did not read the database...
+    store
+        .raw_execute("UPDATE web_sessions SET data = '{\"a\":1}' WHERE id = 's2'")
+        .await
+        .unwrap();
+    assert_eq!(read().await, "{}");
+    // ...until the change is announced.
+    store
+        .raw_execute("NOTIFY guichet_changes, 's:s2'")
+        .await
+        .unwrap();
+    eventually("the announced change", || async {
+        read().await == "{\"a\":1}"
+    })
+    .await;
+    // Anything else announced (a bulk change) forgets everything.
+    store
+        .raw_execute("UPDATE web_sessions SET data = '{\"b\":2}' WHERE id = 's2'")
+        .await
+        .unwrap();
+    store
+        .raw_execute("NOTIFY guichet_changes, '*'")
+        .await
+        .unwrap();
+    eventually("the bulk change", || async { read().await == "{\"b\":2}" }).await;
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn sqlite_keeps_nothing_in_memory() {
+    let db = TestDb::new(Engine::Sqlite).await;
+    assert!(!db.store.wait_until_listening(Duration::ZERO).await);
+    db.store.insert_session(&session("s3", "{}")).await.unwrap();
+    db.store.get_session("s3", t(-1), t(-1)).await.unwrap();
+    db.store
+        .raw_execute("UPDATE web_sessions SET data = 'changé' WHERE id = 's3'")
+        .await
+        .unwrap();
+    let got = db.store.get_session("s3", t(-1), t(-1)).await.unwrap();
+    assert_eq!(got.unwrap().data, "changé");
+    db.cleanup().await;
+}
