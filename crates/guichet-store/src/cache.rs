@@ -197,7 +197,7 @@ impl ReadCache {
             && self.epoch.load(Ordering::Acquire) == ticket
         {
             // The age of a kept row only bounds how stale it may be; it decides nothing of a
-            // case (the domain's time comes from its `Clock`).
+            // case (the domain's time comes from its `Clock`). Here and in `appended`.
             #[allow(clippy::disallowed_methods)]
             let now = Instant::now();
             entries.put(key, (value, now));
@@ -215,6 +215,37 @@ impl ReadCache {
     /// others.
     pub(crate) fn changed(&self, key: &Key) {
         self.forget(key);
+        self.send(key.payload());
+    }
+
+    /// A change of this server appended `events` to the journal of `reference`, which had
+    /// `base` events when the change was checked against the database: a kept copy of that
+    /// very journal grows by them (the next page of the same person needs no read), any other
+    /// is forgotten; announced to the others either way.
+    pub(crate) fn appended(&self, reference: &str, base: u64, events: &[Event]) {
+        let key = Key::Journal(reference.to_owned());
+        if let Ok(mut entries) = self.entries.lock() {
+            // Moved first: a read that began before this change keeps nothing.
+            self.epoch.fetch_add(1, Ordering::AcqRel);
+            let grown = match entries.pop(&key) {
+                Some((Value::Journal(kept), at))
+                    if kept.len() as u64 == base && at.elapsed() < MAX_AGE =>
+                {
+                    let mut journal = Vec::with_capacity(kept.len() + events.len());
+                    journal.extend_from_slice(&kept);
+                    journal.extend_from_slice(events);
+                    Some(journal)
+                }
+                _ => None,
+            };
+            if let Some(journal) = grown
+                && self.live.load(Ordering::Acquire)
+            {
+                #[allow(clippy::disallowed_methods)] // see `put`
+                let now = Instant::now();
+                entries.put(key.clone(), (Value::Journal(Arc::new(journal)), now));
+            }
+        }
         self.send(key.payload());
     }
 
@@ -400,6 +431,37 @@ mod tests {
             created_at: at,
             last_seen_at: at,
         }))
+    }
+
+    #[test]
+    fn a_journal_kept_at_the_version_a_change_was_made_on_grows_by_its_events() {
+        let cache = ReadCache::new(None);
+        cache.set_live(true);
+        let key = Key::Journal("R".into());
+        let at = chrono::DateTime::from_timestamp(0, 0).unwrap_or_default();
+        let event = |seq| Event {
+            seq,
+            at,
+            channel: guichet_domain::Channel::Web,
+            actor: guichet_domain::Actor::System,
+            kind: guichet_domain::EventKind::ExaminationStarted,
+        };
+        let journal = |n: u64| Value::Journal(Arc::new((1..=n).map(event).collect()));
+        let len = |c: &ReadCache| match c.get(&key) {
+            Some(Value::Journal(j)) => Some(j.len()),
+            _ => None,
+        };
+        cache.put(key.clone(), journal(2), cache.ticket());
+        cache.appended("R", 2, &[event(3)]);
+        assert_eq!(len(&cache), Some(3));
+        // Kept at another version than the change's: forgotten, not patched.
+        cache.appended("R", 5, &[event(6)]);
+        assert_eq!(len(&cache), None);
+        // A read that began before the change keeps nothing.
+        let ticket = cache.ticket();
+        cache.appended("R", 3, &[event(4)]);
+        cache.put(key.clone(), journal(3), ticket);
+        assert_eq!(len(&cache), None);
     }
 
     #[test]

@@ -210,6 +210,15 @@ impl Store {
         }
     }
 
+    /// After a change appending `events` to the journal of `reference` (which had `base`
+    /// events) has committed: the journal kept here grows by them, the other servers forget it
+    /// ([`cache`]; nothing on SQLite).
+    pub(crate) fn appended(&self, reference: &str, base: u64, events: &[guichet_domain::Event]) {
+        if let Some(c) = &self.cache {
+            c.appended(reference, base, events);
+        }
+    }
+
     /// Waits until this store hears the other servers' changes (and so keeps rows read on
     /// every request), at most `timeout`; false on SQLite, which keeps none ([`cache`]).
     #[cfg(feature = "testing")]

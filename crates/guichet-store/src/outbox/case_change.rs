@@ -149,7 +149,7 @@ impl Store {
         insert_events(&mut tx, reference, events).await?;
         insert_outbox(&mut tx, intents, alerts, now).await?;
         write.commit().await?;
-        self.changed(&crate::cache::Key::Journal(reference.to_owned()));
+        self.appended(reference, base_version, events);
         Ok(())
     }
 
@@ -181,7 +181,7 @@ impl Store {
         if updated == 0 {
             return Ok(false);
         }
-        self.changed(&crate::cache::Key::Journal(reference.to_owned()));
+        self.appended(reference, base_version, events);
         Ok(true)
     }
 }
