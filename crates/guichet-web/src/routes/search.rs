@@ -33,6 +33,10 @@ pub struct ResultCard {
     pub url: String,
     pub kind_label: &'static str,
     pub description: String,
+    /// « Qui s’en occupe » for the instance's own procedure (its operator runs it), « Où
+    /// s’adresser » for a national sheet, whose organisations are the places it names (for
+    /// « Violence conjugale » the hospital, a doctor, a lawyer: none of them handles it).
+    pub operator_label: &'static str,
     pub operator: Option<String>,
     pub others: Vec<String>,
     pub situation: Option<String>,
@@ -159,6 +163,10 @@ fn card(hit: Hit) -> ResultCard {
         kind_label: match hit.kind {
             HitKind::Sheet => "Fiche service-public.fr",
             HitKind::Procedure => "Démarche de la commune",
+        },
+        operator_label: match hit.kind {
+            HitKind::Sheet => "Où s’adresser",
+            HitKind::Procedure => "Qui s’en occupe",
         },
         title: hit.title,
         url: hit.url,

@@ -126,11 +126,18 @@ async fn the_search_page_works_without_javascript_and_escapes_the_query() {
                 sheets,
                 "{body}"
             );
+            // A sheet names where to go; the instance's own procedure, who runs it.
             let (_, body) = app.get("/recherche?q=APL").await.status_and_text();
             assert!(
-                body.contains("Qui s’en occupe")
-                    && body.contains("Caisse d’allocations familiales")
+                body.contains("Où s’adresser : <strong>")
+                    && body.contains("Caisse d’allocations familiales"),
+                "{body}"
             );
+            let (_, body) = app
+                .get("/recherche?q=inscrire%20mon%20enfant%20%C3%A0%20la%20cantine")
+                .await
+                .status_and_text();
+            assert!(body.contains("Qui s’en occupe : <strong>"), "{body}");
             let (status, body) = app
                 .get("/recherche?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E")
                 .await
