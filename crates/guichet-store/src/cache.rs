@@ -1,5 +1,5 @@
 //! What a server keeps in memory of the rows its pages read on every request, on PostgreSQL:
-//! a case's journal, a person, a web session. Without it, the page of a followed case made
+//! a case's journal, a person, a web session, the operators and the latest procedures. Without it, the page of a followed case made
 //! three round trips to the database, and PostgreSQL's share of the two cores capped it at
 //! about a tenth of what the server can answer.
 //!
@@ -31,7 +31,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
-use guichet_domain::{Event, Person};
+use guichet_domain::{Event, HostedProcedure, Operator, Person};
 use lru::LruCache;
 
 use crate::portal::SessionRow;
@@ -62,6 +62,11 @@ pub(crate) enum Key {
     Person(String),
     /// `s:<id>`: a web session.
     Session(String),
+    /// `o:`: the operators (the header and the home and procedure pages name them).
+    Operators,
+    /// `v:`: the latest version of every hosted procedure (the home page lists them, a
+    /// procedure's page shows one).
+    Procedures,
 }
 
 impl Key {
@@ -70,6 +75,8 @@ impl Key {
             Key::Journal(r) => format!("j:{r}"),
             Key::Person(id) => format!("p:{id}"),
             Key::Session(id) => format!("s:{id}"),
+            Key::Operators => "o:".to_owned(),
+            Key::Procedures => "v:".to_owned(),
         }
     }
 
@@ -81,6 +88,8 @@ impl Key {
             "j" => Some(Key::Journal(id)),
             "p" => Some(Key::Person(id)),
             "s" => Some(Key::Session(id)),
+            "o" => Some(Key::Operators),
+            "v" => Some(Key::Procedures),
             _ => None,
         }
     }
@@ -94,6 +103,8 @@ pub(crate) enum Value {
     Journal(Arc<Vec<Event>>),
     Person(Arc<Person>),
     Session(Arc<SessionRow>),
+    Operators(Arc<Vec<Operator>>),
+    Procedures(Arc<Vec<HostedProcedure>>),
 }
 
 #[derive(Debug)]
@@ -415,6 +426,8 @@ mod tests {
             Key::Journal("2026-ABCD-1234".into()),
             Key::Person("p1".into()),
             Key::Session("s:1".into()),
+            Key::Operators,
+            Key::Procedures,
         ] {
             assert_eq!(Key::parse(&key.payload()), Some(key));
         }

@@ -138,6 +138,9 @@ impl Store {
                 }
             }
         });
+        if matches!(outcome, Published::New) {
+            self.changed(&crate::cache::Key::Procedures);
+        }
         Ok(outcome)
     }
 

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use guichet_domain::{Operator, OperatorId, OperatorKind};
 use sqlx::Row;
 
+use crate::cache::{Key, Value};
 use crate::{Store, StoreError, to_micros, with_pool};
 
 /// Who signs an operator's decisions by delegation: every decision nobody else signs (those
@@ -42,14 +43,20 @@ impl Store {
             .execute(pool)
             .await?;
         });
+        self.changed(&Key::Operators);
         Ok(())
     }
 
     pub async fn list_operators(&self) -> Result<Vec<Operator>, StoreError> {
+        if let Some(Value::Operators(kept)) = self.cached(&Key::Operators) {
+            return Ok(kept.as_ref().clone());
+        }
+        let ticket = self.ticket();
         let rows: Vec<(String, String, String)> = self
             .read_all("SELECT id, name, kind FROM operators ORDER BY name", &[])
             .await?;
-        rows.into_iter()
+        let operators = rows
+            .into_iter()
             .map(|(id, name, kind)| {
                 Ok(Operator {
                     id: OperatorId::parse(&id).map_err(StoreError::corrupt)?,
@@ -58,7 +65,10 @@ impl Store {
                         .map_err(StoreError::corrupt)?,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<Operator>, StoreError>>()?;
+        let value = Value::Operators(std::sync::Arc::new(operators.clone()));
+        self.keep(Key::Operators, value, ticket);
+        Ok(operators)
     }
 
     /// Records (or replaces) an operator's signature delegation.

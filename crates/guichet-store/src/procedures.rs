@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use guichet_domain::{HostedProcedure, ProcedureId};
 
+use crate::cache::{Key, Value};
 use crate::read::Param;
 use crate::{Store, StoreError, duplicate_or, to_micros, with_pool};
 
@@ -50,6 +51,7 @@ impl Store {
             .await
             .map_err(|e| duplicate_or(e, what))?;
         });
+        self.changed(&Key::Procedures);
         Ok(())
     }
 
@@ -59,6 +61,11 @@ impl Store {
         id: &ProcedureId,
         version: Option<u32>,
     ) -> Result<Option<HostedProcedure>, StoreError> {
+        if version.is_none()
+            && let Some(Value::Procedures(latest)) = self.cached(&Key::Procedures)
+        {
+            return Ok(latest.iter().find(|p| p.id() == id).cloned());
+        }
         let id = id.as_str();
         let definition: Option<(String,)> = match version {
             Some(v) => {
@@ -83,6 +90,10 @@ impl Store {
 
     /// The latest version of every procedure, by title.
     pub async fn list_procedures(&self) -> Result<Vec<HostedProcedure>, StoreError> {
+        if let Some(Value::Procedures(kept)) = self.cached(&Key::Procedures) {
+            return Ok(kept.as_ref().clone());
+        }
+        let ticket = self.ticket();
         let definitions: Vec<(String,)> = self
             .read_all(
                 "SELECT p.definition FROM procedures p
@@ -91,9 +102,12 @@ impl Store {
                 &[],
             )
             .await?;
-        definitions
+        let procedures = definitions
             .iter()
             .map(|(d,)| serde_json::from_str(d).map_err(StoreError::corrupt))
-            .collect()
+            .collect::<Result<Vec<HostedProcedure>, StoreError>>()?;
+        let value = Value::Procedures(std::sync::Arc::new(procedures.clone()));
+        self.keep(Key::Procedures, value, ticket);
+        Ok(procedures)
     }
 }

@@ -8,6 +8,7 @@ use guichet_store::portal::SessionRow;
 use guichet_store::testing::TestDb;
 use guichet_store::{Engine, Store};
 
+use crate::fixtures::procedure as fixtures_procedure;
 use crate::fixtures::*;
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -23,6 +24,15 @@ where
         assert!(start.elapsed() < WAIT, "never saw: {what}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+async fn latest_version(store: &Store, id: &ProcedureId) -> u32 {
+    store
+        .get_procedure(id, None)
+        .await
+        .unwrap()
+        .unwrap()
+        .version()
 }
 
 fn session(id: &str, data: &str) -> SessionRow {
@@ -114,6 +124,31 @@ async fn a_server_sees_the_changes_another_server_makes() {
             .unwrap()
             .phone
             .is_some()
+    })
+    .await;
+
+    // The operators and the latest procedures, read by A, changed by B.
+    let listed = a.list_operators().await.unwrap();
+    assert_eq!(a.list_operators().await.unwrap(), listed);
+    let mut renamed = operator();
+    renamed.name = "CCAS renommé".to_owned();
+    b.save_operator(&renamed).await.unwrap();
+    eventually("A sees the operator's new name", || async {
+        a.list_operators()
+            .await
+            .unwrap()
+            .iter()
+            .any(|o| o.name == "CCAS renommé")
+    })
+    .await;
+    assert_eq!(a.list_procedures().await.unwrap().len(), 1);
+    assert_eq!(latest_version(&a, procedure.id()).await, 1);
+    b.publish_procedure(&fixtures_procedure(2, "Aide sociale d’urgence"), t(3))
+        .await
+        .unwrap();
+    eventually("A sees version 2 published", || async {
+        latest_version(&a, procedure.id()).await == 2
+            && a.list_procedures().await.unwrap()[0].version() == 2
     })
     .await;
 
