@@ -400,6 +400,12 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// How many searches were answered lexically because every core that may embed was busy
+    /// with other new questions ([`Semantic::lexical_when_busy`]); 0 without embeddings.
+    pub fn busy_answers(&self) -> u64 {
+        self.semantic.get().map_or(0, Semantic::busy_answers)
+    }
+
     /// Whether searches fuse with sentence embeddings.
     pub fn is_semantic(&self) -> bool {
         self.semantic.get().is_some()
@@ -440,11 +446,13 @@ impl SearchIndex {
         if let Some(hits) = kept {
             return Ok(hits.to_vec());
         }
-        let hits = match self.semantic.get() {
-            None => self.lexical(query, limit)?,
+        let (hits, whole) = match self.semantic.get() {
+            None => (self.lexical(query, limit)?, true),
             Some(semantic) => self.hybrid(semantic, query, limit)?,
         };
-        if let Ok(mut recent) = self.recent.lock() {
+        // An answer made without the embeddings for want of a free core is not kept: asked
+        // again, the question gets the whole answer.
+        if whole && let Ok(mut recent) = self.recent.lock() {
             recent.put(&key, hits.as_slice().into());
         }
         Ok(hits)
@@ -453,18 +461,25 @@ impl SearchIndex {
     /// Reciprocal-rank fusion of the lexical ranking's first [`semantic::CANDIDATES`] and as
     /// many documents nearest the query's vector (see [`semantic::fuse`]). A query with no
     /// word to search for (only stop words, symbols) gets the lexical answer: its vector would
-    /// find whatever lies nearest to nothing.
+    /// find whatever lies nearest to nothing. A new query met while every core that may embed
+    /// is busy with other new queries gets the lexical answer at once, marked as not whole
+    /// (false) so that it is not kept.
     fn hybrid(
         &self,
         semantic: &Semantic,
         query: &str,
         limit: usize,
-    ) -> Result<Vec<Hit>, SearchError> {
+    ) -> Result<(Vec<Hit>, bool), SearchError> {
         let lexical = self.lexical(query, semantic::CANDIDATES)?;
         let clean = text::sanitize(query, MAX_QUERY_CHARS);
+        let lexical_only =
+            |hits: Vec<Hit>| -> Vec<Hit> { hits.into_iter().take(limit.clamp(1, 50)).collect() };
         if text::terms(&mut self.analyzer.clone(), &clean).is_empty() {
-            return Ok(lexical.into_iter().take(limit.clamp(1, 50)).collect());
+            return Ok((lexical_only(lexical), true));
         }
+        let Some(dense) = semantic.nearest(&clean, semantic::CANDIDATES) else {
+            return Ok((lexical_only(lexical), false));
+        };
         let mut found: HashMap<usize, Hit> = HashMap::new();
         let mut engine: Vec<(usize, bool)> = Vec::with_capacity(lexical.len());
         for hit in lexical {
@@ -473,8 +488,7 @@ impl SearchIndex {
                 found.insert(i, hit);
             }
         }
-        let dense = semantic.nearest(&clean, semantic::CANDIDATES);
-        Ok(semantic::fuse(&engine, &dense)
+        let fused = semantic::fuse(&engine, &dense)
             .into_iter()
             .take(limit.clamp(1, 50))
             .map(|i| {
@@ -483,7 +497,8 @@ impl SearchIndex {
                     .remove(&i)
                     .unwrap_or_else(|| self.entries[i].hit.clone())
             })
-            .collect())
+            .collect();
+        Ok((fused, true))
     }
 
     /// Today's ranking: BM25 with the corpus's structural signals and the data tables.

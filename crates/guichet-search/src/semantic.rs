@@ -453,7 +453,29 @@ pub struct Semantic {
     embedder: Arc<Embedder>,
     vectors: SheetVectors,
     queries: Mutex<Recent<Arc<[f32]>>>,
+    /// New questions being embedded now, and how many may be at once before a new question
+    /// gets no vector ([`Semantic::lexical_when_busy`]; `None`: every question waits for its
+    /// vector, as evaluations need).
+    embedding: std::sync::atomic::AtomicUsize,
+    parallel: Option<usize>,
+    /// Questions that got no vector for want of a free core.
+    busy: std::sync::atomic::AtomicU64,
     preparation: Preparation,
+}
+
+/// New questions embedded at once, at most: one core each, one core left for everything else
+/// (a single core on a one-core machine).
+fn parallel_embeddings() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1))
+}
+
+/// Gives back an embedding's place when the embedding ends, even by a panic.
+struct Embedding<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl Drop for Embedding<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
 }
 
 impl std::fmt::Debug for Semantic {
@@ -479,8 +501,24 @@ impl Semantic {
             embedder,
             vectors,
             queries: Mutex::new(Recent::new(QUERY_CACHE)),
+            embedding: std::sync::atomic::AtomicUsize::new(0),
+            parallel: None,
+            busy: std::sync::atomic::AtomicU64::new(0),
             preparation: Preparation::default(),
         })
+    }
+
+    /// Under a burst of new questions, more than the cores that may embed (all but one), the
+    /// extra ones get no vector and their search the lexical answer at once, not kept — rather
+    /// than everyone waiting seconds for a core. For a server; an evaluation waits.
+    pub fn lexical_when_busy(mut self) -> Self {
+        self.parallel = Some(parallel_embeddings());
+        self
+    }
+
+    /// How many questions got no vector for want of a free core, since the start.
+    pub fn busy_answers(&self) -> u64 {
+        self.busy.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// How [`prepare`] got the vectors (empty for [`Semantic::new`]).
@@ -513,24 +551,35 @@ impl Semantic {
         Ok(())
     }
 
-    /// The query's vector, from the cache when it was asked recently. The model runs outside
+    /// The query's vector, from the cache when it was asked recently; `None` when it is new and
+    /// every core that may embed is already embedding another new question (a burst of new
+    /// questions: waiting for a core would make everyone wait seconds). The model runs outside
     /// the lock: two threads asking the same new query both compute it.
-    fn query_vector(&self, query: &str) -> Arc<[f32]> {
+    fn query_vector(&self, query: &str) -> Option<Arc<[f32]>> {
+        use std::sync::atomic::Ordering;
         let cached = self.queries.lock().ok().and_then(|mut c| c.get(query));
         if let Some(v) = cached {
-            return v;
+            return Some(v);
         }
+        let parallel = self.parallel.unwrap_or(usize::MAX);
+        if self.embedding.fetch_add(1, Ordering::AcqRel) >= parallel {
+            self.embedding.fetch_sub(1, Ordering::AcqRel);
+            self.busy.fetch_add(1, Ordering::Relaxed);
+            return None;
+        }
+        let place = Embedding(&self.embedding);
         let v: Arc<[f32]> = self.embedder.embed_query(query).into();
+        drop(place);
         if let Ok(mut c) = self.queries.lock() {
             c.put(query, v.clone());
         }
-        v
+        Some(v)
     }
 
     /// The positions of the `n` documents nearest the query (by cosine), nearest first, ties
-    /// in index order.
-    pub(crate) fn nearest(&self, query: &str, n: usize) -> Vec<usize> {
-        let q = self.query_vector(query);
+    /// in index order; `None` when the query's vector cannot be had now ([`Semantic::query_vector`]).
+    pub(crate) fn nearest(&self, query: &str, n: usize) -> Option<Vec<usize>> {
+        let q = self.query_vector(query)?;
         let mut scored: Vec<(f32, usize)> = self
             .vectors
             .data
@@ -544,7 +593,7 @@ impl Semantic {
         }
         scored.truncate(n);
         scored.sort_by(order);
-        scored.into_iter().map(|(_, i)| i).collect()
+        Some(scored.into_iter().map(|(_, i)| i).collect())
     }
 }
 

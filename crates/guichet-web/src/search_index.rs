@@ -106,7 +106,9 @@ pub async fn attach_semantic(
             return Ok(None);
         };
         let how = semantic.preparation().to_string();
-        catalogue.index.attach_semantic(semantic)?;
+        catalogue
+            .index
+            .attach_semantic(semantic.lexical_when_busy())?;
         Ok::<_, SearchError>(Some(how))
     })
     .await

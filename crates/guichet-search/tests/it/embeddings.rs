@@ -6,7 +6,7 @@ use guichet_embed::{Embedder, locate_model};
 use guichet_search::semantic::{self, FILE_NAME, PASSAGE_TOKENS, SheetVectors};
 use guichet_search::{HitKind, SearchError};
 
-use crate::{corpus, hybrid, index, vectors_dir};
+use crate::{build, corpus, hybrid, index, vectors_dir};
 
 fn ids(q: &str) -> Vec<String> {
     hybrid()
@@ -225,4 +225,44 @@ fn vectors_are_kept_reused_and_refused_by_another_index() {
             .is_some(),
         "saved under the new key"
     );
+}
+
+/// A server's index (`lexical_when_busy`): a burst of new questions, more than the cores that may
+/// embed, gets lexical answers at once for the extra ones, and none of those is kept: asked again,
+/// each question gets the whole answer, the one an index that waits gives.
+#[test]
+fn a_burst_of_new_questions_is_answered_at_once_and_never_kept_half_made() {
+    let (sheets, defs) = corpus();
+    let server = build(sheets, defs);
+    let semantic = semantic::prepare(sheets, defs, &vectors_dir())
+        .unwrap()
+        .unwrap()
+        .lexical_when_busy();
+    server.attach_semantic(semantic).unwrap();
+    // More questions than cores, each new: the extra ones find no free core.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let questions: Vec<String> = (0..4 * cores + 4)
+        .map(|i| format!("aide pour payer la cantine de mes {i} enfants"))
+        .collect();
+    let ids = |hits: Vec<guichet_search::Hit>| -> Vec<String> {
+        hits.into_iter().map(|h| h.id).collect()
+    };
+    std::thread::scope(|s| {
+        for q in &questions {
+            let server = &server;
+            s.spawn(move || assert!(!server.search(q, 10).unwrap().is_empty()));
+        }
+    });
+    assert!(
+        server.busy_answers() > 0,
+        "{} new questions at once on {cores} cores: some must be answered lexically",
+        questions.len()
+    );
+    for q in &questions {
+        assert_eq!(
+            ids(server.search(q, 10).unwrap()),
+            ids(hybrid().search(q, 10).unwrap()),
+            "{q}"
+        );
+    }
 }
