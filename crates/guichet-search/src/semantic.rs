@@ -577,7 +577,8 @@ impl Semantic {
     }
 
     /// The positions of the `n` documents nearest the query (by cosine), nearest first, ties
-    /// in index order; `None` when the query's vector cannot be had now ([`Semantic::query_vector`]).
+    /// in index order; `None` when the query's vector cannot be had now
+    /// ([`Semantic::query_vector`]).
     pub(crate) fn nearest(&self, query: &str, n: usize) -> Option<Vec<usize>> {
         let q = self.query_vector(query)?;
         let mut scored: Vec<(f32, usize)> = self

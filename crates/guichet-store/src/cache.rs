@@ -1,7 +1,7 @@
 //! What a server keeps in memory of the rows its pages read on every request, on PostgreSQL:
-//! a case's journal, a person, a web session, the operators and the latest procedures. Without it, the page of a followed case made
-//! three round trips to the database, and PostgreSQL's share of the two cores capped it at
-//! about a tenth of what the server can answer.
+//! a case's journal, a person, a web session, the operators and the latest procedures. Without
+//! it, the page of a followed case made three round trips to the database, and PostgreSQL's
+//! share of the two cores capped it at about a tenth of what the server can answer.
 //!
 //! Several servers share one PostgreSQL, so a server must learn of the others' changes. After
 //! a change to one of these rows commits, the writing server forgets the row at once and sends

@@ -154,8 +154,9 @@ impl Store {
     }
 
     /// The change as one statement on PostgreSQL: the case row moved on and the events
-    /// appended, in the statement's own transaction — one round trip instead of four. False, with nothing written, on SQLite or when the case
-    /// row was not at `base_version` (the transaction path then tells why).
+    /// appended, in the statement's own transaction — one round trip instead of four. False,
+    /// with nothing written, on SQLite or when the case row was not at `base_version` (the
+    /// transaction path then tells why).
     async fn commit_in_one_statement(
         &self,
         case: &Case,
