@@ -3,59 +3,44 @@
 //! again and again (« carte d’identité », « acte de naissance »): a repeated query costs a
 //! lookup, a new one the whole search.
 
-use std::collections::HashMap;
+use std::num::NonZeroUsize;
 
+use lru::LruCache;
+
+/// The `lru` crate's map (also guichet-store's row cache), keyed by text, and keeping nothing
+/// when made with no room.
 #[derive(Debug)]
 pub(crate) struct Recent<V> {
-    entries: HashMap<String, (V, u64)>,
-    clock: u64,
-    capacity: usize,
+    entries: Option<LruCache<String, V>>,
 }
 
 impl<V: Clone> Recent<V> {
     pub(crate) fn new(capacity: usize) -> Self {
         Self {
-            entries: HashMap::new(),
-            clock: 0,
-            capacity,
+            entries: NonZeroUsize::new(capacity).map(LruCache::new),
         }
     }
 
     pub(crate) fn get(&mut self, key: &str) -> Option<V> {
-        self.clock += 1;
-        let clock = self.clock;
-        self.entries.get_mut(key).map(|(v, used)| {
-            *used = clock;
-            v.clone()
-        })
+        self.entries.as_mut()?.get(key).cloned()
     }
 
     /// Keeps `value` for `key`, forgetting the least recently used entry when full.
     pub(crate) fn put(&mut self, key: &str, value: V) {
-        if self.capacity == 0 {
-            return;
+        if let Some(entries) = self.entries.as_mut() {
+            entries.put(key.to_owned(), value);
         }
-        if self.entries.len() >= self.capacity && !self.entries.contains_key(key) {
-            let oldest = self
-                .entries
-                .iter()
-                .min_by_key(|(_, (_, used))| *used)
-                .map(|(k, _)| k.clone());
-            if let Some(k) = oldest {
-                self.entries.remove(&k);
-            }
-        }
-        self.clock += 1;
-        self.entries.insert(key.to_owned(), (value, self.clock));
     }
 
     pub(crate) fn clear(&mut self) {
-        self.entries.clear();
+        if let Some(entries) = self.entries.as_mut() {
+            entries.clear();
+        }
     }
 
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.entries.len()
+        self.entries.as_ref().map_or(0, LruCache::len)
     }
 }
 

@@ -134,8 +134,11 @@ impl Store {
                         &[Param::Text(Some(reference))],
                     )
                     .await?;
-                // This server may have shown the case from an old copy: it reads it again.
-                self.changed(&crate::cache::Key::Journal(reference.to_owned()));
+                // This server may have shown the case from an old copy: it reads it again
+                // (the others have nothing new to hear: nothing was written).
+                if let Some(c) = &self.cache {
+                    c.forget(&crate::cache::Key::Journal(reference.to_owned()));
+                }
                 return Err(match actual {
                     None => StoreError::NotFound(format!("case {reference}")),
                     Some((actual,)) => StoreError::Conflict {
