@@ -24,7 +24,8 @@
 //! connection is listening again.
 //!
 //! SQLite keeps no such cache: another process (`guichet worker`, a command) may write the file
-//! without telling this one, and its reads are inline and cheap ([`crate::read`]).
+//! without telling this one, and its reads are inline and cheap ([`crate::read`]). It keeps
+//! only journals, checked against the file at each read ([`crate::journals`]).
 
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

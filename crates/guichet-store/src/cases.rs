@@ -149,6 +149,9 @@ pub(crate) async fn insert_events(
 impl Store {
     /// The whole journal of a case, in order.
     pub async fn journal(&self, reference: &CaseReference) -> Result<Vec<Event>, StoreError> {
+        if let crate::Db::Sqlite { journals, .. } = &self.db {
+            return self.journal_since_kept(journals, reference).await;
+        }
         let key = crate::cache::Key::Journal(reference.as_str().to_owned());
         if let Some(crate::cache::Value::Journal(events)) = self.cached(&key) {
             return Ok(events.as_ref().clone());
@@ -179,6 +182,81 @@ impl Store {
             self.keep(key, value, ticket);
         }
         Ok(events)
+    }
+
+    /// SQLite: the journal kept from an earlier read, grown by the events appended since
+    /// ([`crate::journals`]); read whole when none is kept or the kept one no longer matches
+    /// the file.
+    async fn journal_since_kept(
+        &self,
+        journals: &crate::journals::Journals,
+        reference: &CaseReference,
+    ) -> Result<Vec<Event>, StoreError> {
+        let kept = journals.get(reference.as_str());
+        // From the last kept event on, to check it is still the file's.
+        let from = kept
+            .as_ref()
+            .and_then(|k| k.last())
+            .map_or(Ok(0), |e| i64::try_from(e.seq).map_err(StoreError::corrupt))?;
+        let rows = self.event_rows(reference, from).await?;
+        let events = match (&kept, rows.split_first()) {
+            (Some(kept), Some((last, new)))
+                if kept
+                    .last()
+                    .is_some_and(|e| last.seq == from && last.at == to_micros(e.at))
+                    && new.first().is_none_or(|n| n.seq == from + 1) =>
+            {
+                if new.is_empty() {
+                    return Ok(kept.as_ref().clone());
+                }
+                let mut all = Vec::with_capacity(kept.len() + new.len());
+                all.extend_from_slice(kept);
+                for row in rows.into_iter().skip(1) {
+                    all.push(row.decode()?);
+                }
+                all
+            }
+            (None, _) => rows
+                .into_iter()
+                .map(EventRow::decode)
+                .collect::<Result<Vec<_>, _>>()?,
+            // The kept journal is not the file's any more: read again, whole.
+            _ => self
+                .event_rows(reference, 0)
+                .await?
+                .into_iter()
+                .map(EventRow::decode)
+                .collect::<Result<Vec<_>, _>>()?,
+        };
+        journals.put(reference.as_str(), std::sync::Arc::new(events.clone()));
+        Ok(events)
+    }
+
+    /// The rows of the journal of `reference` from event `from` on (all of them from 0).
+    async fn event_rows(
+        &self,
+        reference: &CaseReference,
+        from: i64,
+    ) -> Result<Vec<EventRow>, StoreError> {
+        Ok(self
+            .read_all::<(i64, i64, String, String, String)>(
+                "SELECT seq, at, channel, actor, payload FROM case_events
+                 WHERE case_reference = $1 AND seq >= $2 ORDER BY seq",
+                &[
+                    Param::Text(Some(reference.as_str())),
+                    Param::Int(Some(from)),
+                ],
+            )
+            .await?
+            .into_iter()
+            .map(|(seq, at, channel, actor, payload)| EventRow {
+                seq,
+                at,
+                channel,
+                actor,
+                payload,
+            })
+            .collect())
     }
 
     /// A case rebuilt from its journal.

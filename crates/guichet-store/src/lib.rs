@@ -12,6 +12,7 @@ pub mod agents;
 mod cache;
 mod cases;
 mod catalogue;
+mod journals;
 mod operators;
 pub mod outbox;
 pub mod person_accounts;
@@ -90,6 +91,8 @@ enum Db {
         inline: std::sync::Arc<read::InlineReads>,
         /// Writes in turn, and the hot ones run on the calling thread ([`write`]).
         writer: std::sync::Arc<write::InlineWriter>,
+        /// The journals read last, grown by what was appended since ([`journals`]).
+        journals: std::sync::Arc<journals::Journals>,
     },
     Postgres(PgPool),
 }
@@ -164,6 +167,7 @@ impl Store {
                 read,
                 inline: std::sync::Arc::new(read::InlineReads::new(path.to_owned())),
                 writer: std::sync::Arc::new(write::InlineWriter::new(path.to_owned())),
+                journals: std::sync::Arc::new(journals::Journals::new()),
             },
             cache: None,
         })

@@ -67,6 +67,13 @@ raw_tuple!(A 0, B 1, C 2, D 3);
 raw_tuple!(A 0, B 1, C 2, D 3, E 4);
 raw_tuple!(A 0, B 1, C 2, D 3, E 4, F 5);
 
+/// Pages of the database file are read through a memory map ([SQLite: memory-mapped
+/// I/O](https://sqlite.org/mmap.html)) rather than copied by a `pread` each: every commit
+/// (another connection's included) empties a connection's page cache, so under a stream of
+/// form steps each read fetched its pages again, and the copies were the largest kernel cost of
+/// the form-step benchmark. Pages still in the write-ahead log are read from it as before.
+const MMAP: &str = "PRAGMA mmap_size = 268435456;";
+
 /// A rusqlite connection to the database file at `path`, with the settings of sqlx's
 /// (`Store::open_sqlite`). A reader waits up to 10 s for a lock, which WAL readers meet only
 /// while the writer resets the WAL, rarely and briefly; the writer never waits here: its wait
@@ -86,6 +93,7 @@ pub(crate) fn open(path: &Path, writer: bool) -> Result<rusqlite::Connection, St
         conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
             .map_err(unavailable)?;
     }
+    conn.execute_batch(MMAP).map_err(unavailable)?;
     conn.busy_timeout(if writer {
         Duration::ZERO
     } else {

@@ -1,5 +1,6 @@
 //! Two servers on one PostgreSQL: what one keeps in memory follows the other's changes
-//! (`src/cache.rs`). SQLite keeps nothing.
+//! (`src/cache.rs`). SQLite keeps nothing it does not check against the file at each read
+//! (`src/journals.rs`).
 
 use std::time::Duration;
 
@@ -213,4 +214,69 @@ async fn sqlite_keeps_nothing_in_memory() {
     let got = db.store.get_session("s3", t(-1), t(-1)).await.unwrap();
     assert_eq!(got.unwrap().data, "changé");
     db.cleanup().await;
+}
+
+#[tokio::test]
+async fn sqlite_journals_kept_in_memory_follow_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("guichet.db");
+    let a = Store::open_sqlite(&path).await.unwrap();
+    a.migrate().await.unwrap();
+    // Another process writing the same file (`guichet worker`, a command).
+    let b = Store::open_sqlite(&path).await.unwrap();
+    let (procedure, person) = seed(&a).await;
+    let reference = CaseReference::from_random(4343);
+    a.open_case(
+        reference.clone(),
+        &procedure,
+        person.id,
+        ctx(front_desk(), Channel::Counter, 0),
+    )
+    .await
+    .unwrap();
+    assert_eq!(a.journal(&reference).await.unwrap().len(), 1);
+    // What the other process appends is seen at the next read, without waiting.
+    b.execute(
+        &reference,
+        Command::Submit,
+        ctx(front_desk(), Channel::Counter, 1),
+    )
+    .await
+    .unwrap();
+    let journal = a.journal(&reference).await.unwrap();
+    assert_eq!(journal.len(), 2);
+    assert_eq!(a.journal(&reference).await.unwrap(), journal);
+    assert_eq!(
+        a.load_case(&reference).await.unwrap().state,
+        CaseState::Submitted
+    );
+
+    // A file that no longer holds the kept journal (an older copy put back): its own events
+    // are read, whole. Here the last event is rewritten by hand, past the triggers that
+    // forbid it.
+    b.raw_execute(&format!(
+        "DROP TRIGGER case_events_no_update; DROP TRIGGER case_events_no_delete;
+         UPDATE case_events SET at = at + 1 WHERE case_reference = '{reference}' AND seq = 2"
+    ))
+    .await
+    .unwrap();
+    let moved = a.journal(&reference).await.unwrap();
+    assert_eq!(moved.len(), 2);
+    assert_eq!(
+        (moved[1].at - journal[1].at).num_microseconds(),
+        Some(1),
+        "the rewritten event is read again"
+    );
+    b.raw_execute(&format!(
+        "DELETE FROM case_events WHERE case_reference = '{reference}' AND seq = 2"
+    ))
+    .await
+    .unwrap();
+    assert_eq!(a.journal(&reference).await.unwrap().len(), 1);
+    assert_eq!(
+        a.load_case(&reference).await.unwrap().state,
+        CaseState::Draft
+    );
+    b.close().await;
+    a.close().await;
 }
