@@ -157,22 +157,7 @@ impl Store {
             return Ok(events.as_ref().clone());
         }
         let ticket = self.ticket();
-        let rows: Vec<EventRow> = self
-            .read_all::<(i64, i64, String, String, String)>(
-                "SELECT seq, at, channel, actor, payload FROM case_events
-                 WHERE case_reference = $1 ORDER BY seq",
-                &[Param::Text(Some(reference.as_str()))],
-            )
-            .await?
-            .into_iter()
-            .map(|(seq, at, channel, actor, payload)| EventRow {
-                seq,
-                at,
-                channel,
-                actor,
-                payload,
-            })
-            .collect();
+        let rows = self.event_rows(reference, 0).await?;
         let events = rows
             .into_iter()
             .map(EventRow::decode)
