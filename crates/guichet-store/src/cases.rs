@@ -65,6 +65,10 @@ impl EventRow {
     }
 }
 
+fn decode_all(rows: Vec<EventRow>) -> Result<Vec<Event>, StoreError> {
+    rows.into_iter().map(EventRow::decode).collect()
+}
+
 pub(crate) fn mandate_of(actor: &Actor) -> Option<String> {
     match actor {
         Actor::Helper { mandate, .. } => Some(mandate.to_string()),
@@ -157,11 +161,7 @@ impl Store {
             return Ok(events.as_ref().clone());
         }
         let ticket = self.ticket();
-        let rows = self.event_rows(reference, 0).await?;
-        let events = rows
-            .into_iter()
-            .map(EventRow::decode)
-            .collect::<Result<Vec<Event>, StoreError>>()?;
+        let events = decode_all(self.event_rows(reference, 0).await?)?;
         if !events.is_empty() {
             let value = crate::cache::Value::Journal(std::sync::Arc::new(events.clone()));
             self.keep(key, value, ticket);
@@ -201,17 +201,9 @@ impl Store {
                 }
                 all
             }
-            (None, _) => rows
-                .into_iter()
-                .map(EventRow::decode)
-                .collect::<Result<Vec<_>, _>>()?,
+            (None, _) => decode_all(rows)?,
             // The kept journal is not the file's any more: read again, whole.
-            _ => self
-                .event_rows(reference, 0)
-                .await?
-                .into_iter()
-                .map(EventRow::decode)
-                .collect::<Result<Vec<_>, _>>()?,
+            _ => decode_all(self.event_rows(reference, 0).await?)?,
         };
         journals.put(reference.as_str(), std::sync::Arc::new(events.clone()));
         Ok(events)

@@ -57,15 +57,7 @@ async fn a_server_sees_the_changes_another_server_makes() {
 
     // A case's journal, read by A (and kept), changed by B.
     let (procedure, person) = seed(&a).await;
-    let reference = CaseReference::from_random(4242);
-    a.open_case(
-        reference.clone(),
-        &procedure,
-        person.id,
-        ctx(front_desk(), Channel::Counter, 0),
-    )
-    .await
-    .unwrap();
+    let (reference, _) = open_at_counter(&a, &procedure, &person, 4242).await;
     assert_eq!(a.journal(&reference).await.unwrap().len(), 1);
     assert_eq!(a.journal(&reference).await.unwrap().len(), 1);
     b.execute(
@@ -225,15 +217,7 @@ async fn sqlite_journals_kept_in_memory_follow_the_file() {
     // Another process writing the same file (`guichet worker`, a command).
     let b = Store::open_sqlite(&path).await.unwrap();
     let (procedure, person) = seed(&a).await;
-    let reference = CaseReference::from_random(4343);
-    a.open_case(
-        reference.clone(),
-        &procedure,
-        person.id,
-        ctx(front_desk(), Channel::Counter, 0),
-    )
-    .await
-    .unwrap();
+    let (reference, _) = open_at_counter(&a, &procedure, &person, 4343).await;
     assert_eq!(a.journal(&reference).await.unwrap().len(), 1);
     // What the other process appends is seen at the next read, without waiting.
     b.execute(

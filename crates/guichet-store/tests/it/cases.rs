@@ -10,16 +10,7 @@ use crate::fixtures::*;
 async fn two_agents_cannot_silently_overwrite_each_other() {
     on_both_engines(|store: Store| async move {
         let (procedure, person) = seed(&store).await;
-        let reference = CaseReference::from_random(777);
-        store
-            .open_case(
-                reference.clone(),
-                &procedure,
-                person.id,
-                ctx(front_desk(), Channel::Counter, 0),
-            )
-            .await
-            .unwrap();
+        let (reference, _) = open_at_counter(&store, &procedure, &person, 777).await;
         store
             .execute(
                 &reference,

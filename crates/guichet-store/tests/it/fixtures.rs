@@ -100,6 +100,26 @@ pub async fn seed(store: &Store) -> (HostedProcedure, Person) {
     (p, person)
 }
 
+/// Opens case `n` for `person` at the counter on day 0; its reference and the case.
+pub async fn open_at_counter(
+    store: &Store,
+    procedure: &HostedProcedure,
+    person: &Person,
+    n: u64,
+) -> (CaseReference, Case) {
+    let reference = CaseReference::from_random(n);
+    let (case, _) = store
+        .open_case(
+            reference.clone(),
+            procedure,
+            person.id,
+            ctx(front_desk(), Channel::Counter, 0),
+        )
+        .await
+        .unwrap();
+    (reference, case)
+}
+
 /// Why a command did not go through, in these tests.
 #[derive(Debug)]
 pub enum CommandError {

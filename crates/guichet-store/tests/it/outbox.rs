@@ -464,16 +464,7 @@ async fn templates_are_versioned() {
 async fn intents_share_the_fate_of_the_case_change() {
     on_both_engines(|store: Store| async move {
         let (procedure, person) = seed(&store).await;
-        let reference = CaseReference::from_random(777);
-        let (case, _) = store
-            .open_case(
-                reference.clone(),
-                &procedure,
-                person.id,
-                ctx(front_desk(), Channel::Counter, 0),
-            )
-            .await
-            .unwrap();
+        let (reference, case) = open_at_counter(&store, &procedure, &person, 777).await;
         let decision = case
             .decide(Command::Submit, ctx(front_desk(), Channel::Counter, 1))
             .unwrap();

@@ -200,16 +200,7 @@ async fn cases_are_linked_and_unlinked_and_a_deleted_account_keeps_them() {
         let (procedure, person) = seed(&store).await;
         let mut refs = Vec::new();
         for n in [11, 12] {
-            let reference = CaseReference::from_random(n);
-            store
-                .open_case(
-                    reference.clone(),
-                    &procedure,
-                    person.id,
-                    ctx(front_desk(), Channel::Counter, 0),
-                )
-                .await
-                .unwrap();
+            let (reference, _) = open_at_counter(&store, &procedure, &person, n).await;
             refs.push(reference.to_string());
         }
         let a = account("b@exemple.fr");
