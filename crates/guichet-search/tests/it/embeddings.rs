@@ -232,6 +232,9 @@ fn vectors_are_kept_reused_and_refused_by_another_index() {
 /// each question gets the whole answer, the one an index that waits gives.
 #[test]
 fn a_burst_of_new_questions_is_answered_at_once_and_never_kept_half_made() {
+    // The shared index first: its preparation computes the vectors once and saves them, and
+    // this server's reads them (two preparations at once would both embed the whole corpus).
+    let hybrid = hybrid();
     let (sheets, defs) = corpus();
     let server = build(sheets, defs);
     let semantic = semantic::prepare(sheets, defs, &vectors_dir())
@@ -261,7 +264,7 @@ fn a_burst_of_new_questions_is_answered_at_once_and_never_kept_half_made() {
     for q in &questions {
         assert_eq!(
             ids(server.search(q, 10).unwrap()),
-            ids(hybrid().search(q, 10).unwrap()),
+            ids(hybrid.search(q, 10).unwrap()),
             "{q}"
         );
     }
