@@ -6,7 +6,9 @@
 //! Several servers share one PostgreSQL, so a server must learn of the others' changes. After
 //! a change to one of these rows commits, the writing server forgets the row at once and sends
 //! its name on [`CHANNEL`] (`pg_notify`); each server listens on a connection of its own and
-//! forgets what a notification names. Notifications are sent by a task of their own, many in
+//! forgets what a notification names. A payload starts with its server's origin (`@<random
+//! hex> j:<reference>`), so that a server skips its own notifications, which come back to it:
+//! forgetting its own changes again made the journals it keeps useless to a draft's next step. Notifications are sent by a task of their own, many in
 //! one statement, on connections that do not wait for the disk (`synchronous_commit = off`):
 //! PostgreSQL serialises the commits of transactions that notify, so a notification inside
 //! each case change's transaction made every change wait for the previous one's flush (the
@@ -118,6 +120,9 @@ pub(crate) struct ReadCache {
     /// Payloads for the other servers, sent by the announcing task.
     /// (Gone once the store is closed: the announcing task then sends what is left and ends.)
     outgoing: Mutex<Option<tokio::sync::mpsc::UnboundedSender<String>>>,
+    /// What starts this server's payloads (`@<random hex> `): its own notifications come back
+    /// to it, and are skipped, since it forgot or updated the rows at commit.
+    origin: String,
     /// Tells the listening task to end.
     stop: Arc<tokio::sync::Notify>,
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
@@ -127,6 +132,7 @@ impl ReadCache {
     fn new(outgoing: Option<tokio::sync::mpsc::UnboundedSender<String>>) -> Self {
         ReadCache {
             outgoing: Mutex::new(outgoing),
+            origin: format!("@{} ", uuid::Uuid::new_v4().simple()),
             live: AtomicBool::new(false),
             epoch: AtomicU64::new(0),
             entries: Mutex::new(LruCache::new(
@@ -175,7 +181,7 @@ impl ReadCache {
         if let Ok(out) = self.outgoing.lock()
             && let Some(out) = out.as_ref()
         {
-            let _ = out.send(payload);
+            let _ = out.send(format!("{}{payload}", self.origin));
         }
     }
 
@@ -267,7 +273,20 @@ impl ReadCache {
         self.send(EVERYTHING.to_owned());
     }
 
+    /// Forgets what a notification names. One of this server's own is skipped: the change
+    /// was applied here at commit (forgotten, or a kept journal grown by its events), and
+    /// forgetting it again would throw away the journal a draft's next step needs and, by
+    /// moving the epoch, keep every read then in flight from being kept (under the form-step
+    /// benchmark's writes, nearly every read). Another server's origin is stripped; a payload
+    /// without one (sent by hand) is read as it is.
     fn forget_payload(&self, payload: &str) {
+        if payload.starts_with(&self.origin) {
+            return;
+        }
+        let payload = match payload.strip_prefix('@') {
+            Some(tagged) => tagged.split_once(' ').map_or("", |(_, p)| p),
+            None => payload,
+        };
         match Key::parse(payload) {
             Some(key) => self.forget(&key),
             None => self.forget_all(),
@@ -476,6 +495,31 @@ mod tests {
         cache.appended("R", 3, &[event(4)]);
         cache.put(key.clone(), journal(3), ticket);
         assert_eq!(len(&cache), None);
+    }
+
+    #[test]
+    fn a_server_skips_its_own_notifications_and_heeds_the_others() {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let cache = ReadCache::new(Some(tx));
+        cache.set_live(true);
+        let key = Key::Session("a".into());
+        cache.changed(&Key::Session("b".into()));
+        let own = rx.try_recv().unwrap_or_default();
+        assert!(own.starts_with('@') && own.ends_with(" s:b"), "{own}");
+        cache.put(key.clone(), session("a"), cache.ticket());
+        let ticket = cache.ticket();
+        cache.forget_payload(&own);
+        assert!(cache.get(&key).is_some());
+        assert_eq!(cache.ticket(), ticket, "its own notification moves nothing");
+        let other = ReadCache::new(None);
+        cache.forget_payload(&format!("{}s:a", other.origin));
+        assert!(
+            cache.get(&key).is_none(),
+            "another server's change is heeded"
+        );
+        cache.put(key.clone(), session("a"), cache.ticket());
+        cache.forget_payload(&format!("{}*", other.origin));
+        assert!(cache.get(&key).is_none(), "and its bulk change");
     }
 
     #[test]

@@ -194,6 +194,59 @@ async fn rows_are_kept_until_a_change_is_announced() {
 }
 
 #[tokio::test]
+async fn a_server_keeps_what_it_changed_when_its_own_notification_comes_back() {
+    let db = TestDb::new(Engine::Postgres).await;
+    let a = db.store.clone();
+    let url = db.postgres_url().unwrap();
+    let b = Store::connect_postgres(&url, 2).await.unwrap();
+    assert!(a.wait_until_listening(WAIT).await);
+    assert!(b.wait_until_listening(WAIT).await);
+    let read = |store: &Store, id: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .get_session(id, t(-1), t(-1))
+                .await
+                .unwrap()
+                .unwrap()
+                .data
+        }
+    };
+    a.insert_session(&session("own", "{}")).await.unwrap();
+    a.insert_session(&session("marker", "{}")).await.unwrap();
+    assert_eq!(read(&b, "own").await, "{}");
+    assert_eq!(read(&a, "marker").await, "{}");
+    // A changes a row and reads it again (kept).
+    a.touch_session("own", r#"{"n":1}"#, t(1)).await.unwrap();
+    assert_eq!(read(&a, "own").await, r#"{"n":1}"#);
+    // Its notification has reached B, so it stands in the queue A listens to...
+    eventually("B hears A's change", || async {
+        read(&b, "own").await == r#"{"n":1}"#
+    })
+    .await;
+    // ...before a marker announced after it: once A has heard the marker, it has heard its own
+    // notification too.
+    a.raw_execute("UPDATE web_sessions SET data = '{\"n\":2}' WHERE id = 'own'")
+        .await
+        .unwrap();
+    a.raw_execute("UPDATE web_sessions SET data = '{\"m\":1}' WHERE id = 'marker'")
+        .await
+        .unwrap();
+    a.raw_execute("NOTIFY guichet_changes, 's:marker'")
+        .await
+        .unwrap();
+    eventually("A hears the marker", || async {
+        read(&a, "marker").await == r#"{"m":1}"#
+    })
+    .await;
+    // A still serves what it kept after its own change (the row changed behind its back
+    // since shows it did not read the database again).
+    assert_eq!(read(&a, "own").await, r#"{"n":1}"#);
+    b.close().await;
+    db.cleanup().await;
+}
+
+#[tokio::test]
 async fn sqlite_keeps_nothing_in_memory() {
     let db = TestDb::new(Engine::Sqlite).await;
     assert!(!db.store.wait_until_listening(Duration::ZERO).await);
