@@ -13,8 +13,8 @@
 //! PostgreSQL serialises the commits of transactions that notify, so a notification inside
 //! each case change's transaction made every change wait for the previous one's flush (the
 //! form-step benchmark fell from 1.7k to 1.3k req/s). A value read from the database is kept
-//! only if nothing was forgotten while it was being read (the epoch did not move), so a read
-//! that raced a change never keeps the old value. What remains is the time a notification
+//! only if its row was not changed while it was being read (each key remembers the epoch of
+//! its last change), so a read that raced a change never keeps the old value. What remains is the time a notification
 //! takes to arrive (milliseconds): meanwhile another server may show the previous state of a
 //! page. A notification lost (the writing server stopped between its commit and the sending)
 //! is bounded by [`MAX_AGE`]: nothing is served older than that. Writes never rely on the
@@ -110,13 +110,40 @@ pub(crate) enum Value {
     Procedures(Arc<Vec<HostedProcedure>>),
 }
 
+/// What the cache holds of one key: its value, if kept, and the epoch of its last change
+/// heard of (a read whose ticket is older keeps nothing).
+#[derive(Debug)]
+struct Entry {
+    kept: Option<(Value, Instant)>,
+    changed: u64,
+}
+
+#[derive(Debug)]
+struct Entries {
+    lru: LruCache<Key, Entry>,
+    /// The latest change among the keys no longer held (pushed out, or everything forgotten):
+    /// a read whose ticket is older keeps nothing, whatever its key.
+    floor: u64,
+}
+
+impl Entries {
+    /// Holds `entry` for `key`; the change of a key pushed out to make room raises the floor.
+    fn hold(&mut self, key: Key, entry: Entry) {
+        if let Some((out, old)) = self.lru.push(key.clone(), entry)
+            && out != key
+        {
+            self.floor = self.floor.max(old.changed);
+        }
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct ReadCache {
     /// Whether the listening connection is up (the cache is used only then).
     live: AtomicBool,
-    /// Moves on every forgetting: a read that saw it move keeps nothing.
+    /// Moves on every forgetting; the tickets of reads are taken from it.
     epoch: AtomicU64,
-    entries: Mutex<LruCache<Key, (Value, Instant)>>,
+    entries: Mutex<Entries>,
     /// Payloads for the other servers, sent by the announcing task.
     /// (Gone once the store is closed: the announcing task then sends what is left and ends.)
     outgoing: Mutex<Option<tokio::sync::mpsc::UnboundedSender<String>>>,
@@ -135,9 +162,10 @@ impl ReadCache {
             origin: format!("@{} ", uuid::Uuid::new_v4().simple()),
             live: AtomicBool::new(false),
             epoch: AtomicU64::new(0),
-            entries: Mutex::new(LruCache::new(
-                NonZeroUsize::new(CAPACITY).unwrap_or(NonZeroUsize::MIN),
-            )),
+            entries: Mutex::new(Entries {
+                lru: LruCache::new(NonZeroUsize::new(CAPACITY).unwrap_or(NonZeroUsize::MIN)),
+                floor: 0,
+            }),
             stop: Arc::new(tokio::sync::Notify::new()),
             tasks: Mutex::new(Vec::new()),
         }
@@ -190,13 +218,10 @@ impl ReadCache {
             return None;
         }
         let mut entries = self.entries.lock().ok()?;
-        match entries.get(key) {
+        match entries.lru.get(key)?.kept.as_ref() {
             Some((value, at)) if at.elapsed() < MAX_AGE => Some(value.clone()),
-            Some(_) => {
-                entries.pop(key);
-                None
-            }
-            None => None,
+            // Too old: left for the next read to replace (its change epoch still counts).
+            _ => None,
         }
     }
 
@@ -205,27 +230,52 @@ impl ReadCache {
         self.epoch.load(Ordering::Acquire)
     }
 
-    /// Keeps `value`, read from the database since `ticket`, unless something was forgotten
-    /// meanwhile (it may be older than that change) or the listener is down.
+    /// Keeps `value`, read from the database since `ticket`, unless this key changed
+    /// meanwhile (the value may be older than that change), or a change of a key no longer
+    /// held may have been this one's, or the listener is down. Changes to other keys do not
+    /// matter: under a stream of writes to other cases, a global epoch kept nearly every read
+    /// from being kept.
     pub(crate) fn put(&self, key: Key, value: Value, ticket: u64) {
         if !self.live.load(Ordering::Acquire) {
             return;
         }
-        if let Ok(mut entries) = self.entries.lock()
-            && self.epoch.load(Ordering::Acquire) == ticket
-        {
+        if let Ok(mut entries) = self.entries.lock() {
+            let changed = entries.lru.peek(&key).map_or(0, |e| e.changed);
+            if ticket < entries.floor || ticket < changed {
+                return;
+            }
             // The age of a kept row only bounds how stale it may be; it decides nothing of a
             // case (the domain's time comes from its `Clock`). Here and in `appended`.
             #[allow(clippy::disallowed_methods)]
             let now = Instant::now();
-            entries.put(key, (value, now));
+            entries.hold(
+                key,
+                Entry {
+                    kept: Some((value, now)),
+                    changed,
+                },
+            );
         }
+    }
+
+    /// Marks `key` changed at a new epoch, under the lock; what it held is dropped and
+    /// returned.
+    fn mark_changed(&self, entries: &mut Entries, key: &Key) -> Option<(Value, Instant)> {
+        let changed = self.epoch.fetch_add(1, Ordering::AcqRel) + 1;
+        let old = entries.lru.pop(key).and_then(|e| e.kept);
+        entries.hold(
+            key.clone(),
+            Entry {
+                kept: None,
+                changed,
+            },
+        );
+        old
     }
 
     pub(crate) fn forget(&self, key: &Key) {
         if let Ok(mut entries) = self.entries.lock() {
-            self.epoch.fetch_add(1, Ordering::AcqRel);
-            entries.pop(key);
+            self.mark_changed(&mut entries, key);
         }
     }
 
@@ -243,9 +293,8 @@ impl ReadCache {
     pub(crate) fn appended(&self, reference: &str, base: u64, events: &[Event]) {
         let key = Key::Journal(reference.to_owned());
         if let Ok(mut entries) = self.entries.lock() {
-            // Moved first: a read that began before this change keeps nothing.
-            self.epoch.fetch_add(1, Ordering::AcqRel);
-            let grown = match entries.pop(&key) {
+            // Marked first: a read that began before this change keeps nothing.
+            let grown = match self.mark_changed(&mut entries, &key) {
                 Some((Value::Journal(kept), at))
                     if kept.len() as u64 == base && at.elapsed() < MAX_AGE =>
                 {
@@ -261,7 +310,9 @@ impl ReadCache {
             {
                 #[allow(clippy::disallowed_methods)] // see `put`
                 let now = Instant::now();
-                entries.put(key.clone(), (Value::Journal(Arc::new(journal)), now));
+                if let Some(entry) = entries.lru.peek_mut(&key) {
+                    entry.kept = Some((Value::Journal(Arc::new(journal)), now));
+                }
             }
         }
         self.send(key.payload());
@@ -275,10 +326,8 @@ impl ReadCache {
 
     /// Forgets what a notification names. One of this server's own is skipped: the change
     /// was applied here at commit (forgotten, or a kept journal grown by its events), and
-    /// forgetting it again would throw away the journal a draft's next step needs and, by
-    /// moving the epoch, keep every read then in flight from being kept (under the form-step
-    /// benchmark's writes, nearly every read). Another server's origin is stripped; a payload
-    /// without one (sent by hand) is read as it is.
+    /// forgetting it again would throw away the journal a draft's next step needs. Another
+    /// server's origin is stripped; a payload without one (sent by hand) is read as it is.
     fn forget_payload(&self, payload: &str) {
         if payload.starts_with(&self.origin) {
             return;
@@ -295,8 +344,8 @@ impl ReadCache {
 
     pub(crate) fn forget_all(&self) {
         if let Ok(mut entries) = self.entries.lock() {
-            self.epoch.fetch_add(1, Ordering::AcqRel);
-            entries.clear();
+            entries.floor = self.epoch.fetch_add(1, Ordering::AcqRel) + 1;
+            entries.lru.clear();
         }
     }
 
@@ -523,6 +572,32 @@ mod tests {
     }
 
     #[test]
+    fn a_change_pushed_out_of_the_cache_still_stops_the_reads_that_raced_it() {
+        let cache = ReadCache::new(None);
+        cache.set_live(true);
+        let key = Key::Session("a".into());
+        let ticket = cache.ticket();
+        cache.forget(&key);
+        // Enough other rows to push the record of that change out.
+        for n in 0..CAPACITY {
+            cache.put(
+                Key::Session(format!("other {n}")),
+                session("x"),
+                cache.ticket(),
+            );
+        }
+        cache.put(key.clone(), session("a"), ticket);
+        assert!(cache.get(&key).is_none());
+        cache.put(key.clone(), session("a"), cache.ticket());
+        assert!(cache.get(&key).is_some(), "a read begun after it is kept");
+        // Everything forgotten: no read begun before is kept.
+        let ticket = cache.ticket();
+        cache.forget_all();
+        cache.put(key.clone(), session("a"), ticket);
+        assert!(cache.get(&key).is_none());
+    }
+
+    #[test]
     fn a_read_that_raced_a_change_is_not_kept() {
         let cache = ReadCache::new(None);
         let key = Key::Session("a".into());
@@ -530,12 +605,20 @@ mod tests {
         assert!(cache.get(&key).is_none(), "nothing is kept while deaf");
         cache.set_live(true);
         let ticket = cache.ticket();
-        cache.forget(&Key::Session("b".into()));
+        cache.forget(&Key::Session("a".into()));
         cache.put(key.clone(), session("a"), ticket);
         assert!(
             cache.get(&key).is_none(),
             "a change arrived during the read"
         );
+        let ticket = cache.ticket();
+        cache.forget(&Key::Session("b".into()));
+        cache.put(key.clone(), session("a"), ticket);
+        assert!(
+            cache.get(&key).is_some(),
+            "another row's change does not matter"
+        );
+        cache.forget(&key);
         cache.put(key.clone(), session("a"), cache.ticket());
         assert!(cache.get(&key).is_some());
         cache.forget_payload("s:a");
