@@ -605,7 +605,7 @@ mod tests {
         assert!(cache.get(&key).is_none(), "nothing is kept while deaf");
         cache.set_live(true);
         let ticket = cache.ticket();
-        cache.forget(&Key::Session("a".into()));
+        cache.forget(&key);
         cache.put(key.clone(), session("a"), ticket);
         assert!(
             cache.get(&key).is_none(),

@@ -46,14 +46,20 @@ fn session(id: &str, data: &str) -> SessionRow {
     }
 }
 
-#[tokio::test]
-async fn a_server_sees_the_changes_another_server_makes() {
+/// A fresh PostgreSQL database and two stores on it (two servers), both listening.
+async fn two_servers() -> (TestDb, Store, Store) {
     let db = TestDb::new(Engine::Postgres).await;
     let a = db.store.clone();
     let url = db.postgres_url().unwrap();
     let b = Store::connect_postgres(&url, 2).await.unwrap();
     assert!(a.wait_until_listening(WAIT).await);
     assert!(b.wait_until_listening(WAIT).await);
+    (db, a, b)
+}
+
+#[tokio::test]
+async fn a_server_sees_the_changes_another_server_makes() {
+    let (db, a, b) = two_servers().await;
 
     // A case's journal, read by A (and kept), changed by B.
     let (procedure, person) = seed(&a).await;
@@ -195,12 +201,7 @@ async fn rows_are_kept_until_a_change_is_announced() {
 
 #[tokio::test]
 async fn a_server_keeps_what_it_changed_when_its_own_notification_comes_back() {
-    let db = TestDb::new(Engine::Postgres).await;
-    let a = db.store.clone();
-    let url = db.postgres_url().unwrap();
-    let b = Store::connect_postgres(&url, 2).await.unwrap();
-    assert!(a.wait_until_listening(WAIT).await);
-    assert!(b.wait_until_listening(WAIT).await);
+    let (db, a, b) = two_servers().await;
     let read = |store: &Store, id: &'static str| {
         let store = store.clone();
         async move {
