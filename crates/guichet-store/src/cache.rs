@@ -3,23 +3,23 @@
 //! it, the page of a followed case made three round trips to the database, and PostgreSQL's
 //! share of the two cores capped it at about a tenth of what the server can answer.
 //!
-//! Several servers share one PostgreSQL, so a server must learn of the others' changes. After
-//! a change to one of these rows commits, the writing server forgets the row at once and sends
-//! its name on [`CHANNEL`] (`pg_notify`); each server listens on a connection of its own and
-//! forgets what a notification names. A payload starts with its server's origin (`@<random
-//! hex> j:<reference>`), so that a server skips its own notifications, which come back to it:
-//! forgetting its own changes again made the journals it keeps useless to a draft's next step. Notifications are sent by a task of their own, many in
-//! one statement, on connections that do not wait for the disk (`synchronous_commit = off`):
-//! PostgreSQL serialises the commits of transactions that notify, so a notification inside
-//! each case change's transaction made every change wait for the previous one's flush (the
-//! form-step benchmark fell from 1.7k to 1.3k req/s). A value read from the database is kept
-//! only if its row was not changed while it was being read (each key remembers the epoch of
-//! its last change), so a read that raced a change never keeps the old value. What remains is the time a notification
-//! takes to arrive (milliseconds): meanwhile another server may show the previous state of a
-//! page. A notification lost (the writing server stopped between its commit and the sending)
-//! is bounded by [`MAX_AGE`]: nothing is served older than that. Writes never rely on the
-//! cache's word: a case change checks the version in the database, and a conflict forgets the
-//! case.
+//! Several servers share one PostgreSQL, so a server must learn of the others' changes. After a
+//! change to one of these rows commits, the writing server forgets the row at once and sends its
+//! name on [`CHANNEL`] (`pg_notify`); each server listens on a connection of its own and forgets
+//! what a notification names. A payload starts with its server's origin (`@<random hex>
+//! j:<reference>`), so that a server skips its own notifications, which come back to it: forgetting
+//! its own changes again made the journals it keeps useless to a draft's next step. Notifications
+//! are sent by a task of their own, many in one statement, on connections that do not wait for the
+//! disk (`synchronous_commit = off`): PostgreSQL serialises the commits of transactions that
+//! notify, so a notification inside each case change's transaction made every change wait for the
+//! previous one's flush (the form-step benchmark fell from 1.7k to 1.3k req/s). A value read from
+//! the database is kept only if its row was not changed while it was being read (each key remembers
+//! the epoch of its last change), so a read that raced a change never keeps the old value. What
+//! remains is the time a notification takes to arrive (milliseconds): meanwhile another server may
+//! show the previous state of a page. A notification lost (the writing server stopped between its
+//! commit and the sending) is bounded by [`MAX_AGE`]: nothing is served older than that. Writes
+//! never rely on the cache's word: a case change checks the version in the database, and a conflict
+//! forgets the case.
 //!
 //! The cache is used only while the listening connection is up. When it drops, notifications
 //! may have been missed: everything is forgotten and reads go to the database until the
