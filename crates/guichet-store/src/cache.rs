@@ -129,8 +129,9 @@ struct Entries {
 impl Entries {
     /// Holds `entry` for `key`; the change of a key pushed out to make room raises the floor.
     fn hold(&mut self, key: Key, entry: Entry) {
-        if let Some((out, old)) = self.lru.push(key.clone(), entry)
-            && out != key
+        let replaces = self.lru.contains(&key);
+        if let Some((_, old)) = self.lru.push(key, entry)
+            && !replaces
         {
             self.floor = self.floor.max(old.changed);
         }
@@ -258,24 +259,23 @@ impl ReadCache {
         }
     }
 
-    /// Marks `key` changed at a new epoch, under the lock; what it held is dropped and
-    /// returned.
-    fn mark_changed(&self, entries: &mut Entries, key: &Key) -> Option<(Value, Instant)> {
+    /// Marks `key` changed at a new epoch, under the lock, keeping what `then` makes of the
+    /// value it held (nothing, or the value the change made).
+    fn mark_changed(
+        &self,
+        entries: &mut Entries,
+        key: Key,
+        then: impl FnOnce(Option<(Value, Instant)>) -> Option<(Value, Instant)>,
+    ) {
         let changed = self.epoch.fetch_add(1, Ordering::AcqRel) + 1;
-        let old = entries.lru.pop(key).and_then(|e| e.kept);
-        entries.hold(
-            key.clone(),
-            Entry {
-                kept: None,
-                changed,
-            },
-        );
-        old
+        let old = entries.lru.pop(&key).and_then(|e| e.kept);
+        let kept = then(old);
+        entries.hold(key, Entry { kept, changed });
     }
 
     pub(crate) fn forget(&self, key: &Key) {
         if let Ok(mut entries) = self.entries.lock() {
-            self.mark_changed(&mut entries, key);
+            self.mark_changed(&mut entries, key.clone(), |_| None);
         }
     }
 
@@ -293,27 +293,21 @@ impl ReadCache {
     pub(crate) fn appended(&self, reference: &str, base: u64, events: &[Event]) {
         let key = Key::Journal(reference.to_owned());
         if let Ok(mut entries) = self.entries.lock() {
-            // Marked first: a read that began before this change keeps nothing.
-            let grown = match self.mark_changed(&mut entries, &key) {
+            let live = self.live.load(Ordering::Acquire);
+            // Marked with the change: a read that began before it keeps nothing.
+            self.mark_changed(&mut entries, key.clone(), |old| match old {
                 Some((Value::Journal(kept), at))
-                    if kept.len() as u64 == base && at.elapsed() < MAX_AGE =>
+                    if live && kept.len() as u64 == base && at.elapsed() < MAX_AGE =>
                 {
                     let mut journal = Vec::with_capacity(kept.len() + events.len());
                     journal.extend_from_slice(&kept);
                     journal.extend_from_slice(events);
-                    Some(journal)
+                    #[allow(clippy::disallowed_methods)] // see `put`
+                    let now = Instant::now();
+                    Some((Value::Journal(Arc::new(journal)), now))
                 }
                 _ => None,
-            };
-            if let Some(journal) = grown
-                && self.live.load(Ordering::Acquire)
-            {
-                #[allow(clippy::disallowed_methods)] // see `put`
-                let now = Instant::now();
-                if let Some(entry) = entries.lru.peek_mut(&key) {
-                    entry.kept = Some((Value::Journal(Arc::new(journal)), now));
-                }
-            }
+            });
         }
         self.send(key.payload());
     }
