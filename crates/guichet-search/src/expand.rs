@@ -29,6 +29,14 @@ pub struct Situation {
     /// since every instance hosts its own: « secours » finds a CCAS's emergency aid.
     #[serde(default)]
     pub hosted: Vec<String>,
+    /// Distress (nothing left to eat, an eviction, the street, violence at home): the sheets and
+    /// procedures the table names keep their places when the sentence vectors are fused in,
+    /// since a person in distress must meet help first, not a sheet that only sounds alike
+    /// (« je vais être expulsé » found foreigners' expulsion). Other life events are fused as
+    /// any result: their triggers are broad (« décès de mon mari » in a question on the
+    /// widow's pension), and the vectors often know the precise sheet better.
+    #[serde(default)]
+    pub distress: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -133,6 +141,13 @@ impl Expansions {
             .collect()
     }
 
+    /// Whether the situation of this name is one of distress ([`Situation::distress`]).
+    pub fn is_distress(&self, name: &str) -> bool {
+        self.situations
+            .iter()
+            .any(|(_, s)| s.distress && s.name == name)
+    }
+
     pub fn situations(&self) -> impl Iterator<Item = &Situation> {
         self.situations.iter().map(|(_, s)| s)
     }
@@ -163,6 +178,26 @@ mod tests {
         assert_eq!(s.len(), 1);
         assert_eq!(s[0].sheets[0], "F14128");
         assert!(e.situations_for(&fold("carte grise")).is_empty());
+    }
+
+    #[test]
+    fn distress_is_said_by_the_table() {
+        let e = Expansions::shipped().unwrap();
+        let s = e.situations_for(&fold("je vais être expulsé"));
+        assert!(s.iter().all(|s| s.distress) && !s.is_empty(), "{s:?}");
+        assert!(e.is_distress(&s[0].name));
+        assert!(!e.is_distress("Décès d'un proche"));
+        assert!(!e.is_distress("pas une situation"));
+        let mut parsed = Expansions::parse(
+            "groups = []",
+            "[[situation]]\nname = \"A\"\ntriggers = [\"a\"]\n[[situation]]\nname = \"B\"\ntriggers = [\"b\"]\ndistress = true",
+        )
+        .unwrap()
+        .situations()
+        .map(|s| (s.name.clone(), s.distress))
+        .collect::<Vec<_>>();
+        parsed.sort();
+        assert_eq!(parsed, [("A".to_owned(), false), ("B".to_owned(), true)]);
     }
 
     #[test]

@@ -484,7 +484,13 @@ impl SearchIndex {
         let mut engine: Vec<(usize, bool)> = Vec::with_capacity(lexical.len());
         for hit in lexical {
             if let Some(&i) = self.by_id.get(&hit.id) {
-                engine.push((i, hit.kind == HitKind::Procedure));
+                // The engine's own answers keep their places: the instance's procedures (the
+                // vectors know nothing of the town), and the sheets a distress situation names.
+                let distress = hit
+                    .situation
+                    .as_deref()
+                    .is_some_and(|name| self.expansions.is_distress(name));
+                engine.push((i, hit.kind == HitKind::Procedure || distress));
                 found.insert(i, hit);
             }
         }

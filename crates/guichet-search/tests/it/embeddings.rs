@@ -51,6 +51,27 @@ fn hybrid_search_keeps_the_contract() {
 }
 
 #[test]
+fn distress_meets_its_help_before_any_sheet_that_only_sounds_alike() {
+    // The sentence vectors put foreigners' expulsion (F15963) right after the CCAS for this
+    // query; the eviction sheets the distress situation names (prevention of eviction, the
+    // rent-arrears procedure) must come before it. The issue's own example.
+    for (query, sheets) in [
+        ("je vais être expulsé", ["F31272", "F1334"]),
+        ("je n'ai plus d'argent pour manger", ["F19778", "F33667"]),
+    ] {
+        let got = ids(query);
+        assert_eq!(got[0], "aide-sociale-urgence", "{query}: {got:?}");
+        assert_eq!(got[1..3], sheets, "{query}: {got:?}");
+    }
+    // A life event that is not distress is fused as any result: the widow's pension, not the
+    // general sheet on a death that the situation « Décès d'un proche » names.
+    assert_eq!(
+        ids("pension de réversion après le décès de mon mari")[0],
+        "F13104"
+    );
+}
+
+#[test]
 fn the_instances_own_procedures_keep_their_places() {
     for (query, first) in [
         ("acte de naissance", "copie-acte-etat-civil"),
