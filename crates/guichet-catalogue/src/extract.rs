@@ -94,8 +94,10 @@ pub fn read(input: &mut dyn Read) -> Result<(Header, Vec<Sheet>), CatalogueError
         if line.is_empty() {
             continue;
         }
-        let sheet: Sheet = serde_json::from_str(&line)
+        let mut sheet: Sheet = serde_json::from_str(&line)
             .map_err(|e| corrupt(format!("ligne {} invalide : {e}", n + 2)))?;
+        // An extract written before the import removed them keeps its carets.
+        sheet.description = crate::sheet::plain_superscripts(&sheet.description);
         sheets.push(sheet);
     }
     if sheets.len() != header.sheets {

@@ -108,6 +108,25 @@ pub struct LegalReference {
     pub url: Option<String>,
 }
 
+/// The sheets' descriptions write an ordinal's superscript after a caret (« une 1^ère
+/// demande », « le 1^er janvier »), which a page would show as is: the caret goes (« 1ère »,
+/// « 1er »). A caret elsewhere stays.
+pub fn plain_superscripts(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut previous: Option<char> = None;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let ordinal = c == '^'
+            && previous.is_some_and(|p| p.is_ascii_digit())
+            && chars.peek().is_some_and(|n| n.is_alphabetic());
+        if !ordinal {
+            out.push(c);
+        }
+        previous = Some(c);
+    }
+    out
+}
+
 /// One national information sheet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sheet {

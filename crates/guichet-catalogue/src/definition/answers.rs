@@ -417,6 +417,21 @@ pub fn fr_number(n: f64) -> String {
     }
 }
 
+/// An amount in euros: whole, « 612 € »; with cents, both digits, « 612,50 € ».
+pub fn fr_euros(n: f64) -> String {
+    let cents = (n * 100.0).round() as i64;
+    if cents % 100 == 0 {
+        return format!("{} €", fr_number((cents / 100) as f64));
+    }
+    let sign = if cents < 0 { "-" } else { "" };
+    let cents = cents.abs();
+    format!(
+        "{sign}{},{:02} €",
+        fr_number((cents / 100) as f64),
+        cents % 100
+    )
+}
+
 /// A date typed as « 14/07/1956 », « 14-7-1956 » or « 14 07 1956 » (or `1956-07-14` from a
 /// browser's date picker). The message says what is wrong, in French.
 pub fn parse_date(raw: &str) -> Result<NaiveDate, String> {
@@ -455,7 +470,8 @@ pub fn display_value(field: &Field, stored: &str) -> String {
             .map(|d| d.format("%d/%m/%Y").to_string())
             .unwrap_or_else(|_| stored.to_owned()),
         FieldKind::Number { unit, .. } => match parse_number(stored) {
-            Some(n) => match unit {
+            Some(n) => match unit.as_deref() {
+                Some("€") => fr_euros(n),
                 Some(u) => format!("{} {u}", fr_number(n)),
                 None => fr_number(n),
             },
@@ -468,12 +484,19 @@ pub fn display_value(field: &Field, stored: &str) -> String {
             other => other.to_owned(),
         },
         FieldKind::Address => stored.lines().collect::<Vec<_>>().join(", "),
-        FieldKind::Attachment { .. } => stored
-            .split_once(' ')
-            .map(|(_, name)| name.to_owned())
-            .unwrap_or_else(|| stored.to_owned()),
+        FieldKind::Attachment { .. } => attachment_names(stored).join(", "),
         _ => stored.to_owned(),
     }
+}
+
+/// The names of the files an attachment answer holds: one line per file, « digest name » (the
+/// digest names the stored document; people and agents see only the name).
+pub fn attachment_names(stored: &str) -> Vec<&str> {
+    stored
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.split_once(' ').map_or(l, |(_, name)| name))
+        .collect()
 }
 
 #[cfg(test)]
@@ -598,6 +621,34 @@ mod tests {
         );
         assert!(out.errors.is_empty());
         assert_eq!(out.values["adresse"], "3 rue des Lilas\n59000 Lille");
+    }
+
+    #[test]
+    fn amounts_in_euros_show_their_cents_as_two_digits() {
+        assert_eq!(fr_euros(612.5), "612,50 €");
+        assert_eq!(fr_euros(1250.0), "1\u{202f}250 €");
+        assert_eq!(fr_euros(0.05), "0,05 €");
+        assert_eq!(fr_euros(-3.5), "-3,50 €");
+        let f = field(
+            "ressources",
+            FieldKind::Number {
+                min: None,
+                max: None,
+                unit: Some("€".into()),
+            },
+            false,
+        );
+        assert_eq!(display_value(&f, "612.5"), "612,50 €");
+    }
+
+    #[test]
+    fn attached_files_show_their_names_only() {
+        let f = field("facture", FieldKind::Attachment { document: None }, false);
+        let digest = "c414cd0e204de974f73753c7e28d7638e7b3691bb8b1a2bab6b25bb7fed7ce77";
+        let two = format!("{digest} facture.pdf\n{digest} photo facture.png");
+        assert_eq!(display_value(&f, &two), "facture.pdf, photo facture.png");
+        assert_eq!(display_value(&f, &format!("{digest} a b.pdf")), "a b.pdf");
+        assert_eq!(display_value(&f, ""), "");
     }
 
     #[test]

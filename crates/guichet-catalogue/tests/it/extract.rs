@@ -1,7 +1,7 @@
 //! The extract shipped in the repository: present, complete, licensed, and read all or nothing.
 
 use guichet_catalogue::extract::{self, Header};
-use guichet_catalogue::sheet::PlaceKind;
+use guichet_catalogue::sheet::{PlaceKind, plain_superscripts};
 
 #[test]
 fn the_shipped_extract_is_complete_and_states_its_licence() {
@@ -30,6 +30,23 @@ fn the_shipped_extract_is_complete_and_states_its_licence() {
     assert!(
         size < 5_000_000,
         "the extract must stay small: {size} bytes"
+    );
+}
+
+#[test]
+fn ordinals_read_as_words_not_with_a_caret() {
+    // The source writes « une 1^ère demande » (69 descriptions); a page must not show the caret.
+    let (_, sheets) = extract::shipped().unwrap();
+    let rsa = sheets.iter().find(|s| s.id.as_str() == "F19778").unwrap();
+    assert!(
+        rsa.description.contains("une 1ère demande"),
+        "{}",
+        rsa.description
+    );
+    assert!(!sheets.iter().any(|s| s.description.contains("1^")));
+    assert_eq!(
+        plain_superscripts("le 1^er janvier, 2^nde année, x^2, ^a, 3^"),
+        "le 1er janvier, 2nde année, x^2, ^a, 3^"
     );
 }
 

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::error::{ApiError, AppError};
+use crate::routes::account::Client;
 use crate::routes::follow::{CodeCheck, check_code};
 
 #[derive(Debug, Serialize)]
@@ -133,6 +134,7 @@ pub struct HistoryJson {
 /// `POST /api/cases/status` with `{"reference", "code"}`.
 pub async fn status(
     State(state): State<AppState>,
+    Client(client): Client,
     body: Result<Json<StatusRequest>, JsonRejection>,
 ) -> Result<Json<StatusJson>, ApiError> {
     let Json(req) = body.map_err(|_| AppError::BadRequest {
@@ -142,7 +144,7 @@ pub async fn status(
         CaseReference::parse(req.reference.trim()).map_err(|_| AppError::BadRequest {
             message: "Cette référence ne peut pas être juste : vérifiez chaque caractère.".into(),
         })?;
-    let case = match check_code(&state, &reference, &req.code).await? {
+    let case = match check_code(&state, &reference, &client, &req.code).await? {
         CodeCheck::Right(c) => c,
         CodeCheck::Wrong { .. } => {
             return Err(AppError::NotFound {

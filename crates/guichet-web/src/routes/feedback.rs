@@ -53,6 +53,13 @@ pub struct FeedbackPage {
     thanks: bool,
 }
 
+impl FeedbackPage {
+    /// The error of a question, by the id its summary links to (its first choice).
+    fn err(&self, input: &str) -> Option<String> {
+        crate::routes::account::error_of(&self.errors, input)
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 pub struct FeedbackQuery {
     #[serde(default)]
@@ -175,5 +182,6 @@ pub async fn save(
         })
         .await?;
     p.thanks = true;
+    p.layout.title = format!("Merci pour votre avis — {}", p.title);
     Ok(p.into_response())
 }

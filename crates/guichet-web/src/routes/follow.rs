@@ -1,7 +1,10 @@
 //! `/suivi`: follow a case with the reference and the follow-up code printed on every letter
-//! and receipt, with no account and no email. Wrong codes are counted per case in the database
-//! (so several servers count together): after [`MAX_FAILURES`] within [`FAILURE_WINDOW`], the
-//! case cannot be opened for the rest of the window, and the person is told how long to wait.
+//! and receipt, with no account and no email. Wrong codes are counted in the database (so
+//! several servers count together), per case and network address: after [`MAX_FAILURES`]
+//! within [`FAILURE_WINDOW`], the case cannot be opened from that address for the rest of the
+//! window, and the person is told how long to wait; someone who read a reference on a letter
+//! cannot lock its owner out from elsewhere. All addresses together get [`MAX_CASE_FAILURES`],
+//! against guessing the code from many addresses (its 8 characters leave about 10¹² codes).
 //!
 //! A visitor who proved the code (or submitted the case in this session) follows it in their
 //! session: status and history in plain French, the channel of each step, the legal deadline
@@ -23,12 +26,15 @@ use serde::Deserialize;
 
 use crate::error::AppError;
 use crate::form_input::FormInput;
+use crate::routes::account::Client;
 use crate::routes::online::{ErrorLink, InputView};
 use crate::session::{Session, with_cookie};
 use crate::{AppState, Layout};
 
-/// Wrong codes accepted for one case within [`FAILURE_WINDOW`].
+/// Wrong codes accepted for one case from one network address within [`FAILURE_WINDOW`].
 pub const MAX_FAILURES: u64 = 5;
+/// Wrong codes accepted for one case from all addresses together within [`FAILURE_WINDOW`].
+pub const MAX_CASE_FAILURES: u64 = 50;
 /// The window over which wrong codes are counted.
 pub const FAILURE_WINDOW: Duration = Duration::minutes(15);
 
@@ -70,20 +76,36 @@ pub enum CodeCheck {
     },
 }
 
-/// Checks a follow-up code for `reference`, counting wrong ones; refuses with
-/// [`AppError::TooManyAttempts`] once the case's tries are used up. The pages and the API share
-/// it, so they share the count.
+/// Checks a follow-up code for `reference` given from the network address `client`, counting
+/// wrong ones; refuses with [`AppError::TooManyAttempts`] once that address's tries on the case
+/// (or all addresses' together) are used up. The pages and the API share it, so they share the
+/// count.
 pub async fn check_code(
     state: &AppState,
     reference: &CaseReference,
+    client: &str,
     code: &str,
 ) -> Result<CodeCheck, AppError> {
     let now = state.clock.now();
-    let (failures, oldest) = state
+    // One table, two kinds of key: the reference alone (every address) and the reference with
+    // the address.
+    let from_client = format!("{} {client}", reference.as_str());
+    let (failures, client_oldest) = state
+        .store
+        .follow_up_failures(&from_client, now - FAILURE_WINDOW)
+        .await?;
+    let (case_failures, case_oldest) = state
         .store
         .follow_up_failures(reference.as_str(), now - FAILURE_WINDOW)
         .await?;
-    if failures >= MAX_FAILURES {
+    let locked_since = if failures >= MAX_FAILURES {
+        Some(client_oldest)
+    } else if case_failures >= MAX_CASE_FAILURES {
+        Some(case_oldest)
+    } else {
+        None
+    };
+    if let Some(oldest) = locked_since {
         let free_at = oldest.unwrap_or(now) + FAILURE_WINDOW;
         let minutes = ((free_at - now).num_seconds() + 59) / 60;
         return Err(AppError::TooManyAttempts {
@@ -100,12 +122,13 @@ pub async fn check_code(
             Ok(CodeCheck::Right(Box::new(c)))
         }
         _ => {
-            state
-                .store
-                .record_follow_up_failure(reference.as_str(), now)
-                .await?;
+            for key in [reference.as_str(), from_client.as_str()] {
+                state.store.record_follow_up_failure(key, now).await?;
+            }
             Ok(CodeCheck::Wrong {
-                left: MAX_FAILURES.saturating_sub(failures + 1),
+                left: MAX_FAILURES
+                    .saturating_sub(failures + 1)
+                    .min(MAX_CASE_FAILURES.saturating_sub(case_failures + 1)),
             })
         }
     }
@@ -189,6 +212,7 @@ pub async fn form(
 pub async fn open(
     State(state): State<AppState>,
     headers: HeaderMap,
+    Client(client): Client,
     form: FormInput,
 ) -> Result<Response, AppError> {
     let mut session = crate::session::require(&state, &headers, form.get("csrf")).await?;
@@ -236,7 +260,25 @@ pub async fn open(
     let Some(reference) = reference.filter(|_| errors.is_empty()) else {
         return Ok(show(errors));
     };
-    let case = match check_code(&state, &reference, &typed_code).await? {
+    let checked = match check_code(&state, &reference, &client, &typed_code).await {
+        // The wait is said on the form itself, next to the code, with the other ways.
+        Err(AppError::TooManyAttempts { minutes }) => {
+            let message = format!(
+                "Trop de codes erronés pour ce dossier. Par sécurité, réessayez dans {minutes} minute{}. Vous pouvez aussi appeler l’accueil ou venir au guichet avec votre courrier.",
+                if minutes > 1 { "s" } else { "" }
+            );
+            let page = follow_form(
+                &state,
+                &session,
+                &typed_reference,
+                &typed_code,
+                &[err("code", message)],
+            );
+            return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
+        }
+        other => other?,
+    };
+    let case = match checked {
         CodeCheck::Right(case) => case,
         CodeCheck::Wrong { left } => {
             let message = if left == 0 {

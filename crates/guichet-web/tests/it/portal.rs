@@ -532,8 +532,16 @@ async fn following_a_case_needs_its_code_and_wrong_codes_are_limited() {
                 StatusCode::TOO_MANY_REQUESTS,
                 "even the right code waits"
             );
-            assert!(r.text().contains("attendez 15 minutes"), "{}", r.text());
-            // A third visitor on another case is not affected; lower case and no hyphen work.
+            // The wait is said on the form, next to the code, which keeps what was typed.
+            assert!(
+                r.text().contains("réessayez dans 15 minutes"),
+                "{}",
+                r.text()
+            );
+            assert!(r.text().contains("<title>Erreur"), "{}", r.text());
+            assert!(r.text().contains(reference.as_str()), "{}", r.text());
+            // Another browser on the same connection shares the count; lower case and no
+            // hyphen would do.
             let mut third = app.fresh_visitor();
             third.get("/suivi").await;
             let loose = code.replace('-', "").to_lowercase();
@@ -546,8 +554,39 @@ async fn following_a_case_needs_its_code_and_wrong_codes_are_limited() {
             assert_eq!(
                 r.status,
                 StatusCode::TOO_MANY_REQUESTS,
-                "the count is per case, shared by all visitors"
+                "the count is per case and address, shared by the address's visitors"
             );
+            // Whoever read the reference elsewhere cannot lock its owner out: from another
+            // address the right code opens the case.
+            let mut owner = app.visitor_from("198.51.100.7");
+            owner.get("/suivi").await;
+            let r = owner
+                .post_form(
+                    "/suivi",
+                    &[("reference", reference.as_str()), ("code", &loose)],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+            // Wrong codes from many addresses together still meet a limit.
+            for n in 0..50u32 {
+                let mut guesser = app.visitor_from(&format!("203.0.113.{}", n % 10));
+                guesser.get("/suivi").await;
+                guesser
+                    .post_form(
+                        "/suivi",
+                        &[("reference", reference.as_str()), ("code", "AAAA-AAAA")],
+                    )
+                    .await;
+            }
+            let mut late = app.visitor_from("192.0.2.1");
+            late.get("/suivi").await;
+            let r = late
+                .post_form(
+                    "/suivi",
+                    &[("reference", reference.as_str()), ("code", &loose)],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
             let r = app.get(&format!("/suivi/{reference}")).await;
             assert_eq!(
                 r.status,
@@ -617,6 +656,21 @@ async fn feedback_is_stored_per_procedure_and_channel() {
             assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
             assert!(r.text().contains("de 1 à 5"));
             assert!(r.text().contains("Très bien"), "the comment is kept");
+            // Each error is said next to its question too, which points to it.
+            assert!(
+                r.text()
+                    .contains(r#"aria-describedby="satisfaction-erreur""#)
+                    && r.text().contains(
+                        r#"id="satisfaction-erreur">Erreur : Choisissez une note de satisfaction"#
+                    ),
+                "{}",
+                r.text()
+            );
+            assert!(r.text().contains(r#"id="facilite-erreur""#));
+            assert!(
+                !r.text().contains(r#"id="canal-erreur""#),
+                "the channel was given"
+            );
             let r = app
                 .post_form(
                     "/avis/inscription-cantine",
@@ -631,6 +685,11 @@ async fn feedback_is_stored_per_procedure_and_channel() {
                 .await;
             assert_eq!(r.status, StatusCode::OK);
             assert!(r.text().contains("Merci pour votre avis"));
+            assert!(
+                r.text().contains("<title>Merci pour votre avis"),
+                "{}",
+                r.text()
+            );
             let summary = app.store().feedback_summary().await.unwrap();
             assert_eq!(summary.len(), 1);
             assert_eq!(

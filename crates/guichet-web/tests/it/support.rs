@@ -185,6 +185,7 @@ impl TestAppBuilder {
             cookies: CookieJar::default(),
             csrf_field: self.csrf_field,
             csrf: None,
+            client: None,
         }
     }
 }
@@ -196,6 +197,9 @@ pub struct TestApp {
     cookies: CookieJar,
     csrf_field: String,
     csrf: Option<String>,
+    /// The network address the requests come from (none: as a server without connection
+    /// information, the handlers see « unknown »).
+    client: Option<std::net::SocketAddr>,
 }
 
 impl TestApp {
@@ -219,6 +223,15 @@ impl TestApp {
             cookies: CookieJar::default(),
             csrf_field: self.csrf_field.clone(),
             csrf: None,
+            client: None,
+        }
+    }
+
+    /// Another visitor, from another network address (`ip`).
+    pub fn visitor_from(&self, ip: &str) -> TestApp {
+        TestApp {
+            client: Some(std::net::SocketAddr::new(ip.parse().unwrap(), 40_000)),
+            ..self.fresh_visitor()
         }
     }
 
@@ -312,6 +325,11 @@ impl TestApp {
             request
                 .headers_mut()
                 .insert(header::COOKIE, cookie.parse().unwrap());
+        }
+        if let Some(addr) = self.client {
+            request
+                .extensions_mut()
+                .insert(axum::extract::ConnectInfo(addr));
         }
         let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();

@@ -365,6 +365,7 @@ pub async fn home(
 pub async fn add_case(
     State(state): State<AppState>,
     headers: HeaderMap,
+    Client(client): Client,
     form: FormInput,
 ) -> Result<Response, AppError> {
     let mut session = crate::session::require(&state, &headers, form.get("csrf")).await?;
@@ -404,7 +405,7 @@ pub async fn add_case(
         Err(_) => None,
     };
     if let (Some(reference), true) = (&reference, errors.is_empty()) {
-        match follow::check_code(&state, reference, &typed_code).await {
+        match follow::check_code(&state, reference, &client, &typed_code).await {
             Ok(CodeCheck::Right(_)) => {
                 let now = state.clock.now();
                 state

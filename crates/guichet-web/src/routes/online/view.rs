@@ -225,8 +225,9 @@ pub fn input(field: &Field, name: &str, values: &Values<'_>, errors: &[InputErro
                 .stored
                 .get(name)
                 .map(|v| {
-                    v.lines()
-                        .filter_map(|l| l.split_once(' ').map(|(_, n)| n.to_owned()))
+                    answers::attachment_names(v)
+                        .into_iter()
+                        .map(str::to_owned)
                         .collect()
                 })
                 .unwrap_or_default();
