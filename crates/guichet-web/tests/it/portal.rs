@@ -540,17 +540,20 @@ async fn following_a_case_needs_its_code_and_wrong_codes_are_limited() {
             );
             assert!(r.text().contains("<title>Erreur"), "{}", r.text());
             assert!(r.text().contains(reference.as_str()), "{}", r.text());
+            // A visitor opens `/suivi` and gives the reference with a code.
+            let try_code = |mut visitor: TestApp, code: String| {
+                let reference = reference.to_string();
+                async move {
+                    visitor.get("/suivi").await;
+                    visitor
+                        .post_form("/suivi", &[("reference", &reference), ("code", &code)])
+                        .await
+                }
+            };
             // Another browser on the same connection shares the count; lower case and no
             // hyphen would do.
-            let mut third = app.fresh_visitor();
-            third.get("/suivi").await;
             let loose = code.replace('-', "").to_lowercase();
-            let r = third
-                .post_form(
-                    "/suivi",
-                    &[("reference", reference.as_str()), ("code", &loose)],
-                )
-                .await;
+            let r = try_code(app.fresh_visitor(), loose.clone()).await;
             assert_eq!(
                 r.status,
                 StatusCode::TOO_MANY_REQUESTS,
@@ -558,34 +561,14 @@ async fn following_a_case_needs_its_code_and_wrong_codes_are_limited() {
             );
             // Whoever read the reference elsewhere cannot lock its owner out: from another
             // address the right code opens the case.
-            let mut owner = app.visitor_from("198.51.100.7");
-            owner.get("/suivi").await;
-            let r = owner
-                .post_form(
-                    "/suivi",
-                    &[("reference", reference.as_str()), ("code", &loose)],
-                )
-                .await;
+            let r = try_code(app.visitor_from("198.51.100.7"), loose.clone()).await;
             assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
             // Wrong codes from many addresses together still meet a limit.
             for n in 0..50u32 {
-                let mut guesser = app.visitor_from(&format!("203.0.113.{}", n % 10));
-                guesser.get("/suivi").await;
-                guesser
-                    .post_form(
-                        "/suivi",
-                        &[("reference", reference.as_str()), ("code", "AAAA-AAAA")],
-                    )
-                    .await;
+                let guesser = app.visitor_from(&format!("203.0.113.{}", n % 10));
+                try_code(guesser, "AAAA-AAAA".to_owned()).await;
             }
-            let mut late = app.visitor_from("192.0.2.1");
-            late.get("/suivi").await;
-            let r = late
-                .post_form(
-                    "/suivi",
-                    &[("reference", reference.as_str()), ("code", &loose)],
-                )
-                .await;
+            let r = try_code(app.visitor_from("192.0.2.1"), loose).await;
             assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
             let r = app.get(&format!("/suivi/{reference}")).await;
             assert_eq!(
