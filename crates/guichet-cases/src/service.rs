@@ -135,7 +135,7 @@ impl CaseService {
         // Opening notifies nobody (the receipt comes with the submission), so a person not yet
         // stored is never looked up here.
         let plan = self.plan(&case, &decision, ctx).await?;
-        self.commit(0, &case, new_person, &decision, &plan, ctx)
+        self.commit(0, &case, (new_person, None), &decision, &plan, ctx)
             .await?;
         Ok(Committed {
             case,
@@ -153,11 +153,45 @@ impl CaseService {
         command: Command,
         ctx: Context,
     ) -> Result<Committed, CommandError> {
+        self.execute_with(reference, command, ctx, None).await
+    }
+
+    /// [`Self::execute`] for a command that records a change of the case's person (their
+    /// contact preferences): `person` is stored in the same transaction as the events, or not
+    /// at all.
+    pub async fn execute_changing_person(
+        &self,
+        reference: &CaseReference,
+        person: &Person,
+        command: Command,
+        ctx: Context,
+    ) -> Result<Committed, CommandError> {
+        self.execute_with(reference, command, ctx, Some(person))
+            .await
+    }
+
+    async fn execute_with(
+        &self,
+        reference: &CaseReference,
+        command: Command,
+        ctx: Context,
+        changed_person: Option<&Person>,
+    ) -> Result<Committed, CommandError> {
         let mut attempt = 0;
         loop {
             attempt += 1;
             let (base, case, decision, plan) = self.decide(reference, command.clone(), ctx).await?;
-            match self.commit(base, &case, None, &decision, &plan, ctx).await {
+            if let Some(person) = changed_person
+                && person.id != case.person
+            {
+                return Err(CommandError::Case(CaseError::Invalid(
+                    "Ce dossier n’est pas celui de cette personne.".to_owned(),
+                )));
+            }
+            match self
+                .commit(base, &case, (None, changed_person), &decision, &plan, ctx)
+                .await
+            {
                 Ok(()) => {
                     return Ok(Committed {
                         case,
@@ -185,7 +219,10 @@ impl CaseService {
     ) -> Result<Committed, CommandError> {
         let (base, case, decision, plan) =
             self.decide_on(read.clone(), command.clone(), ctx).await?;
-        match self.commit(base, &case, None, &decision, &plan, ctx).await {
+        match self
+            .commit(base, &case, (None, None), &decision, &plan, ctx)
+            .await
+        {
             Ok(()) => Ok(Committed {
                 case,
                 decision,
@@ -223,7 +260,10 @@ impl CaseService {
         if base != seen {
             return Err(self.stale(reference, seen).await);
         }
-        match self.commit(base, &case, None, &decision, &plan, ctx).await {
+        match self
+            .commit(base, &case, (None, None), &decision, &plan, ctx)
+            .await
+        {
             Ok(()) => Ok(Committed {
                 case,
                 decision,
@@ -359,11 +399,12 @@ impl CaseService {
         Ok(templates)
     }
 
+    /// `people`: a person registered with the case, a known person changed with it.
     async fn commit(
         &self,
         base_version: u64,
         case: &Case,
-        new_person: Option<&Person>,
+        (new_person, changed_person): (Option<&Person>, Option<&Person>),
         decision: &Decision,
         plan: &Plan,
         ctx: Context,
@@ -374,6 +415,7 @@ impl CaseService {
                 base_version,
                 case,
                 new_person,
+                changed_person,
                 events: &decision.events,
                 intents: &intents,
                 alerts: &alerts,

@@ -27,8 +27,8 @@ pub use clock::{Clock, ManualClock};
 pub use notification::{AlertKind, Delivery, NotificationKind, Reach};
 pub use operator::{Operator, OperatorId, OperatorKind};
 pub use person::{
-    AccessibleFormats, ContactPreferences, Email, Person, PersonId, PersonName, PhoneNumber,
-    PostalAddress, Postcode, fold_name,
+    ADDRESS_LINE_CHARS, AccessibleFormats, ContactPreferences, Email, Person, PersonId, PersonName,
+    PhoneNumber, PostalAddress, Postcode, fold_name,
 };
 pub use procedure::{
     ChannelAccess, DeadlineDuration, HostedProcedure, HostedProcedureFields, LegalDeadline,

@@ -116,7 +116,13 @@ pub struct PostalAddress {
     town: String,
 }
 
+/// Most characters on one line of an address, as La Poste reads it through an envelope's
+/// window (NF Z10-011): checked when the address is typed, so that no letter is refused later.
+pub const ADDRESS_LINE_CHARS: usize = 38;
+
 impl PostalAddress {
+    /// Address lines (number and street first), postcode and town; every line, and the
+    /// postcode with the town, must fit [`ADDRESS_LINE_CHARS`].
     pub fn parse(lines: &[&str], postcode: &str, town: &str) -> Result<Self, InvalidValue> {
         let lines: Vec<String> = lines
             .iter()
@@ -135,9 +141,33 @@ impl PostalAddress {
                 "L’adresse comporte au plus quatre lignes avant le code postal et la commune.",
             ));
         }
+        for (i, line) in lines.iter().enumerate() {
+            let n = line.chars().count();
+            if n > ADDRESS_LINE_CHARS {
+                return Err(InvalidValue::new(
+                    if i == 0 {
+                        "address line 1"
+                    } else {
+                        "address line 2"
+                    },
+                    format!(
+                        "La ligne « {line} » compte {n} caractères : sur une enveloppe, une ligne d’adresse en compte {ADDRESS_LINE_CHARS} au plus. Abrégez-la (par exemple « bd » pour boulevard, « app. » pour appartement, « rés. » pour résidence) ou continuez sur la ligne suivante."
+                    ),
+                ));
+            }
+        }
         let town = clean_text(town);
         if town.is_empty() {
-            return Err(InvalidValue::new("address", "La commune est obligatoire."));
+            return Err(InvalidValue::new("town", "La commune est obligatoire."));
+        }
+        let n = town.chars().count();
+        if n > ADDRESS_LINE_CHARS - 6 {
+            return Err(InvalidValue::new(
+                "town",
+                format!(
+                    "Le nom de la commune compte {n} caractères : avec le code postal, il doit tenir sur une ligne de {ADDRESS_LINE_CHARS} caractères. Écrivez-le comme La Poste, par exemple « St » pour « Saint »."
+                ),
+            ));
         }
         Ok(Self {
             lines,
@@ -249,6 +279,23 @@ impl PhoneNumber {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// As people write it: « 06 12 34 56 78 » for a French number, the international form
+    /// otherwise.
+    pub fn display_fr(&self) -> String {
+        match self.0.strip_prefix("+33") {
+            Some(rest) if rest.len() == 9 => {
+                let digits = format!("0{rest}");
+                digits
+                    .as_bytes()
+                    .chunks(2)
+                    .map(|pair| String::from_utf8_lossy(pair).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            }
+            _ => self.0.clone(),
+        }
     }
 
     /// Mobile numbers can receive SMS; French mobiles start with 06 or 07.
@@ -413,6 +460,14 @@ mod tests {
             PhoneNumber::parse("+33 4 72 00 00 00").unwrap().as_str(),
             "+33472000000"
         );
+        assert_eq!(
+            PhoneNumber::parse("06.12.34.56.78").unwrap().display_fr(),
+            "06 12 34 56 78"
+        );
+        assert_eq!(
+            PhoneNumber::parse("+44 20 7946 0958").unwrap().display_fr(),
+            "+442079460958"
+        );
         assert!(PhoneNumber::parse("12345").is_err());
         assert!(PhoneNumber::parse("0612345678x").is_err());
     }
@@ -434,6 +489,34 @@ mod tests {
         );
         let err = PostalAddress::parse(&[], "75001", "Paris").unwrap_err();
         assert!(err.message.contains("au moins une ligne"));
+        // 38 characters fit; 39 are refused, never cut.
+        let fits = "12 boulevard du Maréchal de Lattre TT";
+        assert_eq!(fits.chars().count(), 37);
+        assert!(PostalAddress::parse(&[&format!("{fits}y")], "75001", "Paris").is_ok());
+        let err =
+            PostalAddress::parse(&["3 rue", &format!("{fits}yz")], "75001", "Paris").unwrap_err();
+        assert_eq!(err.what, "address line 2");
+        assert!(
+            err.message.contains("compte 39 caractères"),
+            "{}",
+            err.message
+        );
+        let err = PostalAddress::parse(
+            &["1 place de l’Église"],
+            "52130",
+            "Saint-Remy-en-Bouzemont-Saint-Genest-et-Isson",
+        )
+        .unwrap_err();
+        assert_eq!(err.what, "town");
+        assert!(
+            PostalAddress::parse(
+                &["1 place de l’Église"],
+                "52130",
+                "St-Remy-en-Bouzemont-St-Genest-et-Isson"
+            )
+            .is_err(),
+            "39 characters"
+        );
     }
 }
 

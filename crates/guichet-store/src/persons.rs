@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use guichet_domain::{OperatorId, Person, PersonId};
 use sqlx::Row;
 
+#[allow(unused_imports)]
+use crate::outbox::CaseChange;
 use crate::read::Param;
 use crate::{Store, StoreError, duplicate_or, to_micros, with_pool};
 
@@ -12,6 +14,13 @@ use crate::{Store, StoreError, duplicate_or, to_micros, with_pool};
 pub(crate) const INSERT_PERSON: &str =
     "INSERT INTO persons (id, family_name, given_name, birth_date, postcode, data, created_at, search_key)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+/// Updates a person's row (`$6` is the id); shared with the case-change transaction that
+/// records the change in a case's journal.
+pub(crate) const UPDATE_PERSON: &str =
+    "UPDATE persons SET family_name = $1, given_name = $2, birth_date = $3, postcode = $4, data = $5,
+       search_key = $7
+     WHERE id = $6";
 
 /// The columns of a person's row, in the order of [`INSERT_PERSON`] (without the time).
 pub(crate) struct PersonColumns {
@@ -106,36 +115,14 @@ impl Store {
             .collect()
     }
 
-    /// Replaces what is known of a person (contact details, preferences). The caller records
-    /// the change in the journal of the person's cases, through the case service.
+    /// Replaces what is known of a person (contact details, preferences). A change to record
+    /// in a case's journal goes with its event instead ([`CaseChange::changed_person`], through
+    /// the case service).
     pub async fn update_person(&self, person: &Person) -> Result<(), StoreError> {
-        let data = serde_json::to_string(person).map_err(StoreError::corrupt)?;
-        let id = person.id.to_string();
-        let key = crate::cache::Key::Person(id.clone());
-        let birth_date = person.birth_date.map(|d| d.to_string());
-        let postcode = person
-            .address
-            .as_ref()
-            .map(|a| a.postcode().as_str().to_owned());
-        let search_key = person.name.search_key();
+        let key = crate::cache::Key::Person(person.id.to_string());
         let mut write = self.begin_write().await?;
         let mut tx = write.tx();
-        let updated = tx
-            .execute(
-                "UPDATE persons SET family_name = $1, given_name = $2, birth_date = $3, postcode = $4, data = $5,
-                   search_key = $7
-                 WHERE id = $6",
-                &[
-                    Param::Text(Some(person.name.family())),
-                    Param::Text(Some(person.name.given())),
-                    Param::Text(birth_date.as_deref()),
-                    Param::Text(postcode.as_deref()),
-                    Param::Text(Some(&data)),
-                    Param::Text(Some(&id)),
-                    Param::Text(Some(&search_key)),
-                ],
-            )
-            .await?;
+        let updated = update_person_in(&mut tx, person).await?;
         if updated == 0 {
             return Err(StoreError::NotFound(format!("person {}", person.id)));
         }
@@ -396,6 +383,27 @@ fn next_prefix(prefix: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// Runs [`UPDATE_PERSON`] in a transaction; the number of rows changed (0: no such person).
+pub(crate) async fn update_person_in(
+    tx: &mut crate::write::Tx<'_>,
+    person: &Person,
+) -> Result<u64, StoreError> {
+    let c = PersonColumns::of(person)?;
+    tx.execute(
+        UPDATE_PERSON,
+        &[
+            Param::Text(Some(&c.family)),
+            Param::Text(Some(&c.given)),
+            Param::Text(c.birth_date.as_deref()),
+            Param::Text(c.postcode.as_deref()),
+            Param::Text(Some(&c.data)),
+            Param::Text(Some(&c.id)),
+            Param::Text(Some(&c.search_key)),
+        ],
+    )
+    .await
 }
 
 #[cfg(test)]

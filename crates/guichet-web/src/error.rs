@@ -76,6 +76,8 @@ impl From<SearchError> for AppError {
 #[template(path = "error.html")]
 struct ErrorPage {
     layout: crate::Layout,
+    /// What went wrong, in a few words: the page's heading and title.
+    heading: &'static str,
     code: &'static str,
     message: String,
     incident: String,
@@ -133,7 +135,7 @@ impl AppError {
             AppError::TooManyAttempts { minutes } => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "trop-de-tentatives",
-                format!("Trop de codes de suivi erronés pour ce dossier. Par sécurité, attendez {minutes} minute{} avant de réessayer. Vous pouvez aussi appeler l’accueil ou venir au guichet avec votre courrier.", if *minutes > 1 { "s" } else { "" }),
+                crate::routes::follow::wait_message(*minutes),
             ),
             AppError::SignInRequired => (
                 StatusCode::UNAUTHORIZED,
@@ -250,14 +252,24 @@ pub async fn render_error_pages(
             loading,
         }
         .into_response(),
-        None => ErrorPage {
-            layout: crate::Layout::new(&state, "Une erreur est survenue").with_error(),
-            code: view.code,
-            message: view.message,
-            incident: view.incident,
-            staff,
+        None => {
+            let heading = match parts.status {
+                StatusCode::NOT_FOUND => "Page introuvable",
+                StatusCode::FORBIDDEN => "Accès refusé",
+                StatusCode::TOO_MANY_REQUESTS => "Trop de tentatives",
+                s if s.is_client_error() => "Demande à corriger",
+                _ => "Une erreur est survenue",
+            };
+            ErrorPage {
+                layout: crate::Layout::new(&state, heading).with_error(),
+                heading,
+                code: view.code,
+                message: view.message,
+                incident: view.incident,
+                staff,
+            }
+            .into_response()
         }
-        .into_response(),
     };
     let (page_parts, body) = page.into_parts();
     for (name, value) in &page_parts.headers {

@@ -435,6 +435,7 @@ async fn a_command_retried_after_a_conflict_does_not_enqueue_twice() {
                 base_version: stale.version,
                 case: &planned.case,
                 new_person: None,
+                changed_person: None,
                 events: &planned.decision.events,
                 intents: &stale_intents,
                 alerts: &[],

@@ -330,10 +330,11 @@ fn read_one(
                 match guichet_domain::PostalAddress::parse(&[l1.as_str(), l2.as_str()], &cp, &town)
                 {
                     Err(e) => {
-                        let input = if e.message.contains("code postal") {
-                            "code_postal"
-                        } else {
-                            "ligne1"
+                        let input = match e.what {
+                            "postcode" => "code_postal",
+                            "town" => "commune",
+                            "address line 2" => "ligne2",
+                            _ => "ligne1",
                         };
                         error(
                             &format!("{key}-{input}"),

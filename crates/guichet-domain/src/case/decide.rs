@@ -42,6 +42,10 @@ pub enum Command {
     AddNote {
         text: String,
     },
+    /// Records in the journal that the person's contact details or preferences changed.
+    RecordContactChange {
+        summary: String,
+    },
     Submit,
     /// A request that arrived by post, registered at the front desk: submitted as of the day
     /// it was received.
@@ -90,6 +94,7 @@ impl Command {
             Command::UpdateForm { .. } => "update the form of",
             Command::AttachDocument { .. } => "attach a document to",
             Command::AddNote { .. } => "add a note to",
+            Command::RecordContactChange { .. } => "record a contact change on",
             Command::Submit => "submit",
             Command::SubmitByPost { .. } => "register a request received by post for",
             Command::Assign { .. } => "assign",
@@ -284,6 +289,14 @@ impl Case {
                 )?;
                 check_text(&text, "La note")?;
                 EventKind::NoteAdded { text }
+            }
+            Command::RecordContactChange { summary } => {
+                require(
+                    ctx.actor != Actor::System
+                        && (for_person || matches!(ctx.actor, Actor::Agent { .. })),
+                )?;
+                check_text(&summary, "Le résumé des préférences")?;
+                EventKind::ContactChanged { summary }
             }
             Command::Submit | Command::SubmitByPost { .. } => {
                 require(for_person)?;

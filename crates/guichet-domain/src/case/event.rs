@@ -48,6 +48,11 @@ pub enum EventKind {
     NoteAdded {
         text: String,
     },
+    /// The person's contact details or preferences changed (online, or told to an agent):
+    /// `summary` says what they are now, in plain French.
+    ContactChanged {
+        summary: String,
+    },
     /// The case was assigned to a case officer (`None`: unassigned).
     Assigned {
         agent: Option<AgentId>,
@@ -98,6 +103,7 @@ impl EventKind {
             EventKind::FormUpdated { .. } => "form_updated",
             EventKind::DocumentAttached { .. } => "document_attached",
             EventKind::NoteAdded { .. } => "note_added",
+            EventKind::ContactChanged { .. } => "contact_changed",
             EventKind::Assigned { .. } => "assigned",
             EventKind::MessageSent { .. } => "message_sent",
             EventKind::MessageReceived { .. } => "message_received",
@@ -115,14 +121,18 @@ impl EventKind {
     pub fn label_fr(&self) -> String {
         match self {
             EventKind::Opened { .. } => "Dossier ouvert".to_owned(),
-            EventKind::FormUpdated { fields } => {
-                format!("Formulaire complété ({} champ(s))", fields.len())
-            }
+            EventKind::FormUpdated { fields } => match fields.len() {
+                1 => "Réponse enregistrée (1 champ)".to_owned(),
+                n => format!("Réponses enregistrées ({n} champs)"),
+            },
             EventKind::DocumentAttached { document } if document.scanned_from_paper => {
                 format!("Pièce papier numérisée : {}", document.name)
             }
             EventKind::DocumentAttached { document } => format!("Pièce jointe : {}", document.name),
             EventKind::NoteAdded { .. } => "Note ajoutée".to_owned(),
+            EventKind::ContactChanged { .. } => {
+                "Coordonnées ou préférences de contact modifiées".to_owned()
+            }
             EventKind::Assigned { agent: Some(_) } => "Dossier attribué".to_owned(),
             EventKind::Assigned { agent: None } => "Dossier remis dans la file".to_owned(),
             EventKind::MessageSent { .. } => "Message envoyé à l’usager".to_owned(),

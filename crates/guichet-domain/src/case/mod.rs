@@ -327,6 +327,7 @@ impl Case {
                 None
             }
             EventKind::NoteAdded { .. }
+            | EventKind::ContactChanged { .. }
             | EventKind::MessageSent { .. }
             | EventKind::MessageReceived { .. } => None,
             EventKind::Assigned { agent } => {

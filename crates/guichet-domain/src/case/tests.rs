@@ -370,6 +370,7 @@ fn arb_command() -> impl Strategy<Value = Command> {
         prop::option::of("[a-z]{1,8}").prop_map(|reason| Command::Withdraw { reason }),
         "[a-z ]{0,8}".prop_map(|reason| Command::Reopen { reason }),
         "[a-z]{1,8}".prop_map(|text| Command::AddNote { text }),
+        "[a-z]{1,8}".prop_map(|summary| Command::RecordContactChange { summary }),
         "[a-z]{0,8}".prop_map(|text| Command::SendMessage { text }),
         "[a-z]{0,8}".prop_map(|text| Command::ReceiveMessage { text }),
         prop::option::of(Just(AgentId::from_uuid(uuid::Uuid::from_u128(2))))
@@ -422,6 +423,7 @@ proptest! {
                             let allowed = match &e.kind {
                                 EventKind::Reopened { .. }
                                 | EventKind::NoteAdded { .. }
+                                | EventKind::ContactChanged { .. }
                                 | EventKind::MessageSent { .. }
                                 | EventKind::MessageReceived { .. }
                                 | EventKind::Assigned { .. } => true,

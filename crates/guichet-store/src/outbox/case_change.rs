@@ -31,6 +31,10 @@ pub struct CaseChange<'a> {
     /// instance did not know): stored in the same transaction, so no person is left without
     /// their case. `None` otherwise.
     pub new_person: Option<&'a Person>,
+    /// A person known already whose details change with this change (their contact
+    /// preferences, recorded in the case's journal): updated in the same transaction, so the
+    /// journal never tells of a change that was not stored, nor misses one that was.
+    pub changed_person: Option<&'a Person>,
     /// The events to append, numbered from `base_version + 1` to `case.version`.
     pub events: &'a [Event],
     pub intents: &'a [NewIntent],
@@ -49,6 +53,7 @@ impl Store {
             base_version,
             case,
             new_person,
+            changed_person,
             events,
             intents,
             alerts,
@@ -70,8 +75,11 @@ impl Store {
         let q = crate::cases::QueueColumns::of(case, events);
         // The most frequent change (answers saved, a step of an examination) writes nothing but
         // the events and the case row: on PostgreSQL, one statement.
-        let one_statement =
-            base_version > 0 && new_person.is_none() && intents.is_empty() && alerts.is_empty();
+        let one_statement = base_version > 0
+            && new_person.is_none()
+            && changed_person.is_none()
+            && intents.is_empty()
+            && alerts.is_empty();
         if one_statement
             && self
                 .commit_in_one_statement(case, base_version, events, &q)
@@ -98,6 +106,11 @@ impl Store {
             )
             .await
             .map_err(|e| crate::duplicate(e, format!("person {}", person.id)))?;
+        }
+        if let Some(person) = changed_person
+            && crate::persons::update_person_in(&mut tx, person).await? == 0
+        {
+            return Err(StoreError::NotFound(format!("person {}", person.id)));
         }
         let state = case.state.code();
         let version = version_i64(case.version)?;
@@ -153,6 +166,9 @@ impl Store {
         insert_outbox(&mut tx, intents, alerts, now).await?;
         write.commit().await?;
         self.appended(reference, base_version, events);
+        if let Some(person) = changed_person {
+            self.changed(&crate::cache::Key::Person(person.id.to_string()));
+        }
         Ok(())
     }
 

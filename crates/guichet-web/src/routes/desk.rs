@@ -345,14 +345,21 @@ fn for_agent(mut inputs: Vec<InputView>) -> Vec<InputView> {
             ),
             "courriel" => (
                 None,
-                Some("Facultatif : seulement si la personne en a une et le souhaite."),
+                Some("Seulement si la personne en a une et le souhaite."),
             ),
-            "telephone" => (None, Some("Facultatif.")),
             "contact" => (
                 Some(
                     "Comment la personne veut-elle être prévenue de l’avancement de ses demandes ? (lisez-lui les choix)",
                 ),
+                Some(
+                    "Son premier choix. Les décisions lui sont toujours envoyées aussi par courrier.",
+                ),
+            ),
+            "numerique" => (
                 None,
+                Some(
+                    "Si elle refuse le numérique, elle ne recevra jamais de courriel ni de SMS, même avec une adresse ou un portable connus.",
+                ),
             ),
             "formats" => (
                 Some("La personne a-t-elle besoin de courriers adaptés ?"),
@@ -480,6 +487,32 @@ pub struct CaseLine {
     pub procedure: String,
     pub state: &'static str,
     pub updated: String,
+    /// What the agent typed in this case's forms, shown again with its error when one of
+    /// them was refused.
+    pub typed: CaseForms,
+}
+
+/// The two forms under each case on the person's page (a note of a contact, a letter
+/// received), as typed; `error` says which one was refused and why.
+#[derive(Debug, Default, Clone)]
+pub struct CaseForms {
+    /// `contact` (the note) or `courrier` (a letter received), with the message.
+    pub error: Option<(&'static str, String)>,
+    /// `visite` or `appel`.
+    pub contact: String,
+    pub summary: String,
+    /// `AAAA-MM-JJ`, empty for today.
+    pub received: String,
+    pub content: String,
+}
+
+impl CaseForms {
+    pub fn error_of(&self, form: &str) -> Option<&str> {
+        self.error
+            .as_ref()
+            .filter(|(f, _)| *f == form)
+            .map(|(_, m)| m.as_str())
+    }
 }
 
 #[derive(Debug, Template, WebTemplate)]
@@ -524,6 +557,42 @@ pub async fn person(
         .ok()
         .and_then(|Path(id)| id.parse().ok())
         .ok_or_else(not_found)?;
+    let query = query.map(|Query(q)| q).unwrap_or_default();
+    Ok(person_page(&state, &me, id, &query, None)
+        .await?
+        .into_response())
+}
+
+/// A case form of the person's page refused: the page again, the form open with its error
+/// and what was typed, answered 422.
+pub(crate) async fn refused_case_form(
+    state: &AppState,
+    me: &SignedIn,
+    case: &guichet_domain::Case,
+    typed: CaseForms,
+) -> Result<Response, AppError> {
+    let page = person_page(
+        state,
+        me,
+        case.person,
+        &PersonQuery::default(),
+        Some((case.reference.to_string(), typed)),
+    )
+    .await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+async fn person_page(
+    state: &AppState,
+    me: &SignedIn,
+    id: PersonId,
+    query: &PersonQuery,
+    refused: Option<(String, CaseForms)>,
+) -> Result<PersonPage, AppError> {
+    let state = state.clone();
+    let not_found = || AppError::NotFound {
+        what: "personne".into(),
+    };
     let person = state.store.get_person(id).await?.ok_or_else(not_found)?;
     let known_to = state.store.person_operators(id).await?;
     me.may(
@@ -558,6 +627,11 @@ pub async fn person(
                 .map_or_else(|| c.procedure.id.to_string(), |p| p.title().to_owned()),
             state: c.state.label_fr(),
             updated: crate::routes::follow::date_fr(c.updated_at),
+            typed: refused
+                .as_ref()
+                .filter(|(r, _)| *r == c.reference.to_string())
+                .map(|(_, t)| t.clone())
+                .unwrap_or_default(),
         });
     }
     let staff = crate::staff::staff_of(me.account());
@@ -579,26 +653,32 @@ pub async fn person(
         })
         .map(|p| (p.id().to_string(), p.title().to_owned()))
         .collect();
+    let mut layout = Layout::new(&state, format!("{} — Personne", person.name.display()));
+    if refused.is_some() {
+        layout = layout.with_error();
+    }
     Ok(PersonPage {
-        layout: Layout::new(&state, format!("{} — Personne", person.name.display())),
+        layout,
         csrf: me.csrf().to_owned(),
         can_open,
-        bar: AgentBar::of(&me),
-        just_registered: query.as_ref().is_ok_and(|Query(q)| q.enregistree.is_some()),
-        noted: query.as_ref().is_ok_and(|Query(q)| q.note.is_some()),
-        posted: query.as_ref().is_ok_and(|Query(q)| q.courrier.is_some()),
+        bar: AgentBar::of(me),
+        just_registered: query.enregistree.is_some(),
+        noted: query.note.is_some(),
+        posted: query.courrier.is_some(),
         today: guichet_places::local_time(state.clock.now(), None)
             .date()
             .format("%Y-%m-%d")
             .to_string(),
         email: person.email.as_ref().map(|e| e.as_str().to_owned()),
-        phone: person.phone.as_ref().map(|p| p.as_str().to_owned()),
-        contact: contact_for_agent(&person),
+        phone: person
+            .phone
+            .as_ref()
+            .map(guichet_domain::PhoneNumber::display_fr),
+        contact: crate::routes::online::explain_contact_to_agent(&person),
         large_print: person.preferences.formats.large_print,
         person: line(&person),
         cases,
-    }
-    .into_response())
+    })
 }
 
 /// Opens a case for the person at the desk (counter or phone) and continues in the procedure's
@@ -818,9 +898,15 @@ pub async fn record_contact(
     let text = form.get("resume").unwrap_or_default().trim().to_owned();
     let back = format!("/agents/personnes/{}", case.person);
     if text.is_empty() {
-        return Err(AppError::BadRequest {
-            message: "Écrivez en quelques mots ce qui a été demandé et répondu, puis enregistrez de nouveau.".into(),
-        });
+        let typed = CaseForms {
+            error: Some((
+                "contact",
+                "Écrivez en quelques mots ce qui a été demandé et répondu, puis enregistrez de nouveau.".to_owned(),
+            )),
+            contact: form.get("contact").unwrap_or_default().to_owned(),
+            ..CaseForms::default()
+        };
+        return refused_case_form(&state, &me, &case, typed).await;
     }
     state
         .cases
@@ -836,36 +922,6 @@ pub async fn record_contact(
             message: format!("La note n’a pas été enregistrée : {e}"),
         })?;
     Ok(Redirect::to(&format!("{back}?note=1#dossiers")).into_response())
-}
-
-/// How to reach a person, said to the agent (the portal's wording speaks to the person).
-fn contact_for_agent(person: &Person) -> String {
-    use guichet_domain::ContactChannel;
-    let prefs = &person.preferences;
-    let mut s = if prefs.refuses_digital() {
-        "La personne refuse le numérique : lui écrire uniquement par courrier, jamais par courriel ni par SMS.".to_owned()
-    } else {
-        match prefs.channels().first() {
-            Some(ContactChannel::Email) => {
-                "Par courriel ; les décisions lui sont aussi envoyées par courrier.".to_owned()
-            }
-            Some(ContactChannel::Sms) => {
-                "Par SMS ; les décisions lui sont aussi envoyées par courrier.".to_owned()
-            }
-            Some(ContactChannel::Phone) => {
-                "Préférence pour le téléphone ; les messages écrits lui parviennent par courrier."
-                    .to_owned()
-            }
-            _ => "Par courrier.".to_owned(),
-        }
-    };
-    if prefs.formats.large_print {
-        s.push_str(" Courriers en gros caractères.");
-    }
-    if prefs.formats.easy_read {
-        s.push_str(" Courriers faciles à lire et à comprendre (FALC).");
-    }
-    s
 }
 
 #[cfg(test)]
@@ -886,10 +942,12 @@ mod tests {
         assert!(read_query("  - ").is_err());
     }
 
+    use crate::routes::online::explain_contact_to_agent as contact_for_agent;
+
     #[test]
     fn the_agent_is_told_how_to_reach_the_person_in_the_third_person() {
         let mut p = blank_person();
-        assert_eq!(contact_for_agent(&p), "Par courrier.");
+        assert_eq!(contact_for_agent(&p), "Messages écrits par courrier.");
         p.preferences = guichet_domain::ContactPreferences::new(
             [guichet_domain::ContactChannel::Post],
             true,

@@ -61,8 +61,22 @@ pub async fn register(
     )
     .await?;
     let now = state.clock.now();
-    let received = received_on(form.get("recu_le").unwrap_or_default(), now)?;
     let text = form.get("contenu").unwrap_or_default().trim().to_owned();
+    // A refusal shows the person's page again, this form open with what was typed.
+    let refuse = |message: String| {
+        let typed = crate::routes::desk::CaseForms {
+            error: Some(("courrier", message)),
+            received: form.get("recu_le").unwrap_or_default().to_owned(),
+            content: text.clone(),
+            ..Default::default()
+        };
+        crate::routes::desk::refused_case_form(&state, &me, &case, typed)
+    };
+    let received = match received_on(form.get("recu_le").unwrap_or_default(), now) {
+        Ok(r) => r,
+        Err(AppError::BadRequest { message }) => return refuse(message).await,
+        Err(e) => return Err(e),
+    };
     let field = guichet_catalogue::definition::Field {
         id: "scans".to_owned(),
         label: "Pages numérisées".to_owned(),
@@ -71,22 +85,22 @@ pub async fn register(
         show_if: None,
         kind: guichet_catalogue::definition::FieldKind::Attachment { document: None },
     };
-    let files = crate::routes::online::read_files(&field, &form, 0).map_err(|errors| {
-        AppError::BadRequest {
-            message: format!(
-                "Le courrier n’a pas été enregistré : {} Rien n’a été modifié sur le dossier.",
+    let files = match crate::routes::online::read_files(&field, &form, 0) {
+        Ok(files) => files,
+        Err(errors) => {
+            return refuse(format!(
+                "Le courrier n’a pas été enregistré : {} Rien n’a été modifié sur le dossier ; choisissez de nouveau les fichiers.",
                 errors
                     .into_iter()
                     .map(|e| e.message)
                     .collect::<Vec<_>>()
                     .join(" ")
-            ),
+            ))
+            .await;
         }
-    })?;
+    };
     if files.is_empty() && text.is_empty() {
-        return Err(AppError::BadRequest {
-            message: "Joignez les pages numérisées du courrier, ou écrivez ce qu’il dit, puis enregistrez de nouveau.".into(),
-        });
+        return refuse("Joignez les pages numérisées du courrier, ou écrivez ce qu’il dit, puis enregistrez de nouveau.".to_owned()).await;
     }
     let ctx = me.context(Channel::Post, now)?;
     let day = guichet_letters::french_date(received.date_naive());

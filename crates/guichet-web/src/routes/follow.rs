@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Duration, Utc};
 use guichet_catalogue::definition::answers::InputError;
 use guichet_domain::{
-    Case, CaseReference, CaseState, Channel, Command, DeadlineStatus, Event, EventKind, Notice,
+    Case, CaseReference, CaseState, Command, DeadlineStatus, Event, EventKind, Notice,
 };
 use serde::Deserialize;
 
@@ -154,6 +154,36 @@ pub struct FollowQuery {
     envoye: Option<String>,
     #[serde(default)]
     pause: Option<String>,
+    /// Files were just received (`/suivi/{reference}/pieces`).
+    #[serde(default)]
+    recu: Option<String>,
+    /// Contact details or preferences were just saved.
+    #[serde(default)]
+    preferences: Option<String>,
+}
+
+/// What a person who typed a wrong code is told; `left`: the tries before the wait.
+pub(crate) fn wrong_code_message(left: u64) -> String {
+    if left == 0 {
+        format!(
+            "La référence et le code ne correspondent pas. Par sécurité, ce dossier ne peut plus être ouvert ici pendant {} minutes. Vous pouvez appeler l’accueil ou venir au guichet avec votre courrier.",
+            FAILURE_WINDOW.num_minutes()
+        )
+    } else {
+        let s = if left > 1 { "s" } else { "" };
+        format!(
+            "La référence et le code ne correspondent pas. Vérifiez-les sur votre courrier ({left} essai{s} encore possible{s} avant une attente de {} minutes).",
+            FAILURE_WINDOW.num_minutes()
+        )
+    }
+}
+
+/// What a person is told while too many wrong codes keep a case closed to them.
+pub(crate) fn wait_message(minutes: i64) -> String {
+    format!(
+        "Trop de codes de suivi erronés pour ce dossier. Par sécurité, réessayez dans {minutes} minute{}. Vous pouvez aussi appeler l’accueil ou venir au guichet avec votre courrier.",
+        if minutes > 1 { "s" } else { "" }
+    )
 }
 
 fn follow_form(
@@ -263,16 +293,12 @@ pub async fn open(
     let checked = match check_code(&state, &reference, &client, &typed_code).await {
         // The wait is said on the form itself, next to the code, with the other ways.
         Err(AppError::TooManyAttempts { minutes }) => {
-            let message = format!(
-                "Trop de codes erronés pour ce dossier. Par sécurité, réessayez dans {minutes} minute{}. Vous pouvez aussi appeler l’accueil ou venir au guichet avec votre courrier.",
-                if minutes > 1 { "s" } else { "" }
-            );
             let page = follow_form(
                 &state,
                 &session,
                 &typed_reference,
                 &typed_code,
-                &[err("code", message)],
+                &[err("code", wait_message(minutes))],
             );
             return Ok((StatusCode::TOO_MANY_REQUESTS, page).into_response());
         }
@@ -281,20 +307,7 @@ pub async fn open(
     let case = match checked {
         CodeCheck::Right(case) => case,
         CodeCheck::Wrong { left } => {
-            let message = if left == 0 {
-                format!(
-                    "La référence et le code ne correspondent pas. Par sécurité, ce dossier ne peut plus être ouvert ici pendant {} minutes. Vous pouvez appeler l’accueil ou venir au guichet avec votre courrier.",
-                    FAILURE_WINDOW.num_minutes()
-                )
-            } else {
-                format!(
-                    "La référence et le code ne correspondent pas. Vérifiez-les sur votre courrier ({left} essai{} encore possible{} avant une attente de {} minutes).",
-                    if left > 1 { "s" } else { "" },
-                    if left > 1 { "s" } else { "" },
-                    FAILURE_WINDOW.num_minutes()
-                )
-            };
-            return Ok(show(vec![err("code", message)]));
+            return Ok(show(vec![err("code", wrong_code_message(left))]));
         }
     };
     session.data.follow(reference.as_str());
@@ -331,6 +344,8 @@ pub struct CasePage {
     submitted: bool,
     just_sent: bool,
     paused: bool,
+    /// What was just done, confirmed at the top of the page.
+    confirmation: Option<String>,
     deadline: Option<String>,
     next: String,
     requested: Vec<String>,
@@ -455,7 +470,7 @@ async fn case_view_with(
         None => case.procedure.id.to_string(),
     };
     let person = state.store.get_person(case.person).await?;
-    let history = journal
+    let mut history = journal
         .iter()
         .rev()
         .map(|e| HistoryItem {
@@ -467,7 +482,15 @@ async fn case_view_with(
             channel: e.channel.label_fr(),
             by: e.actor.label_fr(),
         })
-        .collect();
+        .collect::<Vec<_>>();
+    // A person saving answers page after page is one line, not one per page.
+    history.dedup_by(|later, earlier| {
+        matches!(later.what.as_str(), "Réponses enregistrées")
+            && later.what == earlier.what
+            && later.date == earlier.date
+            && later.channel == earlier.channel
+            && later.by == earlier.by
+    });
     let mut layout =
         Layout::new(state, format!("Dossier {}", case.reference)).at_desk(session, case);
     if upload_error.is_some() || message_error.is_some() {
@@ -485,6 +508,17 @@ async fn case_view_with(
         submitted: case.submitted_at.is_some(),
         just_sent: query.envoye.is_some() && case.submitted_at.is_some(),
         paused: query.pause.is_some() && case.state == CaseState::Draft,
+        confirmation: if query.recu.is_some() {
+            Some(match case.state {
+                CaseState::WaitingForDocuments => "Vos fichiers sont bien reçus. Le service attend encore des pièces : voyez la liste ci-dessous.".to_owned(),
+                CaseState::UnderExamination | CaseState::Submitted => "Vos fichiers sont bien reçus et joints à votre dossier. Si une pièce demandée manque encore, le service vous l’écrira.".to_owned(),
+                _ => "Vos fichiers sont bien reçus et joints à votre dossier.".to_owned(),
+            })
+        } else if query.preferences.is_some() {
+            Some("Vos coordonnées et vos préférences de contact sont enregistrées. Ce qu’elles changent est écrit en bas de cette page.".to_owned())
+        } else {
+            None
+        },
         deadline: deadline_sentence(case, now),
         next: next_step(case),
         requested: if case.state == CaseState::WaitingForDocuments {
@@ -631,7 +665,7 @@ pub async fn send_documents(
         )
         .await?;
     }
-    Ok(Redirect::to(&format!("/suivi/{}", case.reference)).into_response())
+    Ok(Redirect::to(&format!("/suivi/{}?recu=1", case.reference)).into_response())
 }
 
 /// `POST /suivi/{reference}/message`: the person writes to the service examining the case
@@ -754,8 +788,8 @@ pub async fn preferences_save(
                 return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
             }
         };
-    state.store.update_person(&person).await?;
     if person != before {
+        // The new details and their line in the journal, in one transaction.
         let ctx = super::online::ctx(
             &state,
             &headers,
@@ -764,27 +798,20 @@ pub async fn preferences_save(
             case.person,
         )
         .await?;
-        let how = match ctx.channel {
-            Channel::Counter => "au guichet",
-            Channel::Phone => "par téléphone",
-            _ => "en ligne",
-        };
         state
             .cases
-            .execute(
+            .execute_changing_person(
                 &case.reference,
-                Command::AddNote {
-                    text: format!(
-                        "Coordonnées ou préférences de contact modifiées {how}. {}",
-                        super::online::explain_contact(&person)
-                    ),
+                &person,
+                Command::RecordContactChange {
+                    summary: super::online::explain_contact_to_agent(&person),
                 },
                 ctx,
             )
             .await
             .map_err(super::online::command_error)?;
     }
-    Ok(Redirect::to(&format!("/suivi/{}", case.reference)).into_response())
+    Ok(Redirect::to(&format!("/suivi/{}?preferences=1", case.reference)).into_response())
 }
 
 /// `GET /suivi/{reference}/recepisse.pdf`: the receipt of a submitted case, as the post would

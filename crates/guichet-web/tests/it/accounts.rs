@@ -12,13 +12,6 @@ use crate::support::{TestApp, TestResponse};
 
 const PASSWORD: &str = "mon chat dort sur le radiateur";
 
-fn title(r: &TestResponse) -> String {
-    let t = r.text();
-    let start = t.find("<title>").map(|i| i + 7).unwrap_or(0);
-    let end = t.find("</title>").unwrap_or(start);
-    t[start..end].to_owned()
-}
-
 /// The account emails in the outbox, oldest first: (to, text).
 async fn account_emails(app: &TestApp) -> Vec<(String, String)> {
     app.store()
@@ -81,7 +74,7 @@ async fn an_account_is_created_confirmed_and_shows_the_requests_sent_while_signe
                 )
                 .await;
             assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-            assert!(title(&r).starts_with("Erreur : "), "{}", title(&r));
+            assert!(r.title().starts_with("Erreur : "), "{}", r.title());
             assert!(
                 r.text()
                     .contains("aria-describedby=\"mot_de_passe-aide mot_de_passe-erreur\"")
@@ -190,7 +183,7 @@ async fn a_case_is_added_with_its_code_removed_and_the_account_deleted_keeps_it(
                 )
                 .await;
             assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-            assert!(title(&r).starts_with("Erreur : "));
+            assert!(r.title().starts_with("Erreur : "));
             assert!(r.text().contains("4 essais"), "{}", r.text());
             assert!(
                 r.text()
@@ -275,7 +268,7 @@ async fn wrong_passwords_lock_the_account_and_a_new_password_comes_by_email() {
             // An unknown address and a wrong password get the same words.
             let unknown = sign_in(&mut app, "personne@exemple.fr", PASSWORD).await;
             assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
-            assert!(title(&unknown).starts_with("Erreur : "));
+            assert!(unknown.title().starts_with("Erreur : "));
             let wrong = sign_in(&mut app, "lea@exemple.fr", "pas le bon").await;
             let words = "Adresse de courriel ou mot de passe incorrect";
             assert!(unknown.text().contains(words) && wrong.text().contains(words));

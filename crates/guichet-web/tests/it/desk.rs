@@ -20,9 +20,10 @@ fn offline_person<'a>() -> Vec<(&'a str, &'a str)> {
         ("adresse-commune", "Saint-Clair-sur-Lys"),
         ("courriel", ""),
         ("telephone", ""),
+        ("contact", "Par courrier"),
         (
-            "contact",
-            "Par courrier uniquement : je refuse les courriels et les SMS",
+            "numerique",
+            "Je refuse le numérique : ne jamais me prévenir par courriel ni par SMS",
         ),
         ("formats", "Je veux des courriers en gros caractères"),
     ]
@@ -238,10 +239,22 @@ async fn a_case_opened_at_the_counter_is_filled_and_submitted_in_the_agents_name
             let r = desk
                 .post_form(
                     &format!("/agents/dossiers/{}/contact", case.reference),
-                    &[("contact", "visite"), ("resume", "  ")],
+                    &[("contact", "appel"), ("resume", "  ")],
                 )
                 .await;
-            assert_eq!(r.status, StatusCode::BAD_REQUEST);
+            // The person's page again, the note's form open with its error and the call kept.
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+            assert!(r.title().starts_with("Erreur : "), "{}", r.title());
+            let page = r.text();
+            assert!(page.contains("<details open>"), "{page}");
+            assert!(page.contains("Erreur : Écrivez en quelques mots"), "{page}");
+            assert!(
+                page.contains(&format!(
+                    "id=\"contact-appel-{}\" name=\"contact\" value=\"appel\" checked",
+                    case.reference
+                )),
+                "{page}"
+            );
             assert_eq!(
                 app.store().journal(&case.reference).await.unwrap().len(),
                 journal.len()
@@ -339,8 +352,10 @@ async fn a_request_started_online_is_taken_over_at_the_counter() {
             desk.get(&format!("/suivi/{}/preferences", case.reference))
                 .await;
             let mut prefs = offline_person();
-            prefs.retain(|(k, _)| *k != "contact");
-            prefs.push(("contact", "Par courrier"));
+            prefs.retain(|(k, _)| *k != "numerique");
+            prefs.retain(|(k, _)| *k != "telephone");
+            prefs.push(("telephone", "0320123456"));
+            prefs.push(("contact-deux", "Par téléphone"));
             let r = desk
                 .post_form(&format!("/suivi/{}/preferences", case.reference), &prefs)
                 .await;
@@ -349,10 +364,13 @@ async fn a_request_started_online_is_taken_over_at_the_counter() {
             let last = journal.last().unwrap();
             assert_eq!(last.channel, Channel::Counter);
             assert!(matches!(last.actor, guichet_domain::Actor::Agent { .. }));
-            assert!(
-                format!("{:?}", last.kind).contains("modifiées au guichet"),
-                "{last:?}"
-            );
+            match &last.kind {
+                guichet_domain::EventKind::ContactChanged { summary } => assert_eq!(
+                    summary,
+                    "Ordre de préférence : le courrier, puis le téléphone. Messages écrits par courrier. Courriers en gros caractères."
+                ),
+                other => panic!("{other:?}"),
+            }
             // Another operator's agent cannot take it over.
             let mut officer = signed_in_demo(&app, CCAS_OFFICER).await;
             let r = officer

@@ -118,6 +118,21 @@ async fn an_officer_asks_for_a_document_that_arrives_by_post_then_decides_with_a
             // The paper reply arrives by post and is registered at the front desk.
             let mut desk = signed_in_demo(&app, DESK).await;
             desk.get(&format!("/agents/personnes/{}", p.id)).await;
+            // Neither pages nor words: refused next to the form, the date and nothing else lost.
+            let r = desk
+                .post_multipart(
+                    &format!("/agents/dossiers/{reference}/courrier"),
+                    &[("recu_le", "2020-01-02"), ("contenu", "")],
+                    &[],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+            let refused = r.text();
+            assert!(
+                refused.contains("Erreur : Joignez les pages numérisées"),
+                "{refused}"
+            );
+            assert!(refused.contains("value=\"2020-01-02\""), "{refused}");
             let r = desk
                 .post_multipart(
                     &format!("/agents/dossiers/{reference}/courrier"),

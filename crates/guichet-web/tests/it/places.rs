@@ -106,13 +106,6 @@ where
     b.run_on(Engine::Sqlite, body).await
 }
 
-fn title(r: &TestResponse) -> String {
-    let t = r.text();
-    let start = t.find("<title>").unwrap() + "<title>".len();
-    let end = t.find("</title>").unwrap();
-    t[start..end].to_owned()
-}
-
 /// The places listed, as (kind, name) in page order.
 fn listed(r: &TestResponse) -> Vec<(String, String)> {
     let t = r.text();
@@ -137,7 +130,7 @@ async fn the_form_alone_asks_for_a_commune() {
     with_app(builder(), |mut app| async move {
         let r = app.get("/lieux").await;
         assert_eq!(r.status, StatusCode::OK);
-        assert_eq!(title(&r), "Où aller près de chez moi — Guichet");
+        assert_eq!(r.title(), "Où aller près de chez moi — Guichet");
         let t = r.text();
         assert!(t.contains("<label for=\"lieux-q\">Votre commune ou votre code postal</label>"));
         assert!(t.contains("id=\"lieux-q\" name=\"q\""));
@@ -152,7 +145,7 @@ async fn a_postcode_of_one_commune_lists_its_places_nearest_first() {
         let r = app.get("/lieux?q=42000").await;
         assert_eq!(r.status, StatusCode::OK);
         assert_eq!(
-            title(&r),
+            r.title(),
             "Lieux près de Saint-Étienne (42000) — Où aller près de chez moi — Guichet"
         );
         let places = listed(&r);
@@ -347,7 +340,7 @@ async fn an_unknown_commune_is_said_in_french_with_close_names() {
     with_app(builder(), |mut app| async move {
         let r = app.get("/lieux?q=Saint-Etiene").await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);
-        assert!(title(&r).starts_with("Erreur : Nous ne trouvons pas de commune nommée « Saint-Etiene »"));
+        assert!(r.title().starts_with("Erreur : Nous ne trouvons pas de commune nommée « Saint-Etiene »"));
         let t = r.text();
         assert!(t.contains("aria-invalid=\"true\""));
         assert!(t.contains("aria-describedby=\"lieux-q-aide lieux-q-erreur\""));
@@ -360,7 +353,7 @@ async fn an_unknown_commune_is_said_in_french_with_close_names() {
 
         let r = app.get("/lieux?q=59000").await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "Lille is not in this territory");
-        assert!(title(&r).starts_with("Erreur : Aucune commune n’a le code postal 59000."));
+        assert!(r.title().starts_with("Erreur : Aucune commune n’a le code postal 59000."));
     })
     .await;
 }
@@ -425,7 +418,7 @@ async fn bad_input_gets_a_french_message_and_never_a_crash() {
         ] {
             let r = app.get(&path).await;
             assert_eq!(r.status, status, "{path}");
-            assert!(title(&r).starts_with("Erreur : "), "{path}: {}", title(&r));
+            assert!(r.title().starts_with("Erreur : "), "{path}: {}", r.title());
             assert!(r.page_text().contains(message), "{path}: {}", r.page_text());
             assert!(
                 r.text().contains("id=\"lieux-q\""),

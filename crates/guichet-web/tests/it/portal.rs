@@ -7,7 +7,7 @@ use axum::http::{Request, StatusCode, header};
 use guichet_domain::{CaseReference, CaseState, Channel, Delivery, NotificationKind};
 use guichet_store::outbox::IntentStatus;
 
-use crate::support::{TestApp, TestResponse};
+use crate::support::TestApp;
 
 /// The smallest PNG there is (1×1), as a phone's photo would be (only its first bytes matter).
 const PNG: &[u8] =
@@ -31,13 +31,6 @@ fn identity<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
         v.push((k, val));
     }
     v
-}
-
-fn title(r: &TestResponse) -> String {
-    let t = r.text();
-    let start = t.find("<title>").map(|i| i + 7).unwrap_or(0);
-    let end = t.find("</title>").unwrap_or(start);
-    t[start..end].to_owned()
 }
 
 /// Registers the person on the canteen form; returns the case reference.
@@ -180,7 +173,7 @@ async fn an_online_request_goes_from_identity_to_receipt_through_the_case_servic
                 .post_form("/demarches/inscription-cantine/en-ligne/verification", &[])
                 .await;
             assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-            assert!(title(&r).starts_with("Erreur : "), "{}", title(&r));
+            assert!(r.title().starts_with("Erreur : "), "{}", r.title());
             assert_eq!(
                 app.store().load_case(&reference).await.unwrap().state,
                 CaseState::Draft
@@ -283,7 +276,7 @@ async fn wrong_answers_are_explained_next_to_their_field_and_the_others_are_kept
                 )
                 .await;
             assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-            assert!(title(&r).starts_with("Erreur : "));
+            assert!(r.title().starts_with("Erreur : "));
             let text = r.text();
             assert!(
                 text.contains("Répondez à la question « Nom de famille »"),
@@ -330,7 +323,14 @@ async fn wrong_answers_are_explained_next_to_their_field_and_the_others_are_kept
                 "a tampered choice: {text}"
             );
             assert!(text.contains("value=\"Léa Martin\""), "the name is kept");
-            let cases = app.store().list_cases(&Default::default()).await.unwrap();
+            let cases = app
+                .store()
+                .list_cases(&guichet_store::CaseFilter {
+                    limit: 10,
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
             let case = app.store().load_case(&cases[0].reference).await.unwrap();
             assert!(
                 !case.form.contains_key("enfant-1-enfant_nom"),
@@ -455,9 +455,10 @@ async fn refusing_digital_sends_the_receipt_by_post_only() {
                 &[
                     ("courriel", "jeanne@example.fr"),
                     ("telephone", "06 12 34 56 78"),
+                    ("contact", "Par courrier"),
                     (
-                        "contact",
-                        "Par courrier uniquement : je refuse les courriels et les SMS",
+                        "numerique",
+                        "Je refuse le numérique : ne jamais me prévenir par courriel ni par SMS",
                     ),
                 ],
             )
@@ -477,6 +478,91 @@ async fn refusing_digital_sends_the_receipt_by_post_only() {
                 .map(|i| i.channel)
                 .collect();
             assert_eq!(channels, vec![Delivery::Letter]);
+        })
+        .await;
+}
+
+#[tokio::test]
+async fn channels_are_ranked_and_a_choice_that_cannot_be_kept_is_explained() {
+    TestApp::builder()
+        .demo_procedures()
+        .on_both_engines(|mut app| async move {
+            app.get("/demarches/inscription-cantine/en-ligne/coordonnees")
+                .await;
+            let url = "/demarches/inscription-cantine/en-ligne/coordonnees";
+            // The same channel twice, SMS while refusing digital, a phone call without a number:
+            // each said next to its question, every answer kept, nobody registered.
+            let r = app
+                .post_form(
+                    url,
+                    &identity(&[
+                        ("contact", "Par téléphone"),
+                        ("contact-deux", "Par téléphone"),
+                        ("contact-trois", "Par SMS"),
+                        (
+                            "numerique",
+                            "Je refuse le numérique : ne jamais me prévenir par courriel ni par SMS",
+                        ),
+                    ]),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+            let page = r.text();
+            assert!(r.title().starts_with("Erreur : "), "{}", r.title());
+            assert!(page.contains("Vous avez déjà choisi « Par téléphone » plus haut"), "{page}");
+            assert!(page.contains("Vous refusez le numérique : choisissez le courrier"), "{page}");
+            assert!(page.contains("Pour être appelé, indiquez votre numéro"), "{page}");
+            assert!(page.contains("<option value=\"Par SMS\" selected>"), "{page}");
+            assert!(page.contains("value=\"Saint-Clair-sur-Lys\""), "{page}");
+            assert!(app.store().list_cases(&guichet_store::CaseFilter { limit: 10, ..Default::default() }).await.unwrap().is_empty());
+
+            // Phone first, then SMS, then email: kept in that order; written messages go by
+            // SMS, the first channel that writes.
+            let r = app
+                .post_form(
+                    url,
+                    &identity(&[
+                        ("courriel", "jeanne@example.fr"),
+                        ("telephone", "06 12 34 56 78"),
+                        ("contact", "Par téléphone"),
+                        ("contact-deux", "Par SMS"),
+                        ("contact-trois", "Par courriel"),
+                    ]),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+            let cases = app.store().list_cases(&guichet_store::CaseFilter { limit: 10, ..Default::default() }).await.unwrap();
+            let person = app.store().get_person(cases[0].person).await.unwrap().unwrap();
+            assert_eq!(
+                person.preferences.channels(),
+                &[
+                    guichet_domain::ContactChannel::Phone,
+                    guichet_domain::ContactChannel::Sms,
+                    guichet_domain::ContactChannel::Email
+                ]
+            );
+            assert_eq!(
+                person.reach(NotificationKind::Message, false).deliveries,
+                vec![Delivery::Sms]
+            );
+            // The page shows them again as they were chosen, the number as people write it.
+            let r = app
+                .get("/demarches/inscription-cantine/en-ligne/coordonnees")
+                .await;
+            let page = r.text();
+            assert!(page.contains("value=\"06 12 34 56 78\""), "{page}");
+            assert!(page.contains("<option value=\"Par courriel\" selected>"), "{page}");
+            fill_canteen(&mut app).await;
+            let r = app
+                .get("/demarches/inscription-cantine/en-ligne/verification")
+                .await;
+            let review = r.text();
+            assert!(
+                review.contains("Votre ordre de préférence : le téléphone, puis le SMS, puis le courriel.")
+                    && review.contains("préférez être appelé")
+                    && review.contains("Nos messages vous parviendront par SMS"),
+                "{review}"
+            );
         })
         .await;
 }

@@ -363,6 +363,14 @@ impl TestResponse {
         std::str::from_utf8(&self.body).expect("a UTF-8 body")
     }
 
+    /// The page's `<title>` (empty when it has none).
+    pub fn title(&self) -> String {
+        let t = self.text();
+        let start = t.find("<title>").map_or(0, |i| i + "<title>".len());
+        let end = t.find("</title>").unwrap_or(start);
+        t[start..end].to_owned()
+    }
+
     /// The status and the text, for tests that look at both.
     pub fn status_and_text(&self) -> (StatusCode, String) {
         (self.status, self.text().to_owned())

@@ -151,7 +151,8 @@ try {
   await check(page, "suivi-brouillon");
   await go(page, () => page.click('a[href$="/preferences"]'));
   await check(page, "preferences");
-  await page.check('input[name="contact"][value^="Par courrier uniquement"]');
+  await page.check('input[name="contact"][value="Par courrier"]');
+  await page.check('input[name="numerique"][value^="Je refuse le numérique"]');
   await go(page, () => page.click('main button[type="submit"]'));
 
   step = "submit";

@@ -197,7 +197,8 @@ try {
   await page.fill("#adresse-ligne1", "3 rue des Lilas");
   await page.fill("#adresse-code_postal", "59990");
   await page.fill("#adresse-commune", "Saint-Clair-sur-Lys");
-  await page.check('input[name="contact"][value^="Par courrier uniquement"]');
+  await page.check('input[name="contact"][value="Par courrier"]');
+  await page.check('input[name="numerique"][value^="Je refuse le numérique"]');
   response = await go(page, () => page.click(submitOf("/agents/personnes/nouvelle")));
   await check(page, "personne-enregistree", response);
   report.person_url = where(page);

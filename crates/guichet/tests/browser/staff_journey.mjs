@@ -175,7 +175,8 @@ try {
   await page.fill("#adresse-ligne1", "3 rue des Lilas");
   await page.fill("#adresse-code_postal", "59990");
   await page.fill("#adresse-commune", "Saint-Clair-sur-Lys");
-  await page.check('input[name="contact"][value^="Par courrier uniquement"]');
+  await page.check('input[name="contact"][value="Par courrier"]');
+  await page.check('input[name="numerique"][value^="Je refuse le numérique"]');
   response = await go(page, () => page.click(submitOf("/agents/personnes/nouvelle")));
   const missing = await check(page, "nouvelle-erreur", response, true);
   report.missing_name_title = missing.title;
@@ -187,6 +188,7 @@ try {
     naissance: await page.inputValue("#naissance"),
     commune: await page.inputValue("#adresse-commune"),
     contact: await page.$eval('input[name="contact"]:checked', (e) => e.value).catch(() => null),
+    numerique: await page.$eval('input[name="numerique"]:checked', (e) => e.value).catch(() => null),
   };
 
   step = "2. new person registered";

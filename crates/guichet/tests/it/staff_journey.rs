@@ -194,9 +194,10 @@ fn an_agent_signs_in_registers_and_finds_a_person_and_another_operator_is_refuse
     assert_eq!(kept["prenom"], "Hélène");
     assert_eq!(kept["naissance"], "14/07/1946");
     assert_eq!(kept["commune"], "Saint-Clair-sur-Lys");
+    assert_eq!(kept["contact"], "Par courrier");
     assert_eq!(
-        kept["contact"],
-        "Par courrier uniquement : je refuse les courriels et les SMS"
+        kept["numerique"],
+        "Je refuse le numérique : ne jamais me prévenir par courriel ni par SMS"
     );
     // Her page tells the agent how to reach her: by post only, as she refuses digital.
     let contact = text(&report, "person_contact");

@@ -416,19 +416,12 @@ pub async fn add_case(
                 session.save(&state, now).await?;
                 return Ok(Redirect::to(&format!("/compte?ajoute={reference}")).into_response());
             }
-            Ok(CodeCheck::Wrong { left }) => errors.push(error(
-                "code",
-                format!(
-                    "La référence et le code ne correspondent pas. Vérifiez-les sur votre courrier ({left} essai{} encore possible{} avant une attente de {} minutes).",
-                    if left > 1 { "s" } else { "" },
-                    if left > 1 { "s" } else { "" },
-                    follow::FAILURE_WINDOW.num_minutes()
-                ),
-            )),
-            Err(AppError::TooManyAttempts { minutes }) => errors.push(error(
-                "code",
-                format!("Trop de codes erronés pour ce dossier. Par sécurité, réessayez dans {minutes} minute{}, ou appelez l’accueil.", if minutes > 1 { "s" } else { "" }),
-            )),
+            Ok(CodeCheck::Wrong { left }) => {
+                errors.push(error("code", follow::wrong_code_message(left)));
+            }
+            Err(AppError::TooManyAttempts { minutes }) => {
+                errors.push(error("code", follow::wait_message(minutes)));
+            }
             Err(e) => return Err(e),
         }
     }

@@ -174,6 +174,7 @@ fn who(actor: &Actor, names: &HashMap<String, String>, person: &str) -> String {
 fn detail(kind: &EventKind) -> Option<String> {
     match kind {
         EventKind::NoteAdded { text }
+        | EventKind::ContactChanged { summary: text }
         | EventKind::MessageSent { text }
         | EventKind::MessageReceived { text } => Some(text.clone()),
         EventKind::DocumentsRequested { message, .. } if !message.trim().is_empty() => {

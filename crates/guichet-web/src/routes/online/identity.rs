@@ -13,18 +13,49 @@ use chrono::NaiveDate;
 use guichet_catalogue::definition::answers::{self, InputError};
 use guichet_catalogue::definition::{Field, FieldKind};
 use guichet_domain::{
-    AccessibleFormats, ContactChannel, ContactPreferences, Email, Person, PersonId, PersonName,
-    PhoneNumber, PostalAddress,
+    AccessibleFormats, ContactChannel, ContactPreferences, Delivery, Email, NotificationKind,
+    Person, PersonId, PersonName, PhoneNumber, PostalAddress,
 };
 
-/// The contact choices, as shown; the first is what a person gets when they say nothing.
-pub const POST_ONLY: &str = "Par courrier uniquement : je refuse les courriels et les SMS";
-pub const BY_POST: &str = "Par courrier";
-pub const BY_EMAIL: &str = "Par courriel (les décisions arrivent aussi par courrier)";
-pub const BY_SMS: &str = "Par SMS (les décisions arrivent aussi par courrier)";
-pub const BY_PHONE: &str = "Par téléphone (les décisions arrivent aussi par courrier)";
+/// The channels a person can rank, as shown, in the order they are offered.
+pub const CHANNELS: [(ContactChannel, &str); 5] = [
+    (ContactChannel::Post, "Par courrier"),
+    (ContactChannel::Phone, "Par téléphone"),
+    (ContactChannel::Counter, "Au guichet, quand je passe"),
+    (ContactChannel::Email, "Par courriel"),
+    (ContactChannel::Sms, "Par SMS"),
+];
+/// The ranked choices' fields, first choice first.
+pub const RANKS: [&str; 3] = ["contact", "contact-deux", "contact-trois"];
+pub const REFUSE_DIGITAL: &str =
+    "Je refuse le numérique : ne jamais me prévenir par courriel ni par SMS";
 pub const LARGE_PRINT: &str = "Je veux des courriers en gros caractères";
 pub const EASY_READ: &str = "Je veux des courriers faciles à lire et à comprendre";
+
+fn channel_label(channel: ContactChannel) -> &'static str {
+    CHANNELS
+        .iter()
+        .find(|(c, _)| *c == channel)
+        .map_or("Par courrier", |(_, label)| label)
+}
+
+fn channel_of(label: &str) -> Option<ContactChannel> {
+    CHANNELS.iter().find(|(_, l)| *l == label).map(|(c, _)| *c)
+}
+
+fn ranked(id: &str, label: &str, help: &str, required: bool) -> Field {
+    Field {
+        id: id.to_owned(),
+        label: label.to_owned(),
+        help: Some(help.to_owned()),
+        required,
+        show_if: None,
+        kind: FieldKind::Choice {
+            choices: CHANNELS.iter().map(|(_, l)| (*l).to_owned()).collect(),
+            multiple: false,
+        },
+    }
+}
 
 fn text(id: &str, label: &str, help: Option<&str>, required: bool, max: u32) -> Field {
     Field {
@@ -48,7 +79,7 @@ pub fn fields() -> Vec<Field> {
         Field {
             id: "naissance".into(),
             label: "Date de naissance".into(),
-            help: Some("Facultatif. Elle aide l’accueil à retrouver votre dossier.".into()),
+            help: Some("Elle aide l’accueil à retrouver votre dossier.".into()),
             required: false,
             show_if: None,
             kind: FieldKind::Date { past_only: true },
@@ -66,38 +97,48 @@ pub fn fields() -> Vec<Field> {
         text(
             "courriel",
             "Adresse de courriel",
-            Some("Facultatif. Par exemple : prenom.nom@exemple.fr"),
+            Some("Par exemple : prenom.nom@exemple.fr"),
             false,
             254,
         ),
         text(
             "telephone",
             "Numéro de téléphone",
-            Some("Facultatif. Par exemple : 06 12 34 56 78"),
+            Some("Par exemple : 06 12 34 56 78"),
             false,
             30,
         ),
+        ranked(
+            "contact",
+            "Comment voulez-vous être prévenu de l’avancement de votre demande ?",
+            "Votre premier choix. Les décisions vous sont toujours envoyées aussi par courrier.",
+            true,
+        ),
+        ranked(
+            "contact-deux",
+            "Deuxième choix",
+            "Si le premier n’est pas possible : par exemple, le téléphone et le guichet servent à vous parler, pas à vous écrire.",
+            false,
+        ),
+        ranked("contact-trois", "Troisième choix", "Après les deux premiers.", false),
         Field {
-            id: "contact".into(),
-            label: "Comment voulez-vous être prévenu de l’avancement de votre demande ?".into(),
-            help: None,
-            required: true,
+            id: "numerique".into(),
+            label: "Courriels et SMS".into(),
+            help: Some(
+                "Si vous refusez le numérique, nous ne vous écrirons jamais par courriel ni par SMS, même si vous avez donné une adresse de courriel ou un numéro de portable."
+                    .into(),
+            ),
+            required: false,
             show_if: None,
             kind: FieldKind::Choice {
-                choices: vec![
-                    BY_POST.into(),
-                    POST_ONLY.into(),
-                    BY_EMAIL.into(),
-                    BY_SMS.into(),
-                    BY_PHONE.into(),
-                ],
-                multiple: false,
+                choices: vec![REFUSE_DIGITAL.into()],
+                multiple: true,
             },
         },
         Field {
             id: "formats".into(),
             label: "Besoin d’un courrier adapté ?".into(),
-            help: Some("Facultatif. Cochez ce qui vous aide.".into()),
+            help: Some("Cochez ce qui vous aide.".into()),
             required: false,
             show_if: None,
             kind: FieldKind::Choice {
@@ -136,20 +177,15 @@ pub fn answers_of(person: &Person) -> BTreeMap<String, String> {
         a.insert("courriel".into(), e.as_str().to_owned());
     }
     if let Some(p) = &person.phone {
-        a.insert("telephone".into(), p.as_str().to_owned());
+        a.insert("telephone".into(), p.display_fr());
     }
     let prefs = &person.preferences;
-    let contact = if prefs.refuses_digital() {
-        POST_ONLY
-    } else {
-        match prefs.channels().first() {
-            Some(ContactChannel::Email) => BY_EMAIL,
-            Some(ContactChannel::Sms) => BY_SMS,
-            Some(ContactChannel::Phone) => BY_PHONE,
-            _ => BY_POST,
-        }
-    };
-    a.insert("contact".into(), contact.to_owned());
+    for (id, channel) in RANKS.iter().zip(prefs.channels()) {
+        a.insert((*id).to_owned(), channel_label(*channel).to_owned());
+    }
+    if prefs.refuses_digital() {
+        a.insert("numerique".into(), REFUSE_DIGITAL.to_owned());
+    }
     let mut formats = Vec::new();
     if prefs.formats.large_print {
         formats.push(LARGE_PRINT);
@@ -208,32 +244,50 @@ pub fn read(input: Typed<'_>, id: PersonId, today: NaiveDate) -> Result<Person, 
             }
         },
     };
-    let contact = get("contact");
-    let (first, refuses) = match contact.as_str() {
-        POST_ONLY => (ContactChannel::Post, true),
-        BY_EMAIL => (ContactChannel::Email, false),
-        BY_SMS => (ContactChannel::Sms, false),
-        BY_PHONE => (ContactChannel::Phone, false),
-        _ => (ContactChannel::Post, false),
-    };
-    match first {
-        ContactChannel::Email
-            if email.is_none() && !errors.iter().any(|e| e.input == "courriel") =>
-        {
-            errors.push(err("courriel", "Pour être prévenu par courriel, indiquez votre adresse de courriel (ou choisissez le courrier)."));
+    let refuses = get("numerique").lines().any(|l| l == REFUSE_DIGITAL);
+    let mut channels = Vec::new();
+    for id in RANKS {
+        let Some(channel) = channel_of(&get(id)) else {
+            continue;
+        };
+        if channels.contains(&channel) {
+            errors.push(err(
+                id,
+                &format!(
+                    "Vous avez déjà choisi « {} » plus haut : choisissez un autre moyen, ou aucun.",
+                    channel_label(channel)
+                ),
+            ));
+        } else if refuses && channel.is_digital() {
+            errors.push(err(
+                id,
+                "Vous refusez le numérique : choisissez le courrier, le téléphone ou le guichet, ou ne cochez pas le refus du numérique.",
+            ));
+        } else {
+            channels.push(channel);
         }
-        ContactChannel::Sms
-            if !phone.as_ref().is_some_and(PhoneNumber::is_mobile)
-                && !errors.iter().any(|e| e.input == "telephone") =>
-        {
-            errors.push(err("telephone", "Pour être prévenu par SMS, indiquez un numéro de téléphone portable (06 ou 07), ou choisissez le courrier."));
-        }
-        ContactChannel::Phone
-            if phone.is_none() && !errors.iter().any(|e| e.input == "telephone") =>
-        {
-            errors.push(err("telephone", "Pour être prévenu par téléphone, indiquez votre numéro (ou choisissez le courrier)."));
-        }
-        _ => {}
+    }
+    let has_error = |errors: &[InputError], input: &str| errors.iter().any(|e| e.input == input);
+    if channels.contains(&ContactChannel::Email)
+        && email.is_none()
+        && !has_error(&errors, "courriel")
+    {
+        errors.push(err("courriel", "Pour être prévenu par courriel, indiquez votre adresse de courriel (ou choisissez un autre moyen)."));
+    }
+    if channels.contains(&ContactChannel::Sms)
+        && !phone.as_ref().is_some_and(PhoneNumber::is_mobile)
+        && !has_error(&errors, "telephone")
+    {
+        errors.push(err("telephone", "Pour être prévenu par SMS, indiquez un numéro de téléphone portable (06 ou 07), ou choisissez un autre moyen."));
+    }
+    if channels.contains(&ContactChannel::Phone)
+        && phone.is_none()
+        && !has_error(&errors, "telephone")
+    {
+        errors.push(err(
+            "telephone",
+            "Pour être appelé, indiquez votre numéro de téléphone (ou choisissez un autre moyen).",
+        ));
     }
     let address_lines = [get("adresse-ligne1"), get("adresse-ligne2")];
     let address = PostalAddress::parse(
@@ -258,8 +312,8 @@ pub fn read(input: Typed<'_>, id: PersonId, today: NaiveDate) -> Result<Person, 
         large_print: formats.lines().any(|l| l == LARGE_PRINT),
         easy_read: formats.lines().any(|l| l == EASY_READ),
     };
-    // The chosen channel first, then the post (decisions always go by post anyway).
-    let preferences = ContactPreferences::new([first, ContactChannel::Post], refuses, formats);
+    // In the person's order; whatever they rank, `Person::reach` falls back to the post.
+    let preferences = ContactPreferences::new(channels, refuses, formats);
     Ok(Person {
         id,
         name,
@@ -271,24 +325,128 @@ pub fn read(input: Typed<'_>, id: PersonId, today: NaiveDate) -> Result<Person, 
     })
 }
 
-/// The consequences of the contact choice, in plain words, for the review page.
-pub fn explain(person: &Person) -> String {
+/// What a person's contact choices lead to: what [`Person::reach`] does with them.
+struct ContactFacts {
+    /// The ranked channels, as nouns (« le téléphone »), when more than one was given.
+    order: Vec<&'static str>,
+    /// How written messages (not decisions) go.
+    written: Option<Delivery>,
+    /// The first choice, when it is a conversation (phone, counter) rather than a delivery.
+    talk_first: Option<ContactChannel>,
+    refuses_digital: bool,
+}
+
+fn facts(person: &Person) -> ContactFacts {
     let prefs = &person.preferences;
-    let mut s = if prefs.refuses_digital() {
-        "Vous avez refusé le numérique : nous vous écrirons uniquement par courrier, jamais par courriel ni par SMS.".to_owned()
-    } else {
-        match prefs.channels().first() {
-            Some(ContactChannel::Email) => "Nous vous préviendrons par courriel ; les décisions vous seront aussi envoyées par courrier.".to_owned(),
-            Some(ContactChannel::Sms) => "Nous vous préviendrons par SMS ; les décisions vous seront aussi envoyées par courrier.".to_owned(),
-            Some(ContactChannel::Phone) => "Les messages écrits vous parviendront par courrier ; votre préférence pour le téléphone est notée pour les agents qui suivent votre demande.".to_owned(),
-            _ => "Nous vous écrirons par courrier.".to_owned(),
-        }
+    let noun = |c: &ContactChannel| match c {
+        ContactChannel::Post => "le courrier",
+        ContactChannel::Phone => "le téléphone",
+        ContactChannel::Counter => "le guichet",
+        ContactChannel::Email => "le courriel",
+        ContactChannel::Sms => "le SMS",
     };
-    if prefs.formats.large_print {
-        s.push_str(" Vos courriers seront en gros caractères.");
+    ContactFacts {
+        order: if prefs.channels().len() > 1 {
+            prefs.channels().iter().map(noun).collect()
+        } else {
+            Vec::new()
+        },
+        written: person
+            .reach(NotificationKind::Message, false)
+            .deliveries
+            .first()
+            .copied(),
+        talk_first: prefs
+            .channels()
+            .first()
+            .copied()
+            .filter(|c| matches!(c, ContactChannel::Phone | ContactChannel::Counter)),
+        refuses_digital: prefs.refuses_digital(),
     }
-    if prefs.formats.easy_read {
-        s.push_str(" Vos courriers seront faciles à lire et à comprendre.");
+}
+
+fn by(delivery: Delivery) -> &'static str {
+    match delivery {
+        Delivery::Email => "par courriel",
+        Delivery::Sms => "par SMS",
+        Delivery::Letter => "par courrier",
     }
-    s
+}
+
+/// The consequences of the contact choices, in plain words, said to the person (the review
+/// page, the follow-up page, the journal).
+pub fn explain(person: &Person) -> String {
+    let f = facts(person);
+    let mut s = Vec::new();
+    if f.refuses_digital {
+        s.push(
+            "Vous avez refusé le numérique : nous ne vous écrirons jamais par courriel ni par SMS."
+                .to_owned(),
+        );
+    }
+    if !f.order.is_empty() {
+        s.push(format!(
+            "Votre ordre de préférence : {}.",
+            f.order.join(", puis ")
+        ));
+    }
+    match f.talk_first {
+        Some(ContactChannel::Phone) => s.push(
+            "Les agents qui suivent votre demande voient que vous préférez être appelé.".to_owned(),
+        ),
+        Some(_) => s.push(
+            "Les agents qui suivent votre demande voient que vous préférez en parler au guichet."
+                .to_owned(),
+        ),
+        None => {}
+    }
+    s.push(match f.written {
+        Some(Delivery::Letter) | None => "Nous vous écrirons par courrier.".to_owned(),
+        Some(d) => format!("Nos messages vous parviendront {} ; les décisions vous seront aussi envoyées par courrier.", by(d)),
+    });
+    let formats = person.preferences.formats;
+    if formats.large_print {
+        s.push("Vos courriers seront en gros caractères.".to_owned());
+    }
+    if formats.easy_read {
+        s.push("Vos courriers seront faciles à lire et à comprendre.".to_owned());
+    }
+    s.join(" ")
+}
+
+/// The same, said to an agent about the person (the front desk's pages).
+pub fn explain_to_agent(person: &Person) -> String {
+    let f = facts(person);
+    let mut s = Vec::new();
+    if f.refuses_digital {
+        s.push("La personne refuse le numérique : lui écrire uniquement par courrier, jamais par courriel ni par SMS.".to_owned());
+    }
+    if !f.order.is_empty() {
+        s.push(format!(
+            "Ordre de préférence : {}.",
+            f.order.join(", puis ")
+        ));
+    }
+    match f.talk_first {
+        Some(ContactChannel::Phone) => s.push("Elle préfère être appelée.".to_owned()),
+        Some(_) => s.push("Elle préfère en parler au guichet.".to_owned()),
+        None => {}
+    }
+    if !f.refuses_digital || f.written != Some(Delivery::Letter) {
+        s.push(match f.written {
+            Some(Delivery::Letter) | None => "Messages écrits par courrier.".to_owned(),
+            Some(d) => format!(
+                "Messages écrits {} ; les décisions lui sont aussi envoyées par courrier.",
+                by(d)
+            ),
+        });
+    }
+    let formats = person.preferences.formats;
+    if formats.large_print {
+        s.push("Courriers en gros caractères.".to_owned());
+    }
+    if formats.easy_read {
+        s.push("Courriers faciles à lire et à comprendre (FALC).".to_owned());
+    }
+    s.join(" ")
 }

@@ -46,6 +46,11 @@ pub fn explain_contact(person: &guichet_domain::Person) -> String {
     identity::explain(person)
 }
 
+/// The same, said to an agent about the person.
+pub fn explain_contact_to_agent(person: &guichet_domain::Person) -> String {
+    identity::explain_to_agent(person)
+}
+
 /// Reads « vos coordonnées » (the same questions wherever a person edits them).
 pub fn read_identity(
     input: Typed<'_>,
@@ -61,14 +66,28 @@ pub fn identity_inputs(
     typed: Option<Typed<'_>>,
     errors: &[InputError],
 ) -> Vec<InputView> {
-    let stored = identity::answers_of(person);
-    let values = view::Values {
-        typed,
-        stored: &stored,
-    };
+    identity_views(&identity::answers_of(person), typed, errors)
+}
+
+/// The inputs of « vos coordonnées » from stored answers, as the online step and the desk
+/// show them.
+fn identity_views(
+    stored: &BTreeMap<String, String>,
+    typed: Option<Typed<'_>>,
+    errors: &[InputError],
+) -> Vec<InputView> {
+    let values = view::Values { typed, stored };
     identity::fields()
         .iter()
-        .map(|f| view::input(f, &f.id, &values, errors))
+        .map(|f| {
+            let mut input = view::input(f, &f.id, &values, errors);
+            // The second and third choices repeat the first's five channels: a list each, so
+            // that the page stays short on a phone.
+            if identity::RANKS[1..].contains(&f.id.as_str()) {
+                input.widget = "select";
+            }
+            input
+        })
         .collect()
 }
 
@@ -325,10 +344,6 @@ async fn identity_view(
         },
         None => BTreeMap::new(),
     };
-    let values = view::Values {
-        typed,
-        stored: &stored,
-    };
     let mut layout = Layout::new(
         state,
         format!("Vos coordonnées — {}", def.procedure().title()),
@@ -341,10 +356,7 @@ async fn identity_view(
         id: id.to_owned(),
         title: def.procedure().title().to_owned(),
         csrf: session.csrf.clone(),
-        inputs: identity::fields()
-            .iter()
-            .map(|f| view::input(f, &f.id, &values, errors))
-            .collect(),
+        inputs: identity_views(&stored, typed, errors),
         errors: links(errors),
         total: def.fields().len() + 2,
         other_ways: other_ways(def),
@@ -1110,7 +1122,7 @@ async fn review_view(
         person_rows.push(row("Courriel", e.as_str().to_owned()));
     }
     if let Some(p) = &person.phone {
-        person_rows.push(row("Téléphone", p.as_str().to_owned()));
+        person_rows.push(row("Téléphone", p.display_fr()));
     }
     let mut layout = Layout::new(
         state,

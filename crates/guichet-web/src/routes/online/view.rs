@@ -33,7 +33,7 @@ pub struct PartView {
 /// One input (or group of inputs) of a page.
 #[derive(Debug, Clone)]
 pub struct InputView {
-    /// `text`, `textarea`, `number`, `date`, `radio`, `checkbox`, `address` or `file`.
+    /// `text`, `textarea`, `number`, `date`, `radio`, `checkbox`, `select`, `address` or `file`.
     pub widget: &'static str,
     pub name: String,
     pub label: String,
