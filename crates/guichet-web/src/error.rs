@@ -264,7 +264,7 @@ pub async fn render_error_pages(
                 layout: crate::Layout::new(&state, heading).with_error(),
                 heading,
                 code: view.code,
-                message: view.message,
+                message: crate::routes::online::french_spaces(&view.message),
                 incident: view.incident,
                 staff,
             }

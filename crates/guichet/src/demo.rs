@@ -323,6 +323,64 @@ fn step(day: i64, who: Who, channel: Channel, command: Command) -> Step {
     }
 }
 
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A one-page PDF standing for a page scanned at the front desk: its title and a line saying
+/// it is a demonstration (ASCII only: the standard Helvetica of every PDF reader).
+fn scan_pdf(name: &str) -> Vec<u8> {
+    let ascii: String = name
+        .chars()
+        .map(|c| match c {
+            'é' | 'è' | 'ê' => 'e',
+            'à' | 'â' => 'a',
+            'ô' => 'o',
+            'î' => 'i',
+            'ù' | 'û' => 'u',
+            'ç' => 'c',
+            '’' => '\'',
+            c if c.is_ascii() && !matches!(c, '(' | ')' | '\\') => c,
+            _ => ' ',
+        })
+        .collect();
+    let text = format!(
+        "BT /F1 20 Tf 60 760 Td ({ascii}) Tj 0 -40 Td /F1 12 Tf (Page numerisee de demonstration : aucune donnee reelle.) Tj ET"
+    );
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_owned(),
+        format!("<< /Length {} >>\nstream\n{text}\nendstream", text.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_owned(),
+    ];
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, object) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n{object}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for offset in offsets {
+        pdf.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    pdf
+}
+
 async fn load_cases(
     cases: &CaseService,
     procedures: &[HostedProcedure],
@@ -344,14 +402,18 @@ async fn load_cases(
         id: HelperId::from_uuid(uuid::Uuid::from_u128(0xa3)),
         mandate: MandateId::from_uuid(uuid::Uuid::from_u128(0xa4)),
     };
-    let scanned = |name: &str| Command::AttachDocument {
-        document: Document {
-            name: name.to_owned(),
-            media_type: "application/pdf".to_owned(),
-            sha256: format!("{:064x}", name.len() * 7919),
-            size: 180_000,
-            scanned_from_paper: true,
-        },
+    // A scanned page is a real PDF, stored with the case, so that an agent can open it.
+    let scanned = |name: &str| {
+        let content = scan_pdf(name);
+        Command::AttachDocument {
+            document: Document {
+                name: name.to_owned(),
+                media_type: "application/pdf".to_owned(),
+                sha256: sha256_hex(&content),
+                size: content.len() as u64,
+                scanned_from_paper: true,
+            },
+        }
     };
     let form = |pairs: &[(&str, &str)]| Command::UpdateForm {
         fields: pairs
@@ -670,6 +732,21 @@ async fn load_cases(
                 channel: s.channel,
                 now: at,
             };
+            if let Command::AttachDocument { document } = &s.command
+                && document.scanned_from_paper
+            {
+                cases
+                    .store()
+                    .put_attachment(
+                        &guichet_store::portal::Attachment {
+                            sha256: document.sha256.clone(),
+                            media_type: document.media_type.clone(),
+                            content: scan_pdf(&document.name),
+                        },
+                        at,
+                    )
+                    .await?;
+            }
             cases
                 .execute(&case.reference, s.command, ctx)
                 .await

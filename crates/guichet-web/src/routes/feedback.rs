@@ -135,12 +135,7 @@ pub async fn save(
     p.helped_by = get("aide");
     p.comment = get("commentaire");
     let mut errors = Vec::new();
-    let mut err = |input: &str, message: &str| {
-        errors.push(ErrorLink {
-            input: input.to_owned(),
-            message: message.to_owned(),
-        })
-    };
+    let mut err = |input: &str, message: &str| errors.push(ErrorLink::new(input, message));
     let score = |v: &str| v.parse::<u8>().ok().filter(|n| (1..=5).contains(n));
     if !CHANNELS.iter().any(|(k, _)| *k == p.channel) {
         err("canal-web", "Dites comment vous avez fait la démarche.");

@@ -210,13 +210,7 @@ fn follow_form(
         code: code.to_owned(),
         reference_error: find("reference"),
         code_error: find("code"),
-        errors: errors
-            .iter()
-            .map(|e| ErrorLink {
-                input: e.input.clone(),
-                message: e.message.clone(),
-            })
-            .collect(),
+        errors: super::online::links(errors),
     }
 }
 
@@ -777,13 +771,7 @@ pub async fn preferences_save(
                     csrf: session.csrf.clone(),
                     reference: case.reference.to_string(),
                     inputs: super::online::identity_inputs(&before, Some(&typed), &errors),
-                    errors: errors
-                        .iter()
-                        .map(|e| ErrorLink {
-                            input: e.input.clone(),
-                            message: e.message.clone(),
-                        })
-                        .collect(),
+                    errors: super::online::links(&errors),
                 };
                 return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
             }

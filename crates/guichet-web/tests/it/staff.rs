@@ -227,7 +227,7 @@ async fn every_demo_account_listed_on_demo_signs_in_with_what_the_page_shows() {
             guichet_web::staff::seed_demo_accounts(app.store(), chrono::DateTime::UNIX_EPOCH)
                 .await
                 .unwrap();
-            let page = app.get("/demo").await.text().to_owned();
+            let page = app.get("/demo").await.page_text();
             for d in guichet_web::staff::DEMO_ACCOUNTS {
                 assert!(
                     page.contains(d.login) && page.contains(d.password),

@@ -213,7 +213,7 @@ async fn the_coverage_page_lists_the_most_populated_commune_beyond_the_threshold
     assert!(
         bad_type
             .text()
-            .contains("Type de lieu inconnu : « bureau-de-poste »")
+            .contains("Type de lieu inconnu\u{a0}: «\u{a0}bureau-de-poste\u{a0}»")
     );
     assert_eq!(bad_page.status, StatusCode::BAD_REQUEST);
     assert!(bad_page.text().contains("Numéro de page invalide"));

@@ -144,4 +144,30 @@ fn demo_cases_have_their_notifications_in_the_outbox_and_in_their_history() {
         history.contains("courriel : en attente d’envoi"),
         "{history}"
     );
+    // Every page scanned at the desk can be opened: its PDF is stored under its digest.
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let store = guichet_store::Store::open_sqlite(&dir.path().join("guichet.db"))
+            .await
+            .unwrap();
+        let cases = store
+            .list_cases(&guichet_store::CaseFilter {
+                limit: 100,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let mut scans = 0;
+        for c in &cases {
+            let case = store.load_case(&c.reference).await.unwrap();
+            for d in case.documents.iter().filter(|d| d.scanned_from_paper) {
+                let stored = store.get_attachment(&d.sha256).await.unwrap();
+                let stored = stored.unwrap_or_else(|| panic!("{} has no content", d.name));
+                assert!(stored.content.starts_with(b"%PDF-"), "{}", d.name);
+                assert_eq!(stored.content.len() as u64, d.size);
+                scans += 1;
+            }
+        }
+        assert!(scans >= 3, "{scans} scanned pages in the demo");
+        store.close().await;
+    });
 }

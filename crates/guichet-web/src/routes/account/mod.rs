@@ -234,10 +234,7 @@ pub(crate) fn error_of(errors: &[ErrorLink], input: &str) -> Option<String> {
 }
 
 pub(crate) fn error(input: &str, message: impl Into<String>) -> ErrorLink {
-    ErrorLink {
-        input: input.to_owned(),
-        message: message.into(),
-    }
+    ErrorLink::new(input, &message.into())
 }
 
 /// One case in the account.

@@ -250,15 +250,12 @@ pub fn read(input: Typed<'_>, id: PersonId, today: NaiveDate) -> Result<Person, 
         let Some(channel) = channel_of(&get(id)) else {
             continue;
         };
+        // A channel ranked twice (a first choice changed above a kept lower one) counts once,
+        // at its higher rank: nothing is lost, so nothing to correct.
         if channels.contains(&channel) {
-            errors.push(err(
-                id,
-                &format!(
-                    "Vous avez déjà choisi « {} » plus haut : choisissez un autre moyen, ou aucun.",
-                    channel_label(channel)
-                ),
-            ));
-        } else if refuses && channel.is_digital() {
+            continue;
+        }
+        if refuses && channel.is_digital() {
             errors.push(err(
                 id,
                 "Vous refusez le numérique : choisissez le courrier, le téléphone ou le guichet, ou ne cochez pas le refus du numérique.",

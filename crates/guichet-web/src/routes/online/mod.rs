@@ -16,6 +16,8 @@
 mod identity;
 mod view;
 
+pub use view::french_spaces;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -306,13 +308,20 @@ pub struct ErrorLink {
     pub message: String,
 }
 
-fn links(errors: &[InputError]) -> Vec<ErrorLink> {
+impl ErrorLink {
+    /// The message set in French typography (see [`view::french_spaces`]).
+    pub fn new(input: &str, message: &str) -> Self {
+        Self {
+            input: input.to_owned(),
+            message: view::french_spaces(message),
+        }
+    }
+}
+
+pub(crate) fn links(errors: &[InputError]) -> Vec<ErrorLink> {
     errors
         .iter()
-        .map(|e| ErrorLink {
-            input: e.input.clone(),
-            message: e.message.clone(),
-        })
+        .map(|e| ErrorLink::new(&e.input, &e.message))
         .collect()
 }
 

@@ -104,7 +104,20 @@ fn error_for(errors: &[InputError], name: &str) -> Option<String> {
     errors
         .iter()
         .find(|e| e.input == name || e.input.starts_with(&format!("{name}-")))
-        .map(|e| e.message.clone())
+        .map(|e| french_spaces(&e.message))
+}
+
+/// French typography for a message built in code: the spaces inside « guillemets » and before
+/// « : ; ? ! » become no-break spaces, so a narrow screen never starts a line with « » » or
+/// « : ». Only for what Guichet writes, never for what a person typed into an input.
+pub fn french_spaces(message: &str) -> String {
+    message
+        .replace("« ", "«\u{a0}")
+        .replace(" »", "\u{a0}»")
+        .replace(" :", "\u{a0}:")
+        .replace(" ;", "\u{a0};")
+        .replace(" ?", "\u{a0}?")
+        .replace(" !", "\u{a0}!")
 }
 
 /// The input of one field (not a group), named `name`.
