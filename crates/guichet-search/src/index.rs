@@ -10,8 +10,8 @@
 //!    (those bodies use far more than titles do), two adjacent query words side by side in a
 //!    title scoring as a phrase, the longer members of a long word's family (« apprenti » →
 //!    apprentissage) and synonyms added at a lower weight, and a
-//!    query term absent from the whole index replaced by its near spellings (typo tolerance,
-//!    long words only);
+//!    query term absent from the whole index read as the nearest word headlines use, else
+//!    replaced by its near spellings (typo tolerance, words of five letters or more);
 //! 3. signals from the corpus's own structure, which hold for queries nobody tuned for:
 //!    coverage (the share of the query's words, by idf, a document holds in any field), the
 //!    folder vote (the folder gathering the best candidates' score lifts its other sheets)
@@ -535,6 +535,7 @@ impl SearchIndex {
                 let Some(stem) = text::terms(&mut analyzer, &word).into_iter().next() else {
                     continue;
                 };
+                let stem = self.respelt(&searcher, &stem, &word).unwrap_or(stem);
                 if seen.len() >= MAX_TERMS || !seen.insert(stem.clone()) {
                     continue;
                 }
@@ -806,11 +807,7 @@ impl SearchIndex {
         word: &str,
         weight: f32,
     ) -> Option<Box<dyn Query>> {
-        let known = WEIGHTS.iter().any(|(name, _)| {
-            let t = Term::from_field_text(self.fields.get(*name), stem);
-            searcher.doc_freq(&t).map(|n| n > 0).unwrap_or(false)
-        });
-        if known {
+        if self.is_known(searcher, stem) {
             let in_bodies = searcher
                 .doc_freq(&Term::from_field_text(self.fields.body, stem))
                 .unwrap_or(0) as f32;
@@ -834,28 +831,72 @@ impl SearchIndex {
                 per_field, 0.2,
             )));
         }
-        let distance = match word.chars().count() {
+        let most = match word.chars().count() {
             0..=4 => return None,
             5..=6 => 1,
             _ => 2,
         };
         // Fuzzy matches score a constant, of the order of one BM25 term match.
-        let per_field: Vec<Box<dyn Query>> = [
-            (self.fields.title_plain, 2.5),
-            (self.fields.description_plain, 1.2),
-        ]
-        .into_iter()
-        .map(|(field, w)| {
-            let t = Term::from_field_text(field, word);
-            Box::new(BoostQuery::new(
-                Box::new(FuzzyTermQuery::new(t, distance, true)),
-                w * weight,
-            )) as Box<dyn Query>
+        let fuzzy = |distance: u8| -> Box<dyn Query> {
+            let per_field: Vec<Box<dyn Query>> = [
+                (self.fields.title_plain, 2.5),
+                (self.fields.description_plain, 1.2),
+            ]
+            .into_iter()
+            .map(|(field, w)| {
+                let t = Term::from_field_text(field, word);
+                Box::new(BoostQuery::new(
+                    Box::new(FuzzyTermQuery::new(t, distance, true)),
+                    w * weight,
+                )) as Box<dyn Query>
+            })
+            .collect();
+            Box::new(DisjunctionMaxQuery::with_tie_breaker(per_field, 0.2))
+        };
+        Some(fuzzy(most))
+    }
+
+    /// Whether any field of the index holds `stem`.
+    fn is_known(&self, searcher: &tantivy::Searcher, stem: &str) -> bool {
+        WEIGHTS.iter().any(|(name, _)| {
+            let t = Term::from_field_text(self.fields.get(*name), stem);
+            searcher.doc_freq(&t).map(|n| n > 0).unwrap_or(false)
         })
-        .collect();
-        Some(Box::new(DisjunctionMaxQuery::with_tie_breaker(
-            per_field, 0.2,
-        )))
+    }
+
+    /// A query word the whole index ignores, long enough for a guess to be safe (`word`, as
+    /// typed), read as the nearest stem titles, descriptions and breadcrumbs use: one letter
+    /// away for words of five or six letters, two for longer ones. From then on it is that
+    /// word (every field, coverage, the instance's procedures' keywords): « cantinne » is the
+    /// canteen, not « continue », two letters away too but further.
+    fn respelt(&self, searcher: &tantivy::Searcher, stem: &str, word: &str) -> Option<String> {
+        let most = match word.chars().count() {
+            0..=4 => return None,
+            5..=6 => 1,
+            _ => 2,
+        };
+        if self.is_known(searcher, stem) {
+            return None;
+        }
+        self.nearest_headline(stem, most)
+    }
+
+    /// The headline stem nearest `stem` by edit distance, at most `most` away; between equally
+    /// near ones, the most used. `None` when none is near enough.
+    fn nearest_headline(&self, stem: &str, most: usize) -> Option<String> {
+        let len = stem.chars().count();
+        self.headlines
+            .iter()
+            .filter(|h| h.chars().count().abs_diff(len) <= most)
+            .map(|h| (strsim::levenshtein(stem, h), h))
+            .filter(|(d, _)| *d <= most)
+            .min_by(|(da, a), (db, b)| {
+                da.cmp(db).then_with(|| {
+                    let df = |h: &str| self.headline_df.get(h).copied().unwrap_or(0);
+                    df(b).cmp(&df(a)).then_with(|| a.cmp(b))
+                })
+            })
+            .map(|(_, h)| h.clone())
     }
 
     /// All sheets' and procedures' ids, in index order.

@@ -197,7 +197,7 @@ impl CommuneDirectory {
             let score = if n >= 3 && f.starts_with(name) {
                 Some(0)
             } else if max_edits > 0 && f.chars().count().abs_diff(n) <= max_edits {
-                let d = levenshtein(f, name);
+                let d = strsim::levenshtein(f, name);
                 (d <= max_edits).then_some(d)
             } else {
                 None
@@ -213,23 +213,6 @@ impl CommuneDirectory {
             .map(|s| s.2)
             .collect()
     }
-}
-
-/// Edit distance on characters.
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        cur[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]

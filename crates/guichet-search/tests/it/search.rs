@@ -28,6 +28,14 @@ fn abbreviations_and_everyday_words_find_the_official_sheet() {
 fn long_misspelt_words_are_tolerated_short_ones_are_not_guessed() {
     assert_eq!(ids("surendetement")[0], "F134");
     assert_eq!(ids("naturalisaton")[0], "F2213");
+    // The nearest spelling, not every word two letters away (« continue », all over training
+    // sheets): the town's canteen first.
+    assert_eq!(
+        ids("cantinne")[0],
+        "inscription-cantine",
+        "{:?}",
+        ids("cantinne")
+    );
     // A short unknown word matches nothing rather than anything near it.
     assert!(ids("xqzt").is_empty());
 }
