@@ -146,9 +146,17 @@ async fn an_online_request_goes_from_identity_to_receipt_through_the_case_servic
             let r = app.get("/demarches/inscription-cantine/en-ligne").await;
             assert_eq!(r.status, StatusCode::OK);
             assert!(r.text().contains("Commencer la demande"));
+            // The PAI's page only follows an allergy: seven pages or eight, and the counter
+            // says seven from the first page until an allergy adds one.
+            assert!(
+                r.text().contains("en 7 à 8 étapes selon vos réponses"),
+                "{}",
+                r.text()
+            );
             let r = app
                 .get("/demarches/inscription-cantine/en-ligne/coordonnees")
                 .await;
+            assert!(r.text().contains("Étape 1 sur 7"), "{}", r.text());
             let cookie = r
                 .header("set-cookie")
                 .expect("the form's first page opens a session");
@@ -156,11 +164,19 @@ async fn an_online_request_goes_from_identity_to_receipt_through_the_case_servic
                 assert!(cookie.contains(flag), "{cookie}");
             }
             let reference = begin(&mut app, &[]).await;
+            let r = app
+                .get("/demarches/inscription-cantine/en-ligne/etape/1")
+                .await;
+            assert!(r.text().contains("Étape 2 sur 7"), "{}", r.text());
             fill_canteen(&mut app).await;
 
             let r = app
                 .get("/demarches/inscription-cantine/en-ligne/verification")
                 .await;
+            assert!(
+                r.text().contains("Étape 8 sur 8"),
+                "an allergy adds the PAI's page"
+            );
             let page = r.page_text();
             assert!(page.contains("Léa Martin"), "{page}");
             assert!(page.contains("03/09/2018"), "{page}");

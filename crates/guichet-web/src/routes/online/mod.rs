@@ -164,7 +164,8 @@ pub struct StartPage {
     id: String,
     title: String,
     online: bool,
-    steps: usize,
+    /// How many pages, at least and at most (some questions depend on earlier answers).
+    steps: (usize, usize),
     documents: Vec<(String, bool)>,
     other_ways: Vec<OtherWay>,
     draft: Option<String>,
@@ -187,7 +188,11 @@ pub async fn start(
         layout: Layout::new(&state, format!("{} — en ligne", def.procedure().title())),
         title: def.procedure().title().to_owned(),
         online: is_online(&def),
-        steps: def.fields().len() + 2,
+        // The fewest pages (the questions shown before any answer), the most (every question).
+        steps: (
+            answers::shown_steps(def.fields(), &BTreeMap::new()).len() + 2,
+            def.fields().len() + 2,
+        ),
         documents: def
             .documents()
             .iter()
@@ -346,13 +351,23 @@ async fn identity_view(
     typed: Option<Typed<'_>>,
     errors: &[InputError],
 ) -> Result<IdentityPage, AppError> {
-    let stored = match current_draft(state, session, id).await? {
+    let draft = current_draft(state, session, id).await?;
+    let stored = match &draft {
         Some((case, _)) => match state.store.get_person(case.person).await? {
             Some(p) => identity::answers_of(&p),
             None => BTreeMap::new(),
         },
         None => BTreeMap::new(),
     };
+    // Counted as the next pages will count: the questions the answers so far show.
+    let total = answers::shown_steps(
+        def.fields(),
+        draft
+            .as_ref()
+            .map_or(&BTreeMap::new(), |(case, _)| &case.form),
+    )
+    .len()
+        + 2;
     let mut layout = Layout::new(
         state,
         format!("Vos coordonnées — {}", def.procedure().title()),
@@ -367,7 +382,7 @@ async fn identity_view(
         csrf: session.csrf.clone(),
         inputs: identity_views(&stored, typed, errors),
         errors: links(errors),
-        total: def.fields().len() + 2,
+        total,
         other_ways: other_ways(def),
     })
 }
