@@ -107,8 +107,9 @@ impl From<Postcode> for String {
 }
 
 /// A postal address in France: up to four free lines (recipient complement, street, locality),
-/// a postcode and a town. The postal layout rules for the window of an envelope are applied by
-/// the letters engine, which refuses (never cuts) an address that does not fit.
+/// a postcode and a town, each line fitting an envelope's window when typed
+/// ([`ADDRESS_LINE_CHARS`]). The postal layout rules are applied again by the letters engine,
+/// which refuses (never cuts) an address that does not fit, such as one stored before.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PostalAddress {
     lines: Vec<String>,

@@ -524,7 +524,11 @@ pub async fn orientation_sheet(
             } else if let Some(raw) = &p.unreadable_hours {
                 line.push_str(&format!(" Horaires publiés : {raw}."));
             } else {
-                line.push_str(" Horaires non connus : appelez avant de vous déplacer.");
+                line.push_str(if p.phone.is_some() {
+                    " Horaires non connus : appelez avant de vous déplacer."
+                } else {
+                    " Horaires non connus : renseignez-vous avant de vous déplacer."
+                });
             }
             if let Some(f) = &p.format {
                 line.push_str(&format!(" {f}."));

@@ -168,15 +168,7 @@ async fn a_case_opened_at_the_counter_is_filled_and_submitted_in_the_agents_name
                 "{}",
                 r.text()
             );
-            let cases = app
-                .store()
-                .list_cases(&guichet_store::CaseFilter {
-                    person: None,
-                    state: None,
-                    limit: 5,
-                })
-                .await
-                .unwrap();
+            let cases = app.cases().await;
             assert_eq!(cases.len(), 1);
             let case = app.store().load_case(&cases[0].reference).await.unwrap();
             assert_eq!(case.state, CaseState::Draft);
@@ -290,15 +282,7 @@ async fn a_request_started_online_is_taken_over_at_the_counter() {
                 )
                 .await;
             assert!(r.location().is_some(), "{}", r.text());
-            let case = app
-                .store()
-                .list_cases(&guichet_store::CaseFilter {
-                    person: None,
-                    state: None,
-                    limit: 5,
-                })
-                .await
-                .unwrap()
+            let case = app.cases().await
                 .remove(0);
             // At the town hall's counter, the agent finds her by the reference on her paper.
             let mut desk = signed_in_demo(&app, DESK).await;
@@ -448,16 +432,7 @@ async fn an_agent_and_the_person_editing_at_once_get_a_conflict_that_says_what_c
                     &offline_person(),
                 )
                 .await;
-            let case = app
-                .store()
-                .list_cases(&guichet_store::CaseFilter {
-                    person: None,
-                    state: None,
-                    limit: 5,
-                })
-                .await
-                .unwrap()
-                .remove(0);
+            let case = app.cases().await.remove(0);
             // The person has step 1 open at home…
             let seen = person.get(step).await.hidden_input("vu").unwrap();
             // …while the agent, at the counter, answers it with her on the phone.

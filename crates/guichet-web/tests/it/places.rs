@@ -262,7 +262,11 @@ async fn phones_are_tel_links_and_hours_are_plain_french() {
             .split("<li class=\"lieux-lieu\">")
             .find(|c| c.contains("Mairie de Saint-Étienne"))
             .unwrap();
-        assert!(mairie.contains("Horaires non communiqués : appelez avant de vous déplacer"));
+        // Nor a phone: nobody is told to call a number they are not given.
+        assert!(
+            mairie.contains("Horaires non communiqués : renseignez-vous avant de vous déplacer"),
+            "{mairie}"
+        );
         assert!(!mairie.contains("Ouvert") && !mairie.contains("Fermé"));
         assert!(text.contains("Téléphone : non communiqué"), "{text}");
         // A France Services bus is not a counter open every day in one place.

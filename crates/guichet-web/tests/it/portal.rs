@@ -57,14 +57,7 @@ pub(crate) async fn begin(app: &mut TestApp, extra: &[(&str, &str)]) -> CaseRefe
         r.location(),
         Some("/demarches/inscription-cantine/en-ligne/etape/1")
     );
-    let cases = app
-        .store()
-        .list_cases(&guichet_store::CaseFilter {
-            limit: 10,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let cases = app.cases().await;
     cases[0].reference.clone()
 }
 
@@ -339,14 +332,7 @@ async fn wrong_answers_are_explained_next_to_their_field_and_the_others_are_kept
                 "a tampered choice: {text}"
             );
             assert!(text.contains("value=\"Léa Martin\""), "the name is kept");
-            let cases = app
-                .store()
-                .list_cases(&guichet_store::CaseFilter {
-                    limit: 10,
-                    ..Default::default()
-                })
-                .await
-                .unwrap();
+            let cases = app.cases().await;
             let case = app.store().load_case(&cases[0].reference).await.unwrap();
             assert!(
                 !case.form.contains_key("enfant-1-enfant_nom"),
@@ -531,7 +517,7 @@ async fn channels_are_ranked_and_a_choice_that_cannot_be_kept_is_explained() {
             assert!(page.contains("Pour être appelé, indiquez votre numéro"), "{page}");
             assert!(page.contains("<option value=\"Par SMS\" selected>"), "{page}");
             assert!(page.contains("value=\"Saint-Clair-sur-Lys\""), "{page}");
-            assert!(app.store().list_cases(&guichet_store::CaseFilter { limit: 10, ..Default::default() }).await.unwrap().is_empty());
+            assert!(app.cases().await.is_empty());
 
             // Phone first, then SMS, then email: kept in that order; written messages go by
             // SMS, the first channel that writes.
@@ -548,7 +534,7 @@ async fn channels_are_ranked_and_a_choice_that_cannot_be_kept_is_explained() {
                 )
                 .await;
             assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
-            let cases = app.store().list_cases(&guichet_store::CaseFilter { limit: 10, ..Default::default() }).await.unwrap();
+            let cases = app.cases().await;
             let person = app.store().get_person(cases[0].person).await.unwrap().unwrap();
             assert_eq!(
                 person.preferences.channels(),

@@ -240,6 +240,14 @@ impl TestApp {
         &self.store
     }
 
+    /// Every case stored (newest first, at most 100), for a test that just made one.
+    pub async fn cases(&self) -> Vec<guichet_store::CaseSummary> {
+        self.store
+            .list_cases(&guichet_store::CaseFilter::default())
+            .await
+            .expect("the cases")
+    }
+
     /// The router itself, for a test that needs to wrap it (a test-only route, a layer).
     pub fn map_router(&mut self, f: impl FnOnce(Router) -> Router) {
         self.router = f(self.router.clone());
