@@ -332,31 +332,33 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// A one-page PDF standing for a page scanned at the front desk: its title and a line saying
-/// it is a demonstration (ASCII only: the standard Helvetica of every PDF reader).
+/// it is a demonstration, in the standard Helvetica every PDF reader has (WinAnsi encoding, so
+/// French accents show).
 fn scan_pdf(name: &str) -> Vec<u8> {
-    let ascii: String = name
-        .chars()
-        .map(|c| match c {
-            'é' | 'è' | 'ê' => 'e',
-            'à' | 'â' => 'a',
-            'ô' => 'o',
-            'î' => 'i',
-            'ù' | 'û' => 'u',
-            'ç' => 'c',
-            '’' => '\'',
-            c if c.is_ascii() && !matches!(c, '(' | ')' | '\\') => c,
-            _ => ' ',
-        })
-        .collect();
+    // A PDF literal string, ASCII only: WinAnsi characters beyond ASCII as octal escapes.
+    let literal = |text: &str| -> String {
+        text.chars()
+            .map(|c| match c {
+                '(' | ')' | '\\' => format!("\\{c}"),
+                ' '..='~' => c.to_string(),
+                '’' => "\\222".to_owned(),
+                '\u{a0}'..='\u{ff}' => format!("\\{:03o}", c as u32),
+                _ => "?".to_owned(),
+            })
+            .collect()
+    };
     let text = format!(
-        "BT /F1 20 Tf 60 760 Td ({ascii}) Tj 0 -40 Td /F1 12 Tf (Page numerisee de demonstration : aucune donnee reelle.) Tj ET"
+        "BT /F1 20 Tf 60 760 Td ({}) Tj 0 -40 Td /F1 12 Tf ({}) Tj ET",
+        literal(name),
+        literal("Page numérisée de démonstration : aucune donnée réelle.")
     );
     let objects = [
         "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
         "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_owned(),
         format!("<< /Length {} >>\nstream\n{text}\nendstream", text.len()),
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_owned(),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+            .to_owned(),
     ];
     let mut pdf = b"%PDF-1.4\n".to_vec();
     let mut offsets = Vec::new();
