@@ -87,9 +87,59 @@ pub fn tel_href(shown: &str) -> Option<String> {
         .then(|| format!("tel:{short}"))
 }
 
+/// The sentence with the spaces of numbers and times made no-break ones, as letters print them:
+/// between two digits (« 03 20 00 / 00 01 » or « 116 / 006 » split at a line's end misleads,
+/// and « 3 000 € » reads better whole), and in French times (« 8 h 30 », « à 9 h »).
+pub fn numbers_unbroken(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let digit = |i: usize| chars.get(i).is_some_and(char::is_ascii_digit);
+    let space = |i: usize| chars.get(i).is_some_and(|c| matches!(c, ' ' | '\u{a0}'));
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            if c != ' ' || i == 0 {
+                return c;
+            }
+            let between_digits = digit(i - 1) && digit(i + 1);
+            // « 9 h », « 9 h 30 »: the hour sign alone (not « 9 habitants »).
+            let before_hour = digit(i - 1)
+                && chars.get(i + 1) == Some(&'h')
+                && !chars.get(i + 2).is_some_and(|c| c.is_alphabetic());
+            // « h 30 » after a digit and a space.
+            let after_hour =
+                chars[i - 1] == 'h' && i >= 3 && space(i - 2) && digit(i - 3) && digit(i + 1);
+            if between_digits || before_hour || after_hour {
+                '\u{a0}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_and_times_stay_whole() {
+        let nb = |s: &str| s.replace(' ', "\u{a0}");
+        assert_eq!(
+            numbers_unbroken("Appelez le 03 20 00 00 01, de 8 h 30 à 12 h."),
+            format!(
+                "Appelez le {}, de {} à {}.",
+                nb("03 20 00 00 01"),
+                nb("8 h 30"),
+                nb("12 h")
+            )
+        );
+        assert_eq!(
+            numbers_unbroken("ouvre à 9 h"),
+            format!("ouvre à {}", nb("9 h"))
+        );
+        assert_eq!(numbers_unbroken("9 habitants sur 10"), "9 habitants sur 10");
+    }
 
     #[test]
     fn phone_numbers_become_tel_links() {

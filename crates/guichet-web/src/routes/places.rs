@@ -30,6 +30,8 @@ use crate::{AppState, Layout};
 
 /// Places listed at most.
 const MAX_PLACES: usize = 8;
+/// The longest estimated trip (minutes by car) for a place to be listed as near.
+const MAX_MINUTES: f64 = 90.0;
 /// Longest procedure id read (ids are short slugs).
 const MAX_DEMARCHE_CHARS: usize = 100;
 
@@ -495,6 +497,9 @@ pub(crate) fn cards(
         }
     };
     let mut near = report.nearby(i, &wants);
+    // The nearest of a kind may still be far: the data of digital-mediation places covers one
+    // region, so from Lille the « nearest » were 12 hours away. Not near, so not listed.
+    near.retain(|p| preferred(p).is_some() || p.minutes().is_none_or(|m| m <= MAX_MINUTES));
     // Stable: within each group, nearest first.
     near.sort_by_key(|p| preferred(p).is_none());
     near.truncate(MAX_PLACES);
@@ -506,7 +511,8 @@ pub(crate) fn cards(
             let (status, open_now) = match &place.hours {
                 Hours::Known { .. } => {
                     let s = place.hours.status(local);
-                    (Some(s.sentence_fr(local)), s.is_open())
+                    let sentence = crate::site::numbers_unbroken(&s.sentence_fr(local));
+                    (Some(sentence), s.is_open())
                 }
                 _ => (None, false),
             };

@@ -137,27 +137,6 @@ fn named_number(how: &str) -> Option<String> {
     })
 }
 
-/// The sentence with every space between two digits made a no-break one, as letters print
-/// phone numbers: « 03 20 00 / 00 01 » or « 116 / 006 » split at a line's end misleads, and
-/// « 3 000 € » reads better whole.
-fn numbers_unbroken(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    chars
-        .iter()
-        .enumerate()
-        .map(|(i, &c)| {
-            let between_digits = i > 0
-                && chars[i - 1].is_ascii_digit()
-                && chars.get(i + 1).is_some_and(char::is_ascii_digit);
-            if c == ' ' && between_digits {
-                '\u{a0}'
-            } else {
-                c
-            }
-        })
-        .collect()
-}
-
 fn card(hit: Hit) -> ResultCard {
     ResultCard {
         kind_label: match hit.kind {
@@ -189,7 +168,7 @@ fn card(hit: Hit) -> ResultCard {
                 },
                 // « Samu social - 115 »: the number stays with the word before it (no-break
                 // spaces, and a word joiner, since a line may otherwise break after a hyphen).
-                how: numbers_unbroken(without_channel(&c.how))
+                how: crate::site::numbers_unbroken(without_channel(&c.how))
                     .replace(" - ", "\u{a0}-\u{2060}\u{a0}"),
             })
             .collect(),
@@ -238,7 +217,8 @@ pub async fn page(
 
 #[cfg(test)]
 mod tests {
-    use super::{first_phone, named_number, numbers_unbroken};
+    use super::{first_phone, named_number};
+    use crate::site::numbers_unbroken;
 
     #[test]
     fn the_first_phone_number_of_a_sentence_becomes_a_tel_link() {
@@ -257,7 +237,7 @@ mod tests {
         assert_eq!(first_phone("Appelez le 3939 ou écrivez"), None);
         assert_eq!(
             numbers_unbroken("Appelez le 03 20 00 00 01, de 9 h à 12 h."),
-            "Appelez le 03\u{a0}20\u{a0}00\u{a0}00\u{a0}01, de 9 h à 12 h."
+            "Appelez le 03\u{a0}20\u{a0}00\u{a0}00\u{a0}01, de 9\u{a0}h à 12\u{a0}h."
         );
     }
 

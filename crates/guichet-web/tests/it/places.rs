@@ -250,7 +250,7 @@ async fn phones_are_tel_links_and_hours_are_plain_french() {
             .find(|c| c.contains("Montreynaud"))
             .unwrap();
         assert!(
-            card.contains("Fermé — ouvre aujourd’hui à 13 h 30"),
+            card.contains("Fermé — ouvre aujourd’hui à 13\u{a0}h\u{a0}30"),
             "{card}"
         );
         assert!(

@@ -151,7 +151,7 @@ fn other_ways(def: &ProcedureDefinition) -> Vec<OtherWay> {
     .filter_map(|c| {
         def.procedure().channels().get(&c).map(|a| OtherWay {
             label: c.label_fr(),
-            how: a.how.clone(),
+            how: crate::site::numbers_unbroken(&a.how),
         })
     })
     .collect()
