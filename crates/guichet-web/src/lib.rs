@@ -283,6 +283,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/static/guichet.css", get(stylesheet))
         .route("/static/territoire.css", get(territory_stylesheet))
+        .route("/static/papier.css", get(paper_stylesheet))
         .route("/static/logo", get(logo))
         .fallback(routes::not_found::page)
         .layer(axum::middleware::from_fn_with_state(
@@ -349,6 +350,18 @@ async fn stylesheet(uri: axum::http::Uri) -> impl IntoResponse {
 }
 
 const TERRITORY_STYLESHEET: &str = include_str!("../static/territoire.css");
+
+const PAPER_STYLESHEET: &str = include_str!("../static/papier.css");
+
+async fn paper_stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        PAPER_STYLESHEET,
+    )
+}
 
 async fn territory_stylesheet() -> impl IntoResponse {
     (

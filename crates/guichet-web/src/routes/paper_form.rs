@@ -41,6 +41,8 @@ pub struct PaperFormPage {
     fields: Vec<PaperField>,
     documents: Vec<(String, bool)>,
     fees: Vec<String>,
+    /// Some fee is not free: where to pay without internet is said.
+    paid: bool,
     post_address: Option<String>,
     counters: Vec<String>,
     deadline: Option<String>,
@@ -127,9 +129,9 @@ fn paper(field: &Field, all: &[Field]) -> PaperField {
             // Print as many blocks as the minimum asks, at least one and at most three: more
             // can be added on a free sheet.
             let n = min.unwrap_or(1).clamp(1, 3) as usize;
-            if let Some(max) = max {
+            if let Some(max) = max.filter(|m| *m as usize > n) {
                 add_hint(format!(
-                    "Jusqu’à {max} ; au-delà de {n}, continuez sur papier libre"
+                    "Place pour {n} ici ; jusqu’à {max} en tout, les autres sur papier libre"
                 ));
             }
             let children = fields.iter().map(|f| paper(f, all)).collect();
@@ -203,6 +205,7 @@ pub async fn page(
             .iter()
             .map(|d| (d.name.clone(), d.required))
             .collect(),
+        paid: def.fees().iter().any(|f| f.amount_cents > 0),
         fees: def
             .fees()
             .iter()

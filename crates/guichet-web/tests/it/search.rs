@@ -167,10 +167,19 @@ async fn every_hosted_procedure_has_a_printable_paper_form() {
             "À remplir seulement si vous avez répondu oui à « L’enfant a-t-il une allergie alimentaire ? »",
             "Justificatif de domicile de moins de trois mois",
             "service scolaire, 1 place de la Mairie, 59990 Saint-Clair-sur-Lys",
-            "@page",
+            "<link rel=\"stylesheet\" href=\"/static/papier.css\">",
         ] {
             assert!(body.contains(text), "missing {text}");
         }
+        // Its layout (lines and boxes to write in, A4 margins) is a stylesheet the
+        // Content-Security-Policy lets browsers apply: no inline style, which they would ignore.
+        let csp = guichet_web::security::CONTENT_SECURITY_POLICY;
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
+        assert!(!body.contains("<style") && !body.contains(" style=\""), "{body}");
+        let css = app.get("/static/papier.css").await;
+        assert_eq!(css.status, StatusCode::OK);
+        assert_eq!(css.content_type(), "text/css; charset=utf-8");
+        assert!(css.text().contains("@page") && css.text().contains(".ligne"));
         let (_, body) = app.get("/demarches/aide-sociale-urgence/formulaire-papier").await.status_and_text();
         assert!(body.contains("La décision vous sera envoyée par courrier postal."));
         for path in ["/demarches/inconnue/formulaire-papier", "/demarches/%FF/formulaire-papier", "/demarches/A_B/formulaire-papier"] {

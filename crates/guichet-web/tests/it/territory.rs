@@ -364,6 +364,13 @@ async fn a_departement_has_its_page_map_and_table_and_an_unknown_one_is_a_french
         body.contains("plus de 45 min"),
         "the legend is given in text"
     );
+    // Its colour swatches are SVG fills: a style attribute is blocked by the
+    // Content-Security-Policy, and browsers showed no colour.
+    assert!(
+        body.contains("<rect width=\"10\" height=\"10\" fill=\"#d7191c\"/>"),
+        "{body}"
+    );
+    assert!(!body.contains(" style=\""), "{body}");
     let missing = get(ready_state(), "/territoire/departements/99").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert!(missing.text().contains("n’existe pas"));
