@@ -811,6 +811,10 @@ async fn every_page_names_the_operator_links_the_legal_pages_and_sends_security_
                 );
                 let csp = r.header("content-security-policy").unwrap_or("");
                 assert!(csp.contains("default-src 'none'"), "{path}: {csp}");
+                assert!(
+                    !text.contains("<style") && !text.contains(" style=\""),
+                    "{path}: an inline style the CSP blocks"
+                );
                 assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
                 assert!(
                     r.body.len() < 50_000,
