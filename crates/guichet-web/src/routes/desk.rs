@@ -373,6 +373,20 @@ fn for_agent(mut inputs: Vec<InputView>) -> Vec<InputView> {
         if let Some(h) = help {
             i.help = Some(h.to_owned());
         }
+        // The person's own words, said of her: the agent ticks them for her.
+        for o in &mut i.options {
+            let said = match o.value.as_str() {
+                crate::routes::online::REFUSE_DIGITAL => {
+                    "Elle refuse le numérique : ne jamais la prévenir par courriel ni par SMS"
+                }
+                crate::routes::online::LARGE_PRINT => "Elle veut des courriers en gros caractères",
+                crate::routes::online::EASY_READ => {
+                    "Elle veut des courriers faciles à lire et à comprendre"
+                }
+                _ => continue,
+            };
+            o.label = said.to_owned();
+        }
     }
     inputs
 }

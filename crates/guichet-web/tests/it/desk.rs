@@ -46,6 +46,20 @@ async fn a_person_without_email_or_phone_is_registered_found_again_and_not_twice
             // Worded for the agent, who asks the questions.
             assert!(form.text().contains("Adresse postale de la personne"));
             assert!(!form.text().contains("Votre adresse postale"));
+            // The person's choices said of her, the same values posted.
+            let page = form.page_text();
+            assert!(page.contains("Elle refuse le numérique"), "{page}");
+            assert!(
+                page.contains("Elle veut des courriers en gros caractères"),
+                "{page}"
+            );
+            assert!(!page.contains("Je refuse le numérique"), "{page}");
+            assert!(
+                form.text()
+                    .contains("value=\"Je veux des courriers en gros caractères\""),
+                "{}",
+                form.text()
+            );
             // A bad date: the message, the other answers kept, nothing stored.
             let mut bad = offline_person();
             bad.retain(|(k, _)| *k != "naissance");

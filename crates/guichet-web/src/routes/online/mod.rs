@@ -16,6 +16,7 @@
 mod identity;
 mod view;
 
+pub use identity::{EASY_READ, LARGE_PRINT, REFUSE_DIGITAL};
 pub use view::french_spaces;
 
 use std::collections::BTreeMap;

@@ -14,7 +14,10 @@ pub type Typed<'a> = &'a (dyn Fn(&str) -> Vec<String> + Sync);
 /// One choice of a radio or checkbox list.
 #[derive(Debug, Clone)]
 pub struct OptionView {
+    /// What is posted (the choice as the definition names it).
     pub value: String,
+    /// What is shown: the value, « Oui » / « Non », or an agent's wording of it.
+    pub label: String,
     pub id: String,
     pub checked: bool,
 }
@@ -182,6 +185,7 @@ pub fn input(field: &Field, name: &str, values: &Values<'_>, errors: &[InputErro
                 .enumerate()
                 .map(|(i, c)| OptionView {
                     value: c.clone(),
+                    label: c.clone(),
                     id: format!("{name}-{}", i + 1),
                     checked: picked.contains(c),
                 })
@@ -190,10 +194,11 @@ pub fn input(field: &Field, name: &str, values: &Values<'_>, errors: &[InputErro
         FieldKind::YesNo => {
             view.widget = "radio";
             let picked = values.one(name);
-            view.options = ["oui", "non"]
+            view.options = [("oui", "Oui"), ("non", "Non")]
                 .iter()
-                .map(|v| OptionView {
+                .map(|(v, label)| OptionView {
                     value: (*v).to_owned(),
+                    label: (*label).to_owned(),
                     id: format!("{name}-{v}"),
                     checked: picked == *v,
                 })
