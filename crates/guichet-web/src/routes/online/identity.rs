@@ -370,80 +370,88 @@ fn by(delivery: Delivery) -> &'static str {
     }
 }
 
-/// The consequences of the contact choices, in plain words, said to the person (the review
-/// page, the follow-up page, the journal).
-pub fn explain(person: &Person) -> String {
+/// How [`explain`] words each fact, to the person or about them.
+struct Voice {
+    refuses_digital: &'static str,
+    /// Before the ranked channels (« le téléphone, puis le SMS »).
+    order: &'static str,
+    prefers_phone: &'static str,
+    prefers_counter: &'static str,
+    by_post: &'static str,
+    /// Around the way written messages go (« par SMS »).
+    written: (&'static str, &'static str),
+    large_print: &'static str,
+    easy_read: &'static str,
+    /// Whether « by post » is said again after refusing digital (which says it already).
+    post_after_refusal: bool,
+}
+
+const TO_PERSON: Voice = Voice {
+    refuses_digital: "Vous avez refusé le numérique : nous ne vous écrirons jamais par courriel ni par SMS.",
+    order: "Votre ordre de préférence : ",
+    prefers_phone: "Les agents qui suivent votre demande voient que vous préférez être appelé.",
+    prefers_counter: "Les agents qui suivent votre demande voient que vous préférez en parler au guichet.",
+    by_post: "Nous vous écrirons par courrier.",
+    written: (
+        "Nos messages vous parviendront ",
+        " ; les décisions vous seront aussi envoyées par courrier.",
+    ),
+    large_print: "Vos courriers seront en gros caractères.",
+    easy_read: "Vos courriers seront faciles à lire et à comprendre.",
+    post_after_refusal: true,
+};
+
+const TO_AGENT: Voice = Voice {
+    refuses_digital: "La personne refuse le numérique : lui écrire uniquement par courrier, jamais par courriel ni par SMS.",
+    order: "Ordre de préférence : ",
+    prefers_phone: "Elle préfère être appelée.",
+    prefers_counter: "Elle préfère en parler au guichet.",
+    by_post: "Messages écrits par courrier.",
+    written: (
+        "Messages écrits ",
+        " ; les décisions lui sont aussi envoyées par courrier.",
+    ),
+    large_print: "Courriers en gros caractères.",
+    easy_read: "Courriers faciles à lire et à comprendre (FALC).",
+    post_after_refusal: false,
+};
+
+/// The consequences of the contact choices, in plain words, in `voice`.
+fn explain_in(person: &Person, voice: &Voice) -> String {
     let f = facts(person);
     let mut s = Vec::new();
     if f.refuses_digital {
-        s.push(
-            "Vous avez refusé le numérique : nous ne vous écrirons jamais par courriel ni par SMS."
-                .to_owned(),
-        );
+        s.push(voice.refuses_digital.to_owned());
     }
     if !f.order.is_empty() {
-        s.push(format!(
-            "Votre ordre de préférence : {}.",
-            f.order.join(", puis ")
-        ));
+        s.push(format!("{}{}.", voice.order, f.order.join(", puis ")));
     }
     match f.talk_first {
-        Some(ContactChannel::Phone) => s.push(
-            "Les agents qui suivent votre demande voient que vous préférez être appelé.".to_owned(),
-        ),
-        Some(_) => s.push(
-            "Les agents qui suivent votre demande voient que vous préférez en parler au guichet."
-                .to_owned(),
-        ),
+        Some(ContactChannel::Phone) => s.push(voice.prefers_phone.to_owned()),
+        Some(_) => s.push(voice.prefers_counter.to_owned()),
         None => {}
     }
-    s.push(match f.written {
-        Some(Delivery::Letter) | None => "Nous vous écrirons par courrier.".to_owned(),
-        Some(d) => format!("Nos messages vous parviendront {} ; les décisions vous seront aussi envoyées par courrier.", by(d)),
-    });
+    match f.written {
+        Some(Delivery::Letter) if f.refuses_digital && !voice.post_after_refusal => {}
+        Some(Delivery::Letter) | None => s.push(voice.by_post.to_owned()),
+        Some(d) => s.push(format!("{}{}{}", voice.written.0, by(d), voice.written.1)),
+    }
     let formats = person.preferences.formats;
     if formats.large_print {
-        s.push("Vos courriers seront en gros caractères.".to_owned());
+        s.push(voice.large_print.to_owned());
     }
     if formats.easy_read {
-        s.push("Vos courriers seront faciles à lire et à comprendre.".to_owned());
+        s.push(voice.easy_read.to_owned());
     }
     s.join(" ")
 }
 
-/// The same, said to an agent about the person (the front desk's pages).
+/// Said to the person (the review page, the follow-up page).
+pub fn explain(person: &Person) -> String {
+    explain_in(person, &TO_PERSON)
+}
+
+/// Said to an agent about the person (the front desk's pages, the journal).
 pub fn explain_to_agent(person: &Person) -> String {
-    let f = facts(person);
-    let mut s = Vec::new();
-    if f.refuses_digital {
-        s.push("La personne refuse le numérique : lui écrire uniquement par courrier, jamais par courriel ni par SMS.".to_owned());
-    }
-    if !f.order.is_empty() {
-        s.push(format!(
-            "Ordre de préférence : {}.",
-            f.order.join(", puis ")
-        ));
-    }
-    match f.talk_first {
-        Some(ContactChannel::Phone) => s.push("Elle préfère être appelée.".to_owned()),
-        Some(_) => s.push("Elle préfère en parler au guichet.".to_owned()),
-        None => {}
-    }
-    if !f.refuses_digital || f.written != Some(Delivery::Letter) {
-        s.push(match f.written {
-            Some(Delivery::Letter) | None => "Messages écrits par courrier.".to_owned(),
-            Some(d) => format!(
-                "Messages écrits {} ; les décisions lui sont aussi envoyées par courrier.",
-                by(d)
-            ),
-        });
-    }
-    let formats = person.preferences.formats;
-    if formats.large_print {
-        s.push("Courriers en gros caractères.".to_owned());
-    }
-    if formats.easy_read {
-        s.push("Courriers faciles à lire et à comprendre (FALC).".to_owned());
-    }
-    s.join(" ")
+    explain_in(person, &TO_AGENT)
 }
