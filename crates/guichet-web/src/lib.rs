@@ -282,8 +282,14 @@ pub fn router(state: AppState) -> Router {
             get(routes::territory::departement::page),
         )
         .route("/static/guichet.css", get(stylesheet))
-        .route("/static/territoire.css", get(territory_stylesheet))
-        .route("/static/papier.css", get(paper_stylesheet))
+        .route(
+            "/static/territoire.css",
+            get(|| async { page_stylesheet(TERRITORY_STYLESHEET) }),
+        )
+        .route(
+            "/static/papier.css",
+            get(|| async { page_stylesheet(PAPER_STYLESHEET) }),
+        )
         .route("/static/logo", get(logo))
         .fallback(routes::not_found::page)
         .layer(axum::middleware::from_fn_with_state(
@@ -353,23 +359,14 @@ const TERRITORY_STYLESHEET: &str = include_str!("../static/territoire.css");
 
 const PAPER_STYLESHEET: &str = include_str!("../static/papier.css");
 
-async fn paper_stylesheet() -> impl IntoResponse {
+/// A stylesheet only some pages link (the planners', the paper form), cached for an hour.
+fn page_stylesheet(css: &'static str) -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        PAPER_STYLESHEET,
-    )
-}
-
-async fn territory_stylesheet() -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        TERRITORY_STYLESHEET,
+        css,
     )
 }
 

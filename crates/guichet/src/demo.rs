@@ -404,15 +404,19 @@ async fn load_cases(
         id: HelperId::from_uuid(uuid::Uuid::from_u128(0xa3)),
         mandate: MandateId::from_uuid(uuid::Uuid::from_u128(0xa4)),
     };
-    // A scanned page is a real PDF, stored with the case, so that an agent can open it.
+    // A scanned page is a real PDF, stored before the cases, so that an agent can open it.
+    let scans = std::cell::RefCell::new(Vec::new());
     let scanned = |name: &str| {
         let content = scan_pdf(name);
+        let sha256 = sha256_hex(&content);
+        let size = content.len() as u64;
+        scans.borrow_mut().push((sha256.clone(), content));
         Command::AttachDocument {
             document: Document {
                 name: name.to_owned(),
                 media_type: "application/pdf".to_owned(),
-                sha256: sha256_hex(&content),
-                size: content.len() as u64,
+                sha256,
+                size,
                 scanned_from_paper: true,
             },
         }
@@ -699,6 +703,14 @@ async fn load_cases(
         ),
     ];
 
+    for (sha256, content) in scans.into_inner() {
+        let attachment = guichet_store::portal::Attachment {
+            sha256,
+            media_type: "application/pdf".to_owned(),
+            content,
+        };
+        cases.store().put_attachment(&attachment, start).await?;
+    }
     let mut count = 0;
     for (proc_index, person_index, opener, channel, steps) in scripts {
         let procedure = &procedures[proc_index];
@@ -734,21 +746,6 @@ async fn load_cases(
                 channel: s.channel,
                 now: at,
             };
-            if let Command::AttachDocument { document } = &s.command
-                && document.scanned_from_paper
-            {
-                cases
-                    .store()
-                    .put_attachment(
-                        &guichet_store::portal::Attachment {
-                            sha256: document.sha256.clone(),
-                            media_type: document.media_type.clone(),
-                            content: scan_pdf(&document.name),
-                        },
-                        at,
-                    )
-                    .await?;
-            }
             cases
                 .execute(&case.reference, s.command, ctx)
                 .await

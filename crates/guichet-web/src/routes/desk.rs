@@ -512,9 +512,8 @@ pub struct CaseLine {
 pub struct CaseForms {
     /// `contact` (the note) or `courrier` (a letter received), with the message.
     pub error: Option<(&'static str, String)>,
-    /// `visite` or `appel`.
+    /// `visite` or `appel` (the note is refused only when empty: no text to keep).
     pub contact: String,
-    pub summary: String,
     /// `AAAA-MM-JJ`, empty for today.
     pub received: String,
     pub content: String,
@@ -603,14 +602,13 @@ async fn person_page(
     query: &PersonQuery,
     refused: Option<(String, CaseForms)>,
 ) -> Result<PersonPage, AppError> {
-    let state = state.clone();
     let not_found = || AppError::NotFound {
         what: "personne".into(),
     };
     let person = state.store.get_person(id).await?.ok_or_else(not_found)?;
     let known_to = state.store.person_operators(id).await?;
     me.may(
-        &state,
+        state,
         Action::View,
         Resource::Person {
             known_to: &known_to,
@@ -667,7 +665,7 @@ async fn person_page(
         })
         .map(|p| (p.id().to_string(), p.title().to_owned()))
         .collect();
-    let mut layout = Layout::new(&state, format!("{} — Personne", person.name.display()));
+    let mut layout = Layout::new(state, format!("{} — Personne", person.name.display()));
     if refused.is_some() {
         layout = layout.with_error();
     }

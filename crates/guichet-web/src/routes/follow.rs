@@ -479,7 +479,7 @@ async fn case_view_with(
         .collect::<Vec<_>>();
     // A person saving answers page after page is one line, not one per page.
     history.dedup_by(|later, earlier| {
-        matches!(later.what.as_str(), "Réponses enregistrées")
+        later.what == "Réponses enregistrées"
             && later.what == earlier.what
             && later.date == earlier.date
             && later.channel == earlier.channel
