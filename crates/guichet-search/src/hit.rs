@@ -115,7 +115,9 @@ pub fn for_sheet(sheet: &Sheet, operators: &OperatorDirectory) -> Hit {
         .collect();
     for place in &lines {
         let how = match &place.details {
-            Some(d) if lines.len() == 1 => format!("Par téléphone : {} — {}", place.title, d),
+            Some(d) if lines.len() == 1 => {
+                format!("Par téléphone : {} — {}", place.title, whole_sentences(d))
+            }
             _ => format!("Par téléphone : {}", place.title),
         };
         channels.push(ChannelHint {
@@ -137,6 +139,26 @@ pub fn for_sheet(sheet: &Sheet, operators: &OperatorDirectory) -> Hit {
         situation: None,
         source: "service-public.fr (Direction de l’information légale et administrative)".into(),
         updated: sheet.updated.clone(),
+    }
+}
+
+/// What a sheet says of a help line, without the broken end the import's length limit may have
+/// left (« … il sera mis en relation avec u »): its whole sentences, or, when the first sentence
+/// is itself cut, its whole words and « … ».
+fn whole_sentences(details: &str) -> String {
+    let details = details.trim();
+    if details.ends_with(['.', '!', '?', ')', '»', '…']) {
+        return details.to_owned();
+    }
+    if let Some(end) = details.rfind(". ") {
+        return details[..=end].to_owned();
+    }
+    match details.rfind(char::is_whitespace) {
+        Some(end) => format!(
+            "{} …",
+            details[..end].trim_end_matches([',', ';', ':', ' '])
+        ),
+        None => details.to_owned(),
     }
 }
 
@@ -214,5 +236,31 @@ pub fn for_procedure(def: &ProcedureDefinition, operator_name: Option<&str>) -> 
         situation: None,
         source: operator_name.unwrap_or(p.operator().as_str()).to_owned(),
         updated: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::whole_sentences;
+
+    #[test]
+    fn a_help_line_s_details_end_on_a_whole_sentence_or_word() {
+        assert_eq!(
+            whole_sentences(
+                "Serveur vocal national. Si l'usager n'obtient pas la réponse, il sera mis en relation avec u"
+            ),
+            "Serveur vocal national."
+        );
+        assert_eq!(
+            whole_sentences(
+                "Accueil téléphonique du lundi au vendredi, de 9 h à 18 h, pour les particuliers et les profess"
+            ),
+            "Accueil téléphonique du lundi au vendredi, de 9 h à 18 h, pour les particuliers et les …"
+        );
+        assert_eq!(whole_sentences("Appel gratuit."), "Appel gratuit.");
+        assert_eq!(
+            whole_sentences("Numéro (appel gratuit)"),
+            "Numéro (appel gratuit)"
+        );
     }
 }

@@ -118,9 +118,54 @@ pub fn numbers_unbroken(text: &str) -> String {
         .collect()
 }
 
+/// The sentence with the hyphens of codes made no-break ones (U+2011), so that a case's
+/// reference (« GX-8B4X-WD7C ») or follow-up code (« KXR7-PM4Q ») is never split across two
+/// lines. A code is a run of capitals and digits, with at least one digit, in hyphenated groups
+/// of two or more; words (« Saint-Clair », « CERFA-n ») keep their hyphens.
+pub fn codes_unbroken(text: &str) -> String {
+    let is_code = |run: &str| {
+        run.contains('-')
+            && run.bytes().any(|b| b.is_ascii_digit())
+            && run.split('-').all(|g| {
+                g.len() >= 2
+                    && g.bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+            })
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if is_code(run) {
+            out.push_str(&run.replace('-', "\u{2011}"));
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() || c == '-' {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn references_and_codes_keep_their_hyphens_unbroken() {
+        assert_eq!(
+            codes_unbroken("Votre dossier GX-8B4X-WD7C, code KXR7-PM4Q, à Saint-Clair-sur-Lys."),
+            "Votre dossier GX\u{2011}8B4X\u{2011}WD7C, code KXR7\u{2011}PM4Q, à Saint-Clair-sur-Lys."
+        );
+        assert_eq!(codes_unbroken("AB-CD et 12-3"), "AB-CD et 12-3");
+    }
 
     #[test]
     fn numbers_and_times_stay_whole() {

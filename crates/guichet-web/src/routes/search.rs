@@ -137,6 +137,29 @@ fn named_number(how: &str) -> Option<String> {
     })
 }
 
+/// A national sheet's text in French typography, as Guichet's own pages write it: typographic
+/// apostrophes, straight double quotes paired into « guillemets », a no-break space between an
+/// amount and « € » (« 25€ »), and no-break spaces inside
+/// them and before « : ; ? ! » (a narrow screen never starts a line with « ? »). The API keeps
+/// the sheets' text as published.
+fn typographic(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut open = false;
+    let pairs = text.matches('"').count().is_multiple_of(2);
+    for c in text.chars() {
+        match c {
+            '\'' => out.push('’'),
+            '€' if out.ends_with(|d: char| d.is_ascii_digit()) => out.push_str("\u{a0}€"),
+            '"' if pairs => {
+                out.push_str(if open { " »" } else { "« " });
+                open = !open;
+            }
+            c => out.push(c),
+        }
+    }
+    super::online::french_spaces(&out)
+}
+
 fn card(hit: Hit) -> ResultCard {
     ResultCard {
         kind_label: match hit.kind {
@@ -147,9 +170,9 @@ fn card(hit: Hit) -> ResultCard {
             HitKind::Sheet => "Où s’adresser",
             HitKind::Procedure => "Qui s’en occupe",
         },
-        title: hit.title,
+        title: typographic(&hit.title),
         url: hit.url,
-        description: hit.description,
+        description: typographic(&hit.description),
         operator: hit.operator.map(|o| o.name),
         others: hit.other_operators.into_iter().map(|o| o.name).collect(),
         situation: hit.situation,
@@ -168,7 +191,7 @@ fn card(hit: Hit) -> ResultCard {
                 },
                 // « Samu social - 115 »: the number stays with the word before it (no-break
                 // spaces, and a word joiner, since a line may otherwise break after a hyphen).
-                how: crate::site::numbers_unbroken(without_channel(&c.how))
+                how: crate::site::numbers_unbroken(&typographic(without_channel(&c.how)))
                     .replace(" - ", "\u{a0}-\u{2060}\u{a0}"),
             })
             .collect(),
@@ -217,7 +240,7 @@ pub async fn page(
 
 #[cfg(test)]
 mod tests {
-    use super::{first_phone, named_number};
+    use super::{first_phone, named_number, typographic};
     use crate::site::numbers_unbroken;
 
     #[test]
@@ -239,6 +262,20 @@ mod tests {
             numbers_unbroken("Appelez le 03 20 00 00 01, de 9 h à 12 h."),
             "Appelez le 03\u{a0}20\u{a0}00\u{a0}00\u{a0}01, de 9\u{a0}h à 12\u{a0}h."
         );
+    }
+
+    #[test]
+    fn a_sheet_s_text_is_shown_in_french_typography() {
+        assert_eq!(
+            typographic(r#"Comment obtenir une carte grise "véhicule de collection" ?"#),
+            "Comment obtenir une carte grise «\u{a0}véhicule de collection\u{a0}»\u{a0}?"
+        );
+        assert_eq!(
+            typographic("Coût de l'acte : 25€"),
+            "Coût de l’acte\u{a0}: 25\u{a0}€"
+        );
+        // An odd quote is left as written rather than opening a guillemet never closed.
+        assert_eq!(typographic(r#"Un "mot"#), r#"Un "mot"#);
     }
 
     #[test]

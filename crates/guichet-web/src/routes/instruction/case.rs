@@ -28,6 +28,7 @@ use crate::error::AppError;
 use crate::form_input::FormInput;
 use crate::routes::follow::date_fr;
 use crate::routes::staff::date_time_fr;
+use crate::site::codes_unbroken;
 use crate::staff::{AgentBar, SignedIn};
 use crate::{AppState, Layout};
 
@@ -538,7 +539,7 @@ fn preview_of(payload: &Payload) -> PreviewMessage {
             PreviewMessage {
                 channel: Delivery::Letter.label_fr(),
                 subject: letter.subject.clone(),
-                paragraphs: letter.body.clone(),
+                paragraphs: letter.body.iter().map(|p| codes_unbroken(p)).collect(),
                 mentions: match &letter.kind {
                     guichet_letters::LetterKind::Decision { legal_mentions } => {
                         legal_mentions.clone()
@@ -551,14 +552,14 @@ fn preview_of(payload: &Payload) -> PreviewMessage {
         Payload::Email { subject, text, .. } => PreviewMessage {
             channel: Delivery::Email.label_fr(),
             subject: subject.clone(),
-            paragraphs: text.split("\n\n").map(str::to_owned).collect(),
+            paragraphs: text.split("\n\n").map(codes_unbroken).collect(),
             mentions: Vec::new(),
             signature: Vec::new(),
         },
         Payload::Sms { text, .. } => PreviewMessage {
             channel: Delivery::Sms.label_fr(),
             subject: String::new(),
-            paragraphs: vec![text.clone()],
+            paragraphs: vec![codes_unbroken(text)],
             mentions: Vec::new(),
             signature: Vec::new(),
         },
