@@ -470,7 +470,7 @@ async fn a_town_procedure_names_its_counters_and_keeps_the_procedure_in_links() 
         assert_eq!(r.status, StatusCode::OK);
         let text = r.page_text();
         assert!(
-            text.contains("Pour la démarche « Copie ou extrait d’un acte d’état civil »"),
+            text.contains("Pour la démarche «\u{a0}Copie ou extrait d’un acte d’état civil\u{a0}»"),
             "{text}"
         );
         assert!(
