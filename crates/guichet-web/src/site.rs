@@ -118,11 +118,20 @@ pub fn numbers_unbroken(text: &str) -> String {
         .collect()
 }
 
-/// The sentence with the hyphens of codes made no-break ones (U+2011), so that a case's
-/// reference (« GX-8B4X-WD7C ») or follow-up code (« KXR7-PM4Q ») is never split across two
-/// lines. A code is a run of capitals and digits, with at least one digit, in hyphenated groups
-/// of two or more; words (« Saint-Clair », « CERFA-n ») keep their hyphens.
-pub fn codes_unbroken(text: &str) -> String {
+/// A piece of a sentence: a code or the text between codes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextRun {
+    pub text: String,
+    /// A case's reference (« GX-8B4X-WD7C ») or a follow-up code (« KXR7-PM4Q »), which a page
+    /// keeps on one line (`<span class="nowrap">`): split at a hyphen, it reads as two codes.
+    /// The characters stay as they are, so that a copied code pastes into `/suivi` as typed.
+    pub code: bool,
+}
+
+/// The sentence cut into codes and the text around them. A code is a run of capitals and
+/// digits, with at least one digit, in hyphenated groups of two or more; words
+/// (« Saint-Clair-sur-Lys ») are text.
+pub fn code_runs(text: &str) -> Vec<TextRun> {
     let is_code = |run: &str| {
         run.contains('-')
             && run.bytes().any(|b| b.is_ascii_digit())
@@ -132,26 +141,34 @@ pub fn codes_unbroken(text: &str) -> String {
                         .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
             })
     };
-    let mut out = String::with_capacity(text.len());
-    let mut run = String::new();
-    let flush = |run: &mut String, out: &mut String| {
-        if is_code(run) {
-            out.push_str(&run.replace('-', "\u{2011}"));
-        } else {
-            out.push_str(run);
-        }
-        run.clear();
+    let mut runs: Vec<TextRun> = Vec::new();
+    let mut push = |text: &str, code: bool| match runs.last_mut() {
+        Some(last) if !code && !last.code => last.text.push_str(text),
+        _ if text.is_empty() => {}
+        _ => runs.push(TextRun {
+            text: text.to_owned(),
+            code,
+        }),
     };
-    for c in text.chars() {
-        if c.is_ascii_alphanumeric() || c == '-' {
-            run.push(c);
-        } else {
-            flush(&mut run, &mut out);
-            out.push(c);
+    let mut start = 0;
+    let mut word = None;
+    for (i, c) in text.char_indices().chain([(text.len(), ' ')]) {
+        let in_word = c.is_ascii_alphanumeric() || c == '-';
+        match (word, in_word) {
+            (None, true) => word = Some(i),
+            (Some(w), false) => {
+                if is_code(&text[w..i]) {
+                    push(&text[start..w], false);
+                    push(&text[w..i], true);
+                    start = i;
+                }
+                word = None;
+            }
+            _ => {}
         }
     }
-    flush(&mut run, &mut out);
-    out
+    push(&text[start..], false);
+    runs
 }
 
 #[cfg(test)]
@@ -159,12 +176,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn references_and_codes_keep_their_hyphens_unbroken() {
+    fn references_and_codes_are_runs_of_their_own() {
+        let run = |text: &str, code| TextRun {
+            text: text.to_owned(),
+            code,
+        };
         assert_eq!(
-            codes_unbroken("Votre dossier GX-8B4X-WD7C, code KXR7-PM4Q, à Saint-Clair-sur-Lys."),
-            "Votre dossier GX\u{2011}8B4X\u{2011}WD7C, code KXR7\u{2011}PM4Q, à Saint-Clair-sur-Lys."
+            code_runs("Dossier GX-8B4X-WD7C, code KXR7-PM4Q, à Saint-Clair-sur-Lys."),
+            vec![
+                run("Dossier ", false),
+                run("GX-8B4X-WD7C", true),
+                run(", code ", false),
+                run("KXR7-PM4Q", true),
+                run(", à Saint-Clair-sur-Lys.", false),
+            ]
         );
-        assert_eq!(codes_unbroken("AB-CD et 12-3"), "AB-CD et 12-3");
+        assert_eq!(
+            code_runs("AB-CD et 12-3"),
+            vec![run("AB-CD et 12-3", false)]
+        );
+        assert_eq!(code_runs(""), Vec::<TextRun>::new());
     }
 
     #[test]

@@ -608,3 +608,52 @@ async fn while_the_territory_loads_the_page_says_so() {
     })
     .await;
 }
+
+/// No place over [`MAX_MINUTES`](../../src/routes/places.rs) away is listed as « near »: with
+/// the digital-mediation places of the Loire alone, Divonne-les-Bains (at the far end of the
+/// Ain, about five hours away by the estimate) is offered none, but still its France Services
+/// and its town hall.
+#[tokio::test]
+async fn a_place_more_than_ninety_minutes_away_is_not_listed_as_near() {
+    let f = fixture();
+    let places: Vec<Place> = f
+        .places
+        .iter()
+        .filter(|p| {
+            p.kind != guichet_places::PlaceKind::DigitalMediation || p.postcode.starts_with("42")
+        })
+        .cloned()
+        .collect();
+    let report = TerritoryReport::build(
+        f.communes.clone(),
+        places,
+        Network::estimate(1.3, 50.0).unwrap(),
+    )
+    .unwrap();
+    let territory = TerritoryState::ready(TerritoryData {
+        report,
+        notes: Vec::new(),
+    });
+    with_app(
+        TestApp::builder().territory(territory),
+        |mut app| async move {
+            let r = app.get("/lieux?q=Divonne-les-Bains").await;
+            assert_eq!(r.status, StatusCode::OK);
+            let kinds: Vec<String> = listed(&r).into_iter().map(|p| p.0).collect();
+            assert!(kinds.iter().any(|k| k == "France Services"), "{kinds:?}");
+            assert!(kinds.iter().any(|k| k == "Mairie"), "{kinds:?}");
+            assert!(
+                !kinds.iter().any(|k| k == "Lieu de médiation numérique"),
+                "{kinds:?}"
+            );
+            // From Saint-Étienne, the same territory lists them.
+            let r = app.get("/lieux?q=42000").await;
+            let kinds: Vec<String> = listed(&r).into_iter().map(|p| p.0).collect();
+            assert!(
+                kinds.iter().any(|k| k == "Lieu de médiation numérique"),
+                "{kinds:?}"
+            );
+        },
+    )
+    .await;
+}

@@ -28,7 +28,7 @@ use crate::error::AppError;
 use crate::form_input::FormInput;
 use crate::routes::follow::date_fr;
 use crate::routes::staff::date_time_fr;
-use crate::site::codes_unbroken;
+use crate::site::{TextRun, code_runs};
 use crate::staff::{AgentBar, SignedIn};
 use crate::{AppState, Layout};
 
@@ -509,7 +509,8 @@ pub async fn document(
 pub struct PreviewMessage {
     pub channel: &'static str,
     pub subject: String,
-    pub paragraphs: Vec<String>,
+    /// Each paragraph cut into codes and text, so that a code stays on one line.
+    pub paragraphs: Vec<Vec<TextRun>>,
     pub mentions: Vec<String>,
     pub signature: Vec<String>,
 }
@@ -539,7 +540,7 @@ fn preview_of(payload: &Payload) -> PreviewMessage {
             PreviewMessage {
                 channel: Delivery::Letter.label_fr(),
                 subject: letter.subject.clone(),
-                paragraphs: letter.body.iter().map(|p| codes_unbroken(p)).collect(),
+                paragraphs: letter.body.iter().map(|p| code_runs(p)).collect(),
                 mentions: match &letter.kind {
                     guichet_letters::LetterKind::Decision { legal_mentions } => {
                         legal_mentions.clone()
@@ -552,14 +553,14 @@ fn preview_of(payload: &Payload) -> PreviewMessage {
         Payload::Email { subject, text, .. } => PreviewMessage {
             channel: Delivery::Email.label_fr(),
             subject: subject.clone(),
-            paragraphs: text.split("\n\n").map(codes_unbroken).collect(),
+            paragraphs: text.split("\n\n").map(code_runs).collect(),
             mentions: Vec::new(),
             signature: Vec::new(),
         },
         Payload::Sms { text, .. } => PreviewMessage {
             channel: Delivery::Sms.label_fr(),
             subject: String::new(),
-            paragraphs: vec![codes_unbroken(text)],
+            paragraphs: vec![code_runs(text)],
             mentions: Vec::new(),
             signature: Vec::new(),
         },
