@@ -194,10 +194,18 @@ fn distress_leads_to_the_social_services_never_to_an_unrelated_sheet() {
             "aide-sociale-urgence",
         ),
         ("ma mère ne peut plus cuisiner", "portage-repas-domicile"),
+        (
+            "trop de dettes, je ne m'en sors plus",
+            "aide-sociale-urgence",
+        ),
     ] {
         let got = ids(query);
         assert_eq!(got[0], first, "{query}: {got:?}");
     }
+    // Debts: the over-indebtedness file right after the town's help, not an elected
+    // official's « crédits d'heures ».
+    let got = ids("trop de crédits, on ne s'en sort plus");
+    assert_eq!(&got[..2], ["aide-sociale-urgence", "F134"], "{got:?}");
     let hits = index()
         .1
         .search("je n'ai plus d'argent pour manger", 5)
