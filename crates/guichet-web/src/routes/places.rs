@@ -432,7 +432,7 @@ fn method_note(report: &TerritoryReport, commune: usize) -> String {
     } else {
         format!("depuis le centre de {}", c.name)
     };
-    match report.method() {
+    let note = match report.method() {
         Method::Estimate { detour, speed_kmh } => format!(
             "Temps de trajet estimés {from}, sans réseau routier : distance à vol d’oiseau × {} ÷ {speed_kmh:.0} km/h. Le trajet réel peut être plus long.",
             format!("{detour:.2}").replace('.', ",")
@@ -440,7 +440,9 @@ fn method_note(report: &TerritoryReport, commune: usize) -> String {
         Method::Roads { .. } => format!(
             "Temps de trajet en voiture calculés {from} sur le réseau routier OpenStreetMap, sans compter les embouteillages ni le stationnement."
         ),
-    }
+    };
+    // « … sans réseau routier : » must not leave the colon alone at the start of a line.
+    super::online::french_spaces(&note)
 }
 
 fn travel_text(p: &NearbyPlace<'_>, estimate: bool) -> String {

@@ -188,7 +188,7 @@ async fn travel_times_are_labelled_as_an_estimate_with_the_method() {
         let text = r.page_text();
         assert!(text.contains("min en voiture (estimation)"), "{text}");
         assert!(
-            text.contains("Temps de trajet estimés depuis la mairie de Saint-Étienne, sans réseau routier : distance à vol d’oiseau × 1,30 ÷ 50 km/h."),
+            text.contains("Temps de trajet estimés depuis la mairie de Saint-Étienne, sans réseau routier\u{a0}: distance à vol d’oiseau × 1,30 ÷ 50 km/h."),
             "{text}"
         );
         // The time of the Montreynaud France Services, recomputed here: haversine × 1.3 ÷ 50.
