@@ -158,7 +158,7 @@ impl PlacesPage {
 
     /// The page with an input error, under `status`; its title starts with « Erreur : ».
     fn error(mut self, status: StatusCode, message: String) -> Response {
-        self.layout.title = format!("Erreur : {message} — {}", self.layout.title);
+        self.layout.title = format!("Erreur\u{a0}: {message} — {}", self.layout.title);
         self.error = Some(message);
         (status, self).into_response()
     }

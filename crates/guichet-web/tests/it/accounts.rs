@@ -74,7 +74,7 @@ async fn an_account_is_created_confirmed_and_shows_the_requests_sent_while_signe
                 )
                 .await;
             assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-            assert!(r.title().starts_with("Erreur : "), "{}", r.title());
+            assert!(r.title().starts_with("Erreur\u{a0}: "), "{}", r.title());
             assert!(
                 r.text()
                     .contains("aria-describedby=\"mot_de_passe-aide mot_de_passe-erreur\"")
@@ -183,7 +183,7 @@ async fn a_case_is_added_with_its_code_removed_and_the_account_deleted_keeps_it(
                 )
                 .await;
             assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-            assert!(r.title().starts_with("Erreur : "));
+            assert!(r.title().starts_with("Erreur\u{a0}: "));
             assert!(r.text().contains("4 essais"), "{}", r.text());
             assert!(
                 r.text()
@@ -268,7 +268,7 @@ async fn wrong_passwords_lock_the_account_and_a_new_password_comes_by_email() {
             // An unknown address and a wrong password get the same words.
             let unknown = sign_in(&mut app, "personne@exemple.fr", PASSWORD).await;
             assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
-            assert!(unknown.title().starts_with("Erreur : "));
+            assert!(unknown.title().starts_with("Erreur\u{a0}: "));
             let wrong = sign_in(&mut app, "lea@exemple.fr", "pas le bon").await;
             let words = "Adresse de courriel ou mot de passe incorrect";
             assert!(unknown.text().contains(words) && wrong.text().contains(words));

@@ -66,7 +66,7 @@ async fn a_person_without_email_or_phone_is_registered_found_again_and_not_twice
             bad.push(("naissance", "31/02/1946"));
             let r = desk.post_form("/agents/personnes/nouvelle", &bad).await;
             assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-            assert!(r.text().contains("<title>Erreur : "));
+            assert!(r.text().contains("<title>Erreur\u{a0}: "));
             assert!(r.text().contains("value=\"3 rue des Lilas\""));
             assert!(app.store().list_persons(10).await.unwrap().is_empty());
 
@@ -250,10 +250,13 @@ async fn a_case_opened_at_the_counter_is_filled_and_submitted_in_the_agents_name
                 .await;
             // The person's page again, the note's form open with its error and the call kept.
             assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-            assert!(r.title().starts_with("Erreur : "), "{}", r.title());
+            assert!(r.title().starts_with("Erreur\u{a0}: "), "{}", r.title());
             let page = r.text();
             assert!(page.contains("<details open>"), "{page}");
-            assert!(page.contains("Erreur : Écrivez en quelques mots"), "{page}");
+            assert!(
+                page.contains("Erreur\u{a0}: Écrivez en quelques mots"),
+                "{page}"
+            );
             assert!(
                 page.contains(&format!(
                     "id=\"contact-appel-{}\" name=\"contact\" value=\"appel\" checked",
@@ -398,7 +401,7 @@ async fn an_orientation_is_recorded_and_counted_in_the_places_figures() {
                 r.text().contains("value=\"CAF\""),
                 "the other answer is kept"
             );
-            assert!(r.text().contains("<title>Erreur : "));
+            assert!(r.text().contains("<title>Erreur\u{a0}: "));
             let r = desk
                 .post_form(
                     "/agents/orienter",
@@ -414,8 +417,8 @@ async fn an_orientation_is_recorded_and_counted_in_the_places_figures() {
             // The desk of the town hall's reception sees its place's figures.
             let r = desk.get("/agents/chiffres").await;
             assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-            assert!(r.text().contains("CAF : 1"));
-            assert!(r.text().contains("demande d’APL : 1"));
+            assert!(r.text().contains("CAF\u{a0}: 1"));
+            assert!(r.text().contains("demande d’APL\u{a0}: 1"));
             let csv = desk.get("/agents/chiffres.csv").await;
             assert!(csv.content_type().starts_with("text/csv"));
             assert!(csv.text().contains("CAF,1"), "{}", csv.text());

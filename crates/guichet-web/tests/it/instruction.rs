@@ -129,7 +129,7 @@ async fn an_officer_asks_for_a_document_that_arrives_by_post_then_decides_with_a
             assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
             let refused = r.text();
             assert!(
-                refused.contains("Erreur : Joignez les pages numérisées"),
+                refused.contains("Erreur\u{a0}: Joignez les pages numérisées"),
                 "{refused}"
             );
             assert!(refused.contains("value=\"2020-01-02\""), "{refused}");

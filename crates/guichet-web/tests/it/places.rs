@@ -254,7 +254,7 @@ async fn phones_are_tel_links_and_hours_are_plain_french() {
             "{card}"
         );
         assert!(
-            card.contains("lundi : <span class=\"lieux-insecable\">13 h 30 – 17 h</span>"),
+            card.contains("lundi\u{a0}: <span class=\"lieux-insecable\">13 h 30 – 17 h</span>"),
             "{card}"
         );
         // Town halls' hours are not in the data: never invented.
@@ -264,11 +264,12 @@ async fn phones_are_tel_links_and_hours_are_plain_french() {
             .unwrap();
         // Nor a phone: nobody is told to call a number they are not given.
         assert!(
-            mairie.contains("Horaires non communiqués : renseignez-vous avant de vous déplacer"),
+            mairie
+                .contains("Horaires non communiqués\u{a0}: renseignez-vous avant de vous déplacer"),
             "{mairie}"
         );
         assert!(!mairie.contains("Ouvert") && !mairie.contains("Fermé"));
-        assert!(text.contains("Téléphone : non communiqué"), "{text}");
+        assert!(text.contains("Téléphone\u{a0}: non communiqué"), "{text}");
         // A France Services bus is not a counter open every day in one place.
         let bus = t
             .split("<li class=\"lieux-lieu\">")
@@ -344,7 +345,7 @@ async fn an_unknown_commune_is_said_in_french_with_close_names() {
     with_app(builder(), |mut app| async move {
         let r = app.get("/lieux?q=Saint-Etiene").await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);
-        assert!(r.title().starts_with("Erreur : Nous ne trouvons pas de commune nommée « Saint-Etiene »"));
+        assert!(r.title().starts_with("Erreur\u{a0}: Nous ne trouvons pas de commune nommée « Saint-Etiene »"));
         let t = r.text();
         assert!(t.contains("aria-invalid=\"true\""));
         assert!(t.contains("aria-describedby=\"lieux-q-aide lieux-q-erreur\""));
@@ -357,7 +358,7 @@ async fn an_unknown_commune_is_said_in_french_with_close_names() {
 
         let r = app.get("/lieux?q=59000").await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "Lille is not in this territory");
-        assert!(r.title().starts_with("Erreur : Aucune commune n’a le code postal 59000."));
+        assert!(r.title().starts_with("Erreur\u{a0}: Aucune commune n’a le code postal 59000."));
     })
     .await;
 }
@@ -422,7 +423,11 @@ async fn bad_input_gets_a_french_message_and_never_a_crash() {
         ] {
             let r = app.get(&path).await;
             assert_eq!(r.status, status, "{path}");
-            assert!(r.title().starts_with("Erreur : "), "{path}: {}", r.title());
+            assert!(
+                r.title().starts_with("Erreur\u{a0}: "),
+                "{path}: {}",
+                r.title()
+            );
             assert!(r.page_text().contains(message), "{path}: {}", r.page_text());
             assert!(
                 r.text().contains("id=\"lieux-q\""),
@@ -474,11 +479,11 @@ async fn a_town_procedure_names_its_counters_and_keeps_the_procedure_in_links() 
             "{text}"
         );
         assert!(
-            text.contains("Service responsable : Mairie de Saint-Clair-sur-Lys"),
+            text.contains("Service responsable\u{a0}: Mairie de Saint-Clair-sur-Lys"),
             "{text}"
         );
         assert!(text.contains("Accueil de la mairie, 1 place de la Mairie, Saint-Clair-sur-Lys"));
-        assert!(text.contains("Horaires du guichet : du lundi au samedi de 8 h 30 à 12 h"));
+        assert!(text.contains("Horaires du guichet\u{a0}: du lundi au samedi de 8 h 30 à 12 h"));
         let t = r.text();
         assert!(
             t.contains("<input type=\"hidden\" name=\"demarche\" value=\"copie-acte-etat-civil\">")

@@ -182,7 +182,7 @@ async fn an_online_request_goes_from_identity_to_receipt_through_the_case_servic
                 .post_form("/demarches/inscription-cantine/en-ligne/verification", &[])
                 .await;
             assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-            assert!(r.title().starts_with("Erreur : "), "{}", r.title());
+            assert!(r.title().starts_with("Erreur\u{a0}: "), "{}", r.title());
             assert_eq!(
                 app.store().load_case(&reference).await.unwrap().state,
                 CaseState::Draft
@@ -285,7 +285,7 @@ async fn wrong_answers_are_explained_next_to_their_field_and_the_others_are_kept
                 )
                 .await;
             assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-            assert!(r.title().starts_with("Erreur : "));
+            assert!(r.title().starts_with("Erreur\u{a0}: "));
             let text = r.text();
             assert!(
                 text.contains("Répondez à la question «\u{a0}Nom de famille\u{a0}»"),
@@ -510,7 +510,7 @@ async fn channels_are_ranked_and_a_choice_that_cannot_be_kept_is_explained() {
                 .await;
             assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
             let page = r.text();
-            assert!(r.title().starts_with("Erreur : "), "{}", r.title());
+            assert!(r.title().starts_with("Erreur\u{a0}: "), "{}", r.title());
             // The phone ranked twice counts once: nothing to correct there.
             assert!(!page.contains("id=\"contact-deux-erreur\""), "{page}");
             assert!(page.contains("Vous refusez le numérique\u{a0}: choisissez le courrier"), "{page}");
@@ -733,7 +733,7 @@ async fn feedback_is_stored_per_procedure_and_channel() {
                 r.text()
                     .contains(r#"aria-describedby="satisfaction-erreur""#)
                     && r.text().contains(
-                        r#"id="satisfaction-erreur">Erreur : Choisissez une note de satisfaction"#
+                        r#"id="satisfaction-erreur">Erreur : Choisissez une note de satisfaction"#
                     ),
                 "{}",
                 r.text()

@@ -117,7 +117,7 @@ async fn the_search_page_works_without_javascript_and_escapes_the_query() {
                 .status_and_text();
             assert_eq!(status, StatusCode::OK);
             assert!(body.contains("Je déménage"), "{body}");
-            assert!(body.contains("Situation : Déménagement"));
+            assert!(body.contains("Situation\u{a0}: Déménagement"));
             // Every national sheet says where it comes from and when it was last updated.
             let sheets = body.matches("Fiche service-public.fr").count();
             assert!(sheets > 0);
@@ -129,7 +129,7 @@ async fn the_search_page_works_without_javascript_and_escapes_the_query() {
             // A sheet names where to go; the instance's own procedure, who runs it.
             let (_, body) = app.get("/recherche?q=APL").await.status_and_text();
             assert!(
-                body.contains("Où s’adresser : <strong>")
+                body.contains("Où s’adresser\u{a0}: <strong>")
                     && body.contains("Caisse d’allocations familiales"),
                 "{body}"
             );
@@ -137,7 +137,7 @@ async fn the_search_page_works_without_javascript_and_escapes_the_query() {
                 .get("/recherche?q=inscrire%20mon%20enfant%20%C3%A0%20la%20cantine")
                 .await
                 .status_and_text();
-            assert!(body.contains("Qui s’en occupe : <strong>"), "{body}");
+            assert!(body.contains("Qui s’en occupe\u{a0}: <strong>"), "{body}");
             let (status, body) = app
                 .get("/recherche?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E")
                 .await
@@ -274,10 +274,13 @@ async fn a_result_says_each_channel_once() {
                 .get("/recherche?q=j%27ai%20perdu%20ma%20carte%20d%27identit%C3%A9")
                 .await;
             let html = page.text();
-            assert!(html.contains("<strong>Sur place</strong> : <a"), "{html}");
+            assert!(
+                html.contains("<strong>Sur place</strong>\u{a0}: <a"),
+                "{html}"
+            );
             for channel in ["En ligne", "Par téléphone", "Sur place", "Sur papier"] {
                 assert!(
-                    !html.contains(&format!(">{channel} : ")),
+                    !html.contains(&format!(">{channel}\u{a0}: ")),
                     "{channel}: {html}"
                 );
             }

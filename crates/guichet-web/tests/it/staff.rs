@@ -96,7 +96,7 @@ async fn a_first_sign_in_enrols_an_authenticator_then_signs_in() {
                 .post_form("/agents/connexion/enrolement", &[("code", "000000")])
                 .await;
             assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-            assert!(r.text().contains("<title>Erreur : "));
+            assert!(r.text().contains("<title>Erreur\u{a0}: "));
             let r = app
                 .post_form(
                     "/agents/connexion/enrolement",

@@ -147,15 +147,17 @@ async fn an_administrator_creates_an_account_shown_once_and_a_login_is_taken_onc
                 .await;
             assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
             let page = r.text();
-            assert!(page.contains("<title>Erreur : "), "{page}");
+            assert!(page.contains("<title>Erreur\u{a0}: "), "{page}");
             assert!(page.contains("4 réponses sont à corriger"), "{page}");
-            assert!(
-                page.contains("id=\"identifiant-erreur\">Erreur : L’identifiant ne peut contenir")
-            );
-            assert!(page.contains("id=\"nom-erreur\">Erreur : Indiquez le prénom et le nom."));
-            assert!(page.contains("id=\"role-erreur\">Erreur : Choisissez le rôle du compte."));
             assert!(page.contains(
-                "id=\"lieu-erreur\">Erreur : Écrivez le lieu en 100 caractères au plus."
+                "id=\"identifiant-erreur\">Erreur\u{a0}: L’identifiant ne peut contenir"
+            ));
+            assert!(page.contains("id=\"nom-erreur\">Erreur\u{a0}: Indiquez le prénom et le nom."));
+            assert!(
+                page.contains("id=\"role-erreur\">Erreur\u{a0}: Choisissez le rôle du compte.")
+            );
+            assert!(page.contains(
+                "id=\"lieu-erreur\">Erreur\u{a0}: Écrivez le lieu en 100 caractères au plus."
             ));
             assert!(page.contains("aria-describedby=\"identifiant-aide identifiant-erreur\""));
             assert!(page.contains("value=\"élodie\"") && page.contains("value=\"Instructrice\""));
@@ -275,7 +277,7 @@ async fn a_suspension_ends_the_agents_session_until_reactivated() {
                 .post_form(&format!("/agents/comptes/{}/suspendre", me.id), &[])
                 .await;
             assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-            assert!(r.text().contains("<title>Erreur : "));
+            assert!(r.text().contains("<title>Erreur\u{a0}: "));
             assert!(
                 r.text()
                     .contains("Vous ne pouvez pas suspendre votre propre compte")

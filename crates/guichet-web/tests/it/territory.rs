@@ -357,7 +357,7 @@ async fn a_departement_has_its_page_map_and_table_and_an_unknown_one_is_a_french
     .await;
     assert_eq!(r.status, StatusCode::OK);
     let body = r.text();
-    assert!(body.contains("<h1>Corrèze (19) : accès aux services publics</h1>"));
+    assert!(body.contains("<h1>Corrèze (19)\u{a0}: accès aux services publics</h1>"));
     assert!(body.contains("/territoire/carte.svg?type=france-services&amp;departement=19"));
     assert!(body.contains("alt=\"Carte du département Corrèze (19)"));
     assert!(

@@ -49,7 +49,7 @@ fn a_person_completes_an_online_request_in_chromium_and_every_page_passes_axe() 
             failures.push(format!("{label}: {p}"));
         }
         let title = page["title"].as_str().unwrap_or("");
-        if page["expect_error"].as_bool() == Some(true) && !title.starts_with("Erreur : ") {
+        if page["expect_error"].as_bool() == Some(true) && !title.starts_with("Erreur\u{a0}: ") {
             failures.push(format!("{label}: a page with errors titled « {title} »"));
         }
         for v in page["violations"].as_array().into_iter().flatten() {

@@ -101,9 +101,9 @@ pub(crate) fn check_pages(
         }
         let title = page["title"].as_str().unwrap_or("");
         let is_error = page["expect_error"].as_bool() == Some(true);
-        if is_error != title.starts_with("Erreur : ") {
+        if is_error != title.starts_with("Erreur\u{a0}: ") {
             failures.push(format!(
-                "{label}: titled « {title} » (an error page's title starts with « Erreur : », \
+                "{label}: titled « {title} » (an error page's title starts with « Erreur\u{a0}: », \
                  and only an error page's)"
             ));
         }
